@@ -1,0 +1,130 @@
+#include "get_or_create_command.hpp"
+
+#include "key_runner.hpp"
+#include "output.hpp"
+
+#include <anydb/backend.hpp>
+#include <anydb/error.hpp>
+#include <anydb/loader.hpp>
+
+#include <fmt/format.h>
+
+
+namespace anydb::cli {
+
+namespace {
+
+constexpr std::string_view demo_table = "mymodel";
+constexpr std::string_view demo_key = "my_id";
+// Without --threads every key gets a thread of its own; past this many, ask for a pool.
+constexpr std::size_t max_threads_per_key = 1024;
+constexpr unsigned max_pool_threads = 1024;
+
+void create_demo_table(Connection& connection) {
+  const Dialect& dialect = connection.dialect();
+  connection.execute_script(fmt::format(
+      "CREATE TABLE IF NOT EXISTS {} (id {}, {} INTEGER NOT NULL UNIQUE, name TEXT)",
+      dialect.quote_identifier(demo_table), dialect.identity_column,
+      dialect.quote_identifier(demo_key)));
+}
+
+// "COL=VALUE" pairs, in order; a column given twice is refused by GetOrCreate.
+std::pair<std::vector<std::string>, std::vector<Value>> parse_assignments(
+    const std::vector<std::string>& assignments) {
+  std::pair<std::vector<std::string>, std::vector<Value>> out;
+  for (const auto& assignment : assignments) {
+    const std::size_t equals = assignment.find('=');
+    if (equals == std::string::npos || equals == 0)
+      throw_error(ErrorKind::invalid_argument,
+                  fmt::format("--set expects COL=VALUE, got '{}'", printable(assignment)));
+    out.first.push_back(assignment.substr(0, equals));
+    out.second.emplace_back(assignment.substr(equals + 1));
+  }
+  return out;
+}
+
+}  // namespace
+
+CLI::App* add_get_or_create_command(CLI::App& app, GetOrCreateOptions& options) {
+  CLI::App* command = app.add_subcommand(
+      "get-or-create",
+      "Get or create one row per KEY, concurrently; prints 'KEY True' for the call that created "
+      "the row and 'KEY False' for the others");
+  command->add_option("--backend", options.database.backend,
+                      "Backend name (sqlite, postgresql, odbc, ...) or path to a plugin file")
+      ->capture_default_str();
+  command->add_option("--db", options.database.db,
+                      "Database URI; for SQLite also a plain file path or :memory:")
+      ->capture_default_str();
+  command->add_option("--plugin-dir", options.database.plugin_dirs,
+                      "Search this directory for plugins first (repeatable)");
+  command->add_option("--table", options.table,
+                      "Table to use (must exist); default: the demo table 'mymodel', created "
+                      "when missing");
+  command->add_option("--key", options.key_column,
+                      "Key column, unique in the table (default with the demo table: my_id)");
+  command->add_option("--set", options.set_assignments,
+                      "COL=VALUE stored only when the row is created (repeatable)");
+  command->add_option("--strategy", options.strategy,
+                      "safe, upsert, or naive (unprotected, shows the race)")
+      ->check(CLI::IsMember({"safe", "upsert", "naive"}))
+      ->type_name("STRATEGY")
+      ->capture_default_str();
+  command->add_option("--threads", options.threads,
+                      "Use a pool of N worker threads instead of one thread per key")
+      ->check(CLI::Range(1u, max_pool_threads))
+      ->type_name("N");
+  command->add_option("--max-attempts", options.max_attempts,
+                      "Attempts per key when transient errors (busy, deadlock, serialization) occur")
+      ->check(CLI::Range(1, 1000))
+      ->type_name("N")
+      ->capture_default_str();
+  add_format_option(*command, options.format);
+  command->add_option("KEY", options.keys, "Key values; repeat a key to make threads race for it")
+      ->required();
+  return command;
+}
+
+int run_get_or_create(const GetOrCreateOptions& options) {
+  if (options.threads == 0 && options.keys.size() > max_threads_per_key)
+    throw_error(ErrorKind::invalid_argument,
+                fmt::format("{} keys would start {} threads; use --threads N for a worker pool",
+                            options.keys.size(), options.keys.size()));
+  if (options.table.empty() && !options.key_column.empty() && options.key_column != demo_key)
+    throw_error(ErrorKind::invalid_argument, "--key needs --table (the demo table's key is my_id)");
+  if (!options.table.empty() && options.key_column.empty())
+    throw_error(ErrorKind::invalid_argument, "--table needs --key COL (a column with a unique constraint)");
+
+  PluginLoader loader(PluginLoader::Options{
+      {options.database.plugin_dirs.begin(), options.database.plugin_dirs.end()}, true});
+  const std::shared_ptr<Backend> backend = loader.load(options.database.backend);
+  const Uri uri = Uri::parse(options.database.db);
+
+  // One connection up front: an unreachable database, a missing table or a bad column fails
+  // here, once, as a set-up error, instead of once per key.
+  ConnectionPtr probe = connect(backend, uri);
+  const bool demo = options.table.empty();
+  if (demo) create_demo_table(*probe);
+
+  auto [default_columns, default_values] = parse_assignments(options.set_assignments);
+  GetOrCreateSpec spec;
+  spec.table = demo ? std::string(demo_table) : options.table;
+  spec.key_columns = {demo ? std::string(demo_key) : options.key_column};
+  spec.default_columns = std::move(default_columns);
+  spec.strategy = parse_strategy(options.strategy);
+  spec.retry.max_attempts = options.max_attempts;
+  const GetOrCreate get_or_create(probe->dialect(), std::move(spec));
+  (void)probe->execute(get_or_create.select_sql(), {Value(options.keys.front())});
+  probe.reset();
+
+  const int failures = run_keys(
+      options.keys, options.threads, [&] { return connect(backend, uri); },
+      [&](Connection& connection, const std::string& key) {
+        const Value key_value(key);
+        return get_or_create(connection, std::span<const Value>(&key_value, 1), default_values);
+      },
+      [&](const KeyOutcome& outcome) { print_outcome(outcome, options.format); });
+  return failures == 0 ? exit_ok : exit_key_failed;
+}
+
+}  // namespace anydb::cli

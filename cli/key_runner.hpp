@@ -1,0 +1,26 @@
+#pragma once
+
+#include "output.hpp"
+
+#include <anydb/backend.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace anydb::cli {
+
+using ConnectionFactory = std::function<ConnectionPtr()>;
+using KeyWork = std::function<GetOrCreateResult(Connection&, const std::string& key)>;
+using OutcomeSink = std::function<void(const KeyOutcome&)>;
+
+// Runs `work` for every key and hands each outcome to `sink` as it finishes; returns how many
+// keys failed. Every thread opens its own connection first, then all threads are released
+// together, so that keys given twice really collide.
+//   threads == 0: one thread per key (the management-command shape: `7 7 7` races three threads)
+//   threads  > 0: that many workers take the keys in order.
+// A thread that cannot connect reports each key it takes as failed: every key gets an outcome.
+int run_keys(const std::vector<std::string>& keys, unsigned threads,
+             const ConnectionFactory& connect, const KeyWork& work, const OutcomeSink& sink);
+
+}  // namespace anydb::cli

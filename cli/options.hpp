@@ -1,0 +1,36 @@
+#pragma once
+
+#include <anydb/get_or_create.hpp>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace anydb::cli {
+
+
+// Exit statuses of the anydb command.
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_key_failed = 1;  // at least one key failed
+inline constexpr int exit_usage = 2;       // bad flags, URI, plugin or set-up
+
+// What every subcommand that opens a database needs.
+struct DatabaseOptions {
+  std::string backend = "sqlite";
+  std::string db = "anydb.sqlite3";  // the embedded default: a file in the current directory
+  std::vector<std::string> plugin_dirs;
+};
+
+struct GetOrCreateOptions {
+  DatabaseOptions database;
+  std::string table;  // empty: the demo table, created when missing
+  std::string key_column;
+  std::vector<std::string> set_assignments;  // COL=VALUE, used only on create
+  std::string strategy = "safe";
+  unsigned threads = 0;  // 0: one thread per key
+  int max_attempts = RetryPolicy{}.max_attempts;
+  std::string format = "text";  // text or json
+  std::vector<std::string> keys;
+};
+
+}  // namespace anydb::cli

@@ -1,0 +1,40 @@
+#pragma once
+
+#include "options.hpp"
+
+#include <anydb/error.hpp>
+#include <anydb/get_or_create.hpp>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json_fwd.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace anydb::cli {
+
+void add_format_option(CLI::App& command, std::string& format);
+[[nodiscard]] inline bool is_json(std::string_view format) { return format == "json"; }
+
+// Writes one whole line to stdout (or stderr) and flushes it; safe to call from many threads,
+// lines never interleave.
+void print_line(std::string_view line);
+void print_error_line(std::string_view line);
+
+// JSON text that survives keys and values that are not valid UTF-8 (replaced with U+FFFD).
+[[nodiscard]] std::string dump_json(const nlohmann::json& value);
+
+// The outcome of one key, ready to print.
+struct KeyOutcome {
+  std::string key;
+  std::optional<GetOrCreateResult> result;  // set on success
+  std::optional<ErrorKind> error_kind;      // set on failure
+  std::string error_message;
+};
+
+// Text: "7 True" / "7 False" on stdout, a failure as one line on stderr.
+// JSON: one object per line on stdout, failures included.
+void print_outcome(const KeyOutcome& outcome, std::string_view format);
+
+}  // namespace anydb::cli

@@ -1,0 +1,36 @@
+# anydb_add_backend(<name> SOURCES <file>... [LINK_LIBRARIES <lib>...] [NO_INSTALL])
+#
+# Builds the backend plugin `anydb-backend-<name>.so` as a MODULE library: hidden visibility (the
+# only exported symbols are the two that ANYDB_DEFINE_PLUGIN creates), linked against anydb::core
+# with --no-undefined so that a missing symbol fails the link instead of the later dlopen, placed
+# next to the other plugins of the build tree and installed into anydb's plugin folder. The same
+# function serves in-tree backends and out-of-tree plugin authors.
+function(anydb_add_backend name)
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "NO_INSTALL" "" "SOURCES;LINK_LIBRARIES")
+  if(NOT name MATCHES "^[a-z][a-z0-9_]*$")
+    message(FATAL_ERROR "anydb_add_backend: backend name '${name}' must match [a-z][a-z0-9_]*")
+  endif()
+  if(NOT ARG_SOURCES)
+    message(FATAL_ERROR "anydb_add_backend(${name}): SOURCES is required")
+  endif()
+
+  set(target anydb-backend-${name})
+  add_library(${target} MODULE ${ARG_SOURCES})
+  target_link_libraries(${target} PRIVATE anydb::core ${ARG_LINK_LIBRARIES})
+  target_link_options(${target} PRIVATE LINKER:--no-undefined)
+  set_target_properties(${target} PROPERTIES
+    PREFIX ""
+    OUTPUT_NAME "anydb-backend-${name}"
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON
+    INSTALL_RPATH "$ORIGIN/../..")
+  if(DEFINED ANYDB_BUILD_PLUGIN_DIR)
+    set_target_properties(${target} PROPERTIES LIBRARY_OUTPUT_DIRECTORY "${ANYDB_BUILD_PLUGIN_DIR}")
+  endif()
+  if(COMMAND anydb_set_warnings)
+    anydb_set_warnings(${target})
+  endif()
+  if(NOT ARG_NO_INSTALL AND DEFINED ANYDB_INSTALL_PLUGINDIR)
+    install(TARGETS ${target} LIBRARY DESTINATION "${ANYDB_INSTALL_PLUGINDIR}" COMPONENT runtime)
+  endif()
+endfunction()

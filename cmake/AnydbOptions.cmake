@@ -1,0 +1,13 @@
+# User-facing switches. Backends are tri-state: ON fails the configure step when the client
+# library is missing, AUTO builds the backend only when it is found, OFF skips it.
+set(ANYDB_WITH_SQLITE ON CACHE STRING "Build the SQLite backend (ON, AUTO, OFF)")
+set(ANYDB_WITH_POSTGRESQL AUTO CACHE STRING "Build the PostgreSQL backend (ON, AUTO, OFF)")
+set(ANYDB_WITH_ODBC AUTO CACHE STRING "Build the ODBC backend (ON, AUTO, OFF)")
+foreach(option IN ITEMS ANYDB_WITH_SQLITE ANYDB_WITH_POSTGRESQL ANYDB_WITH_ODBC)
+  set_property(CACHE ${option} PROPERTY STRINGS ON AUTO OFF)
+endforeach()
+
+option(ANYDB_BUILD_TESTS "Build the test suites" ON)
+option(ANYDB_WARNINGS_AS_ERRORS "Treat compiler warnings as errors" OFF)
+set(ANYDB_SANITIZE "" CACHE STRING "Sanitizer build: '', 'address' (ASan+UBSan) or 'thread' (TSan)")
+set_property(CACHE ANYDB_SANITIZE PROPERTY STRINGS "" address thread)

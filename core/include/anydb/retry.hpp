@@ -1,0 +1,34 @@
+#pragma once
+
+#include <anydb/export.hpp>
+
+#include <chrono>
+
+namespace anydb {
+
+class Error;
+
+// How the outermost owner of a transaction retries transient errors (serialization failure,
+// deadlock, busy): at most max_attempts tries in all, sleeping between tries for a random time
+// in [0, min(max_backoff, initial_backoff * 2^(retry-1))] ("full jitter", so that colliding
+// threads spread out instead of colliding again in lock step).
+struct ANYDB_API RetryPolicy {
+  int max_attempts = 12;
+  std::chrono::microseconds initial_backoff{500};
+  std::chrono::microseconds max_backoff{50'000};
+
+  // The upper bound of the sleep before retry number `retry` (1-based).
+  [[nodiscard]] std::chrono::microseconds backoff_ceiling(int retry) const noexcept;
+  // A random sleep in [0, backoff_ceiling(retry)], from a per-thread generator.
+  [[nodiscard]] std::chrono::microseconds backoff(int retry) const;
+  // True when `error` is transient, not a commit of unknown outcome, and attempt
+  // (1-based, the one that just failed) < max_attempts.
+  [[nodiscard]] bool should_retry(const Error& error, int attempt) const noexcept;
+  // Sleeps for backoff(retry).
+  void sleep_before(int retry) const;
+
+  // A policy that never retries.
+  [[nodiscard]] static RetryPolicy none() noexcept { return RetryPolicy{1, {}, {}}; }
+};
+
+}  // namespace anydb

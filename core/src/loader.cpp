@@ -1,0 +1,239 @@
+#include <anydb/dialect.hpp>
+#include <anydb/error.hpp>
+#include <anydb/loader.hpp>
+#include <anydb/version.hpp>
+
+#include <boost/dll/runtime_symbol_info.hpp>
+#include <boost/dll/shared_library.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <set>
+#include <system_error>
+
+namespace anydb {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view file_prefix = "anydb-backend-";
+constexpr std::string_view file_suffix = ".so";
+constexpr const char* abi_symbol = "anydb_abi_version";
+constexpr const char* factory_symbol = "anydb_create_backend";
+
+using AbiVersionFunction = std::uint32_t();
+using FactoryFunction = std::unique_ptr<Backend>();
+
+[[noreturn]] void refuse(std::string message) {
+  throw_error(ErrorKind::plugin, std::move(message));
+}
+
+bool is_valid_backend_name(std::string_view name) {
+  return !name.empty() && name.size() <= 64 &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+         });
+}
+
+// Boost.DLL reports dlopen failures as "...(dlerror system message: <path>: <reason>): ...";
+// the reason is the useful part, and the path is already in our own message.
+std::string dlopen_reason(const std::system_error& error, const fs::path& path) {
+  std::string text = error.what();
+  constexpr std::string_view marker = "dlerror system message: ";
+  if (const auto start = text.find(marker); start != std::string::npos) {
+    text = text.substr(start + marker.size());
+    if (const auto end = text.rfind("): "); end != std::string::npos) text.resize(end);
+  }
+  const std::string prefix = path.string() + ": ";
+  if (text.starts_with(prefix)) text.erase(0, prefix.size());
+  return text;
+}
+
+std::string describe_load_failure(const std::string& reason) {
+  if (reason.find("invalid ELF header") != std::string::npos ||
+      reason.find("file too short") != std::string::npos)
+    return fmt::format("not a shared library ({})", reason);
+  if (reason.find("wrong ELF class") != std::string::npos ||
+      reason.find("ELF file's") != std::string::npos)
+    return fmt::format("built for another architecture ({})", reason);
+  return reason;
+}
+
+std::string join_paths(const std::vector<fs::path>& paths) {
+  std::string out;
+  for (const auto& path : paths) {
+    if (!out.empty()) out += ", ";
+    out += path.string();
+  }
+  return out.empty() ? "(nowhere)" : out;
+}
+
+std::optional<std::string> backend_name_of(const fs::path& file) {
+  const std::string name = file.filename().string();
+  if (!name.starts_with(file_prefix) || !name.ends_with(file_suffix)) return std::nullopt;
+  std::string middle =
+      name.substr(file_prefix.size(), name.size() - file_prefix.size() - file_suffix.size());
+  if (!is_valid_backend_name(middle)) return std::nullopt;
+  return middle;
+}
+
+// The backend files in one directory, sorted by name; a missing directory has none.
+std::vector<fs::path> plugin_files_in(const fs::path& directory) {
+  std::vector<fs::path> files;
+  std::error_code error;
+  for (fs::directory_iterator it(directory, error), end; !error && it != end; it.increment(error))
+    if (backend_name_of(it->path()) && it->is_regular_file(error)) files.push_back(it->path());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+}  // namespace
+
+fs::path default_plugin_dir() {
+  // The install (and the build tree) put plugins in anydb/plugins beside libanydb, so the
+  // location of this very library finds them for any host program, wherever it is installed.
+  return boost::dll::this_line_location().parent_path() / "anydb" / "plugins";
+}
+
+PluginLoader::PluginLoader() : PluginLoader(Options{}) {}
+PluginLoader::PluginLoader(Options options) : options_(std::move(options)) {}
+PluginLoader::~PluginLoader() = default;
+
+std::string PluginLoader::file_name_for(std::string_view name) {
+  return fmt::format("{}{}{}", file_prefix, name, file_suffix);
+}
+
+bool PluginLoader::looks_like_path(std::string_view name_or_path) noexcept {
+  return name_or_path.find('/') != std::string_view::npos || name_or_path.ends_with(file_suffix);
+}
+
+std::vector<fs::path> PluginLoader::search_path() const {
+  std::vector<fs::path> directories = options_.plugin_dirs;
+  if (options_.use_environment) {
+    if (const char* env = std::getenv("ANYDB_PLUGIN_PATH")) {
+      std::string_view rest(env);
+      while (!rest.empty()) {
+        const std::size_t colon = std::min(rest.find(':'), rest.size());
+        // An empty entry means "the current directory" in PATH-like variables; we never
+        // search the current directory implicitly, so it is skipped.
+        if (colon > 0) directories.emplace_back(rest.substr(0, colon));
+        rest.remove_prefix(std::min(colon + 1, rest.size()));
+      }
+    }
+  }
+  directories.push_back(default_plugin_dir());
+  return directories;
+}
+
+std::shared_ptr<Backend> PluginLoader::load(std::string_view name_or_path) {
+  if (name_or_path.empty()) refuse("no backend given (a name such as 'sqlite' or a path to a plugin)");
+  if (looks_like_path(name_or_path)) {
+    const fs::path path(name_or_path);
+    std::error_code error;
+    if (!fs::exists(path, error)) refuse(fmt::format("plugin file not found: {}", printable(name_or_path, 200)));
+    return load_file(fs::absolute(path));
+  }
+  if (!is_valid_backend_name(name_or_path))
+    refuse(fmt::format("invalid backend name '{}': use lower-case letters, digits and '_', or a "
+                       "path to a plugin file",
+                       printable(name_or_path, 64)));
+
+  const std::vector<fs::path> directories = search_path();
+  const std::string file = file_name_for(name_or_path);
+  for (const auto& directory : directories) {
+    const fs::path candidate = directory / file;
+    std::error_code error;
+    if (!fs::exists(candidate, error)) continue;
+    std::shared_ptr<Backend> backend = load_file(candidate);
+    if (backend->name() != name_or_path)
+      refuse(fmt::format("plugin {} calls itself '{}', not '{}'", candidate.string(),
+                         printable(backend->name(), 64), name_or_path));
+    return backend;
+  }
+
+  std::set<std::string> available;
+  for (const auto& directory : directories)
+    for (const auto& found : plugin_files_in(directory)) available.insert(*backend_name_of(found));
+  std::string names;
+  for (const auto& name : available) names += (names.empty() ? "" : ", ") + name;
+  refuse(fmt::format("unknown backend '{}': no {} in {}; available: {}", name_or_path, file,
+                     join_paths(directories), names.empty() ? "none" : names));
+}
+
+std::shared_ptr<Backend> PluginLoader::load_file(const fs::path& path) {
+  // Cached by canonical path, so that a symlink and its target load once; messages name the
+  // file as the user gave it.
+  std::error_code error;
+  fs::path key = fs::weakly_canonical(path, error);
+  if (error) key = path;
+
+  std::lock_guard lock(mutex_);
+  if (const auto found = loaded_.find(key); found != loaded_.end()) return found->second;
+
+  if (!fs::is_regular_file(key, error))
+    refuse(fmt::format("cannot load plugin {}: not a regular file", path.string()));
+
+  auto library = std::make_shared<boost::dll::shared_library>();
+  try {
+    library->load(key, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+  } catch (const std::system_error& failure) {
+    refuse(fmt::format("cannot load plugin {}: {}", path.string(),
+                       describe_load_failure(dlopen_reason(failure, key))));
+  }
+
+  // The ABI number is checked before any other code of the plugin runs: a factory compiled
+  // against another layout of Backend must never be called.
+  if (!library->has(abi_symbol))
+    refuse(fmt::format("cannot load plugin {}: not an anydb plugin (no {} symbol)", path.string(),
+                       abi_symbol));
+  const std::uint32_t plugin_abi = library->get_alias<AbiVersionFunction>(abi_symbol)();
+  if (plugin_abi != abi_version)
+    refuse(fmt::format("cannot load plugin {}: plugin ABI version {} != anydb ABI version {} "
+                       "(rebuild the plugin against this anydb)",
+                       path.string(), plugin_abi, abi_version));
+  if (!library->has(factory_symbol))
+    refuse(fmt::format("cannot load plugin {}: not an anydb plugin (no {} symbol)", path.string(),
+                       factory_symbol));
+
+  std::unique_ptr<Backend> created;
+  try {
+    created = library->get_alias<FactoryFunction>(factory_symbol)();
+  } catch (const std::exception& failure) {
+    refuse(fmt::format("cannot load plugin {}: its factory failed: {}", path.string(), failure.what()));
+  } catch (...) {
+    refuse(fmt::format("cannot load plugin {}: its factory threw an unknown exception", path.string()));
+  }
+  if (!created) refuse(fmt::format("cannot load plugin {}: its factory returned no backend", path.string()));
+
+  // The deleter is created here, in libanydb, and owns the library: the backend's destructor
+  // (plugin code) runs before the library can be unloaded.
+  std::shared_ptr<Backend> backend(created.release(),
+                                   [library](Backend* doomed) { delete doomed; });
+  loaded_.emplace(key, backend);
+  return backend;
+}
+
+std::vector<PluginLoader::PluginInfo> PluginLoader::discover() {
+  std::vector<PluginInfo> plugins;
+  std::set<std::string> seen;
+  for (const auto& directory : search_path()) {
+    for (const auto& file : plugin_files_in(directory)) {
+      const std::string name = *backend_name_of(file);
+      if (!seen.insert(name).second) continue;
+      PluginInfo info{name, {}, file, {}};
+      try {
+        const std::shared_ptr<Backend> backend = load_file(file);
+        info.name = std::string(backend->name());
+        info.version = backend->version();
+      } catch (const Error& failure) {
+        info.error = failure.message();
+      }
+      plugins.push_back(std::move(info));
+    }
+  }
+  return plugins;
+}
+
+}  // namespace anydb
