@@ -15,7 +15,8 @@ CLI::App* add_backends_command(CLI::App& app, BackendsOptions& options) {
   CLI::App* command = app.add_subcommand(
       "backends", "List the backend plugins found (name, version, path) and where anydb looks");
   command->add_option("--plugin-dir", options.plugin_dirs,
-                      "Also search this directory first (repeatable)");
+                      "Also search this directory first (repeatable)")
+      ->allow_extra_args(false);
   add_format_option(*command, options.format);
   return command;
 }

@@ -28,6 +28,16 @@ void create_demo_table(Connection& connection) {
       dialect.quote_identifier(demo_key)));
 }
 
+// A statement that reads no rows but names the table and every column, so that a missing one
+// is reported once, before any thread starts.
+void check_columns_exist(Connection& connection, const GetOrCreateSpec& spec) {
+  const Dialect& dialect = connection.dialect();
+  std::string columns;
+  for (const auto* list : {&spec.key_columns, &spec.default_columns})
+    for (const auto& column : *list) columns += (columns.empty() ? "" : ", ") + dialect.quote_identifier(column);
+  (void)connection.execute(fmt::format("SELECT {} FROM {} WHERE 1 = 0", columns, dialect.quote_identifier(spec.table)));
+}
+
 // "COL=VALUE" pairs, in order; a column given twice is refused by GetOrCreate.
 std::pair<std::vector<std::string>, std::vector<Value>> parse_assignments(
     const std::vector<std::string>& assignments) {
@@ -57,14 +67,16 @@ CLI::App* add_get_or_create_command(CLI::App& app, GetOrCreateOptions& options) 
                       "Database URI; for SQLite also a plain file path or :memory:")
       ->capture_default_str();
   command->add_option("--plugin-dir", options.database.plugin_dirs,
-                      "Search this directory for plugins first (repeatable)");
+                      "Search this directory for plugins first (repeatable)")
+      ->allow_extra_args(false);
   command->add_option("--table", options.table,
                       "Table to use (must exist); default: the demo table 'mymodel', created "
                       "when missing");
   command->add_option("--key", options.key_column,
                       "Key column, unique in the table (default with the demo table: my_id)");
   command->add_option("--set", options.set_assignments,
-                      "COL=VALUE stored only when the row is created (repeatable)");
+                      "COL=VALUE stored only when the row is created (repeatable)")
+      ->allow_extra_args(false);
   command->add_option("--strategy", options.strategy,
                       "safe, upsert, or naive (unprotected, shows the race)")
       ->check(CLI::IsMember({"safe", "upsert", "naive"}))
@@ -114,7 +126,7 @@ int run_get_or_create(const GetOrCreateOptions& options) {
   spec.strategy = parse_strategy(options.strategy);
   spec.retry.max_attempts = options.max_attempts;
   const GetOrCreate get_or_create(probe->dialect(), std::move(spec));
-  (void)probe->execute(get_or_create.select_sql(), {Value(options.keys.front())});
+  check_columns_exist(*probe, get_or_create.spec());
   probe.reset();
 
   const int failures = run_keys(

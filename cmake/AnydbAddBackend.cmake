@@ -17,7 +17,12 @@ function(anydb_add_backend name)
   set(target anydb-backend-${name})
   add_library(${target} MODULE ${ARG_SOURCES})
   target_link_libraries(${target} PRIVATE anydb::core ${ARG_LINK_LIBRARIES})
-  target_link_options(${target} PRIVATE LINKER:--no-undefined)
+  # Export exactly the two plugin symbols; template instantiations and everything else stay
+  # inside the plugin even where visibility attributes would leak them as weak symbols.
+  set(version_script "${CMAKE_CURRENT_BINARY_DIR}/${target}.map")
+  file(WRITE "${version_script}" "{\n  global: anydb_abi_version; anydb_create_backend;\n  local: *;\n};\n")
+  target_link_options(${target} PRIVATE LINKER:--no-undefined LINKER:--version-script=${version_script})
+  set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS "${version_script}")
   set_target_properties(${target} PROPERTIES
     PREFIX ""
     OUTPUT_NAME "anydb-backend-${name}"

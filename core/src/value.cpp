@@ -64,6 +64,10 @@ std::string Value::to_display_string() const {
   return {};
 }
 
+ColumnNames make_column_names(std::vector<std::string> names) {
+  return std::make_shared<const std::vector<std::string>>(std::move(names));
+}
+
 Row::Row(std::shared_ptr<const std::vector<std::string>> columns, std::vector<Value> values)
     : columns_(std::move(columns)), values_(std::move(values)) {}
 

@@ -24,6 +24,8 @@ struct ANYDB_API Dialect {
   // The column definition of an auto-generated integer primary key, for portable DDL in tests,
   // the demo table and examples.
   std::string identity_column = "INTEGER PRIMARY KEY";
+  // The column type for binary data (BLOB, BYTEA, LONGBLOB, ...), for portable DDL.
+  std::string blob_type = "BLOB";
 
   // The placeholder for the index-th (1-based) parameter.
   [[nodiscard]] std::string placeholder(int index) const;

@@ -68,9 +68,16 @@ private:
   std::vector<Value> values_;
 };
 
+using ColumnNames = std::shared_ptr<const std::vector<std::string>>;
+
+// Makes the shared column-name list of a result. Backends must use this rather than
+// std::make_shared: the list's control block then lives in libanydb, so a Result may outlive
+// the plugin that produced it.
+[[nodiscard]] ANYDB_API ColumnNames make_column_names(std::vector<std::string> names);
+
 // The fully materialised outcome of one statement.
 struct Result {
-  std::shared_ptr<const std::vector<std::string>> columns;
+  ColumnNames columns;
   std::vector<Row> rows;
   std::int64_t rows_affected = 0;  // for INSERT/UPDATE/DELETE; 0 otherwise
 };

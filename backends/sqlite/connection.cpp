@@ -1,0 +1,261 @@
+#include "connection.hpp"
+
+#include "error.hpp"
+#include "statement.hpp"
+
+#include <anydb/error.hpp>
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <chrono>
+#include <limits>
+#include <string>
+#include <thread>
+#include <utility>
+
+namespace anydb::sqlite {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// SQLite takes lengths as int and stops at a NUL byte, which would silently cut the SQL short.
+[[nodiscard]] int sql_length(std::string_view sql) {
+  if (sql.find('\0') != std::string_view::npos)
+    throw_backend_error(ErrorKind::invalid_argument,
+                        fmt::format("SQL text contains a NUL byte: '{}'", printable(sql)));
+  if (sql.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+    throw_backend_error(ErrorKind::invalid_argument,
+                        fmt::format("SQL text of {} bytes is too long for SQLite", sql.size()));
+  return static_cast<int>(sql.size());
+}
+
+[[nodiscard]] bool is_busy(int rc) noexcept {
+  return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
+}
+
+// Runs a PRAGMA while opening and returns the first column of its first row ("" if none).
+[[nodiscard]] std::string open_pragma(sqlite3* db, const OpenOptions& options,
+                                      const std::string& sql) {
+  const auto deadline = Clock::now() + std::chrono::milliseconds(options.busy_timeout_ms);
+  for (;;) {
+    sqlite3_stmt* raw = nullptr;
+    int rc = sqlite3_prepare_v2(db, sql.c_str(), sql_length(sql), &raw, nullptr);
+    const StatementHandle statement(raw);
+    std::string first;
+    if (rc == SQLITE_OK && statement) {
+      while ((rc = sqlite3_step(statement.get())) == SQLITE_ROW) {
+        const unsigned char* text = sqlite3_column_text(statement.get(), 0);
+        if (first.empty() && text != nullptr) first = reinterpret_cast<const char*>(text);
+      }
+      if (rc == SQLITE_DONE) return first;
+    }
+    // Switching a file to WAL takes an exclusive lock for a moment. The busy handler waits for
+    // most locks but not all (SQLite answers BUSY at once where waiting could deadlock), so
+    // many threads opening a new file together need this loop as well.
+    if (!is_busy(rc) || Clock::now() >= deadline) throw_open_error(db, rc, options.display);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+void configure(sqlite3* db, const OpenOptions& options) {
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, options.busy_timeout_ms);
+  // By default SQLite reads a double-quoted name that matches no column as a string literal,
+  // so a misspelt quoted identifier would silently compare against a constant. Every
+  // identifier anydb sends is double-quoted: turn that legacy behaviour off.
+  sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DML, 0, nullptr);
+  sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DDL, 0, nullptr);
+
+  if (options.journal_mode) {
+    const std::string& wanted = *options.journal_mode;
+    const std::string actual = open_pragma(db, options, "PRAGMA journal_mode=" + wanted);
+    if (actual != wanted)
+      throw_backend_error(ErrorKind::connection_failed,
+                          fmt::format("cannot open database '{}': journal_mode={} was "
+                                      "asked for, but SQLite kept '{}'",
+                                      options.display, wanted, printable(actual)));
+    // WAL with synchronous=NORMAL cannot corrupt the database; a power loss (not a crash of
+    // the program) may lose the last commits. That is the setting SQLite's documentation
+    // recommends for WAL, and it saves an fsync per commit, which matters under contention.
+    if (wanted == "wal") (void)open_pragma(db, options, "PRAGMA synchronous=NORMAL");
+  }
+  (void)open_pragma(db, options,
+                    options.foreign_keys ? "PRAGMA foreign_keys=ON" : "PRAGMA foreign_keys=OFF");
+}
+
+[[nodiscard]] DatabaseHandle open_database(const OpenOptions& options) {
+  int flags = options.open_flags | SQLITE_OPEN_NOMUTEX;
+#ifdef SQLITE_OPEN_EXRESCODE
+  flags |= SQLITE_OPEN_EXRESCODE;  // 3.37+: extended codes from the open itself
+#endif
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(options.filename.c_str(), &raw, flags, nullptr);
+  // Owned even when the open failed: SQLite then still returns a handle, to carry the message.
+  DatabaseHandle db(raw);
+  if (rc != SQLITE_OK) throw_open_error(db.get(), rc, options.display);
+  configure(db.get(), options);
+  return db;
+}
+
+[[nodiscard]] Dialect make_dialect() {
+  Dialect dialect;
+  dialect.placeholders = Dialect::Placeholders::question_mark;
+  dialect.identifier_quote = '"';
+  // Asked of the library actually loaded, not of the header we were compiled with.
+  const int version = sqlite3_libversion_number();
+  dialect.upsert = version >= 3'024'000 ? Dialect::Upsert::on_conflict_do_nothing
+                                        : Dialect::Upsert::none;
+  dialect.supports_returning = version >= 3'035'000;
+  dialect.supports_savepoints = true;
+  dialect.identity_column = "INTEGER PRIMARY KEY";
+  return dialect;
+}
+
+// True when `rest` holds nothing SQLite would run: whitespace, comments, empty statements.
+[[nodiscard]] bool nothing_to_run(sqlite3* db, std::string_view rest) {
+  while (!rest.empty()) {
+    sqlite3_stmt* raw = nullptr;
+    const char* tail = nullptr;
+    const int rc = sqlite3_prepare_v2(db, rest.data(), static_cast<int>(rest.size()), &raw, &tail);
+    const StatementHandle statement(raw);
+    if (rc != SQLITE_OK || statement) return false;
+    if (tail == nullptr || tail <= rest.data()) return true;
+    rest.remove_prefix(static_cast<std::size_t>(tail - rest.data()));
+  }
+  return true;
+}
+
+}  // namespace
+
+SqliteConnection::SqliteConnection(const OpenOptions& options)
+    : db_(open_database(options)), dialect_(make_dialect()) {}
+
+SqliteConnection::~SqliteConnection() {
+  // The cached statements must be finalised while the handle still exists. An open
+  // transaction is rolled back by sqlite3_close_v2.
+  close_statements();
+}
+
+std::string_view SqliteConnection::backend_name() const noexcept { return sqlite::backend_name; }
+
+bool SqliteConnection::in_transaction() const noexcept {
+  return sqlite3_get_autocommit(db_.get()) == 0;
+}
+
+void SqliteConnection::require_transaction(std::string_view operation) const {
+  if (!in_transaction())
+    throw_backend_error(ErrorKind::invalid_usage,
+                        fmt::format("{}: no transaction is open (SQLite would silently start "
+                                    "one; anydb refuses that on every backend)",
+                                    operation));
+}
+
+void SqliteConnection::begin(AccessMode mode) {
+  if (in_transaction())
+    throw_backend_error(ErrorKind::invalid_usage,
+                        "begin(): a transaction is already open; nest with savepoint() or "
+                        "anydb::Transaction");
+  // IMMEDIATE takes the write lock now, waiting up to the busy timeout. A DEFERRED transaction
+  // that reads and then writes would instead fail at the write with SQLITE_BUSY, at once.
+  run(mode == AccessMode::read_write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
+  began_ = true;
+}
+
+void SqliteConnection::commit() {
+  if (!in_transaction()) {
+    if (!began_)
+      throw_backend_error(ErrorKind::invalid_usage, "commit(): no transaction is open");
+    began_ = false;
+    ErrorInfo info;
+    info.kind = ErrorKind::database_error;
+    info.backend = std::string(sqlite::backend_name);
+    info.message = "commit(): the transaction opened by begin() has ended already, most "
+                   "likely rolled back by SQLite itself after an earlier error";
+    info.transaction_aborted = true;
+    anydb::throw_error(std::move(info));
+  }
+  // A COMMIT that fails with SQLITE_BUSY leaves the transaction open: began_ stays set, and
+  // the caller's guard rolls it back.
+  run("COMMIT");
+  began_ = false;
+}
+
+void SqliteConnection::rollback() {
+  if (!in_transaction()) {
+    if (!began_)
+      throw_backend_error(ErrorKind::invalid_usage, "rollback(): no transaction is open");
+    began_ = false;  // SQLite rolled it back already; the error that did it was reported
+    return;
+  }
+  run("ROLLBACK");
+  began_ = false;
+}
+
+void SqliteConnection::savepoint(std::string_view name) {
+  const std::string quoted = dialect_.quote_identifier(name);
+  require_transaction("savepoint()");
+  run("SAVEPOINT " + quoted);
+}
+
+void SqliteConnection::release(std::string_view name) {
+  const std::string quoted = dialect_.quote_identifier(name);
+  require_transaction("release()");
+  run("RELEASE SAVEPOINT " + quoted);
+}
+
+void SqliteConnection::rollback_to(std::string_view name) {
+  const std::string quoted = dialect_.quote_identifier(name);
+  // After SQLite rolled the whole transaction back, everything since the savepoint is undone
+  // already; the enclosing guard's rollback() finishes the job quietly.
+  if (began_ && !in_transaction()) return;
+  require_transaction("rollback_to()");
+  run("ROLLBACK TO SAVEPOINT " + quoted);
+}
+
+void SqliteConnection::execute_script(std::string_view sql) { run(sql); }
+
+void SqliteConnection::run(std::string_view sql) {
+  const char* next = sql.data();
+  const char* const end = next + sql_length(sql);
+  while (next < end) {
+    const bool was_in_transaction = in_transaction();
+    sqlite3_stmt* raw = nullptr;
+    const char* tail = nullptr;
+    int rc = sqlite3_prepare_v2(db_.get(), next, static_cast<int>(end - next), &raw, &tail);
+    const StatementHandle statement(raw);
+    if (rc != SQLITE_OK) throw_sqlite_error(db_.get(), rc, was_in_transaction);
+    if (tail == nullptr || tail <= next) break;
+    next = tail;
+    if (!statement) continue;  // only whitespace or a comment
+    while ((rc = sqlite3_step(statement.get())) == SQLITE_ROW) {
+    }
+    if (rc != SQLITE_DONE) throw_sqlite_error(db_.get(), rc, was_in_transaction);
+  }
+}
+
+std::unique_ptr<Statement> SqliteConnection::do_prepare(std::string_view sql) {
+  // An empty view may have a null data pointer, which SQLite would call API misuse.
+  if (sql.empty())
+    throw_backend_error(ErrorKind::invalid_argument, "an empty string holds no SQL statement");
+  sqlite3_stmt* raw = nullptr;
+  const char* tail = nullptr;
+  // PERSISTENT: these statements live on in the connection's cache, so SQLite should not
+  // spend its small lookaside pool, kept for short-lived allocations, on them.
+  const int rc = sqlite3_prepare_v3(db_.get(), sql.data(), sql_length(sql),
+                                    SQLITE_PREPARE_PERSISTENT, &raw, &tail);
+  StatementHandle statement(raw);
+  if (rc != SQLITE_OK) throw_sqlite_error(db_.get(), rc, in_transaction());
+  if (!statement)
+    throw_backend_error(ErrorKind::invalid_argument,
+                        fmt::format("'{}' holds no SQL statement", printable(sql)));
+  const auto used = static_cast<std::size_t>(tail - sql.data());
+  if (!nothing_to_run(db_.get(), sql.substr(used)))
+    throw_backend_error(ErrorKind::invalid_argument,
+                        fmt::format("a prepared statement is one SQL statement, but '{}' holds "
+                                    "more: run scripts with execute_script()",
+                                    printable(sql)));
+  return std::make_unique<SqliteStatement>(std::move(statement));
+}
+
+}  // namespace anydb::sqlite

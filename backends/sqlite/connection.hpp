@@ -1,0 +1,54 @@
+#pragma once
+
+#include "handle.hpp"
+#include "uri.hpp"
+
+#include <anydb/connection.hpp>
+#include <anydb/dialect.hpp>
+
+#include <memory>
+#include <string_view>
+
+namespace anydb::sqlite {
+
+// One sqlite3 connection, opened with SQLITE_OPEN_NOMUTEX: like every anydb::Connection it is
+// used by one thread at a time, so SQLite's per-connection mutex would be pure overhead.
+class SqliteConnection final : public Connection {
+public:
+  // Opens and configures the database. Throws anydb::ConnectionFailed (or anydb::Busy when a
+  // lock held by another connection outlasted the busy timeout).
+  explicit SqliteConnection(const OpenOptions& options);
+  ~SqliteConnection() override;
+  SqliteConnection(const SqliteConnection&) = delete;
+  SqliteConnection& operator=(const SqliteConnection&) = delete;
+
+  [[nodiscard]] const Dialect& dialect() const noexcept override { return dialect_; }
+  [[nodiscard]] std::string_view backend_name() const noexcept override;
+
+  void begin(AccessMode mode) override;
+  void commit() override;
+  void rollback() override;
+  void savepoint(std::string_view name) override;
+  void release(std::string_view name) override;
+  void rollback_to(std::string_view name) override;
+  [[nodiscard]] bool in_transaction() const noexcept override;
+
+  void execute_script(std::string_view sql) override;
+
+protected:
+  [[nodiscard]] std::unique_ptr<Statement> do_prepare(std::string_view sql) override;
+
+private:
+  // Runs one statement without parameters, outside the cache.
+  void run(std::string_view sql);
+  void require_transaction(std::string_view operation) const;
+
+  DatabaseHandle db_;
+  Dialect dialect_;
+  // begin() succeeded and neither commit() nor rollback() has ended the transaction since.
+  // When SQLite rolls a transaction back by itself after an error, rollback() must then be a
+  // quiet no-op rather than a usage error: the caller (a Transaction guard) did nothing wrong.
+  bool began_ = false;
+};
+
+}  // namespace anydb::sqlite

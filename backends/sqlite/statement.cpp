@@ -1,0 +1,190 @@
+#include "statement.hpp"
+
+#include "error.hpp"
+
+#include <anydb/dialect.hpp>
+#include <anydb/error.hpp>
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+
+namespace anydb::sqlite {
+namespace {
+
+// Resets the statement and drops its bindings when execute() ends, however it ends: a
+// statement left half-stepped keeps its read transaction, and with it a lock, open; and a
+// binding would keep a copy of a large text or blob alive in the cache.
+class ResetOnExit {
+public:
+  explicit ResetOnExit(sqlite3_stmt* statement) noexcept : statement_(statement) {}
+  ~ResetOnExit() {
+    sqlite3_reset(statement_);  // repeats the error of a failed step, which was reported
+    sqlite3_clear_bindings(statement_);
+  }
+  ResetOnExit(const ResetOnExit&) = delete;
+  ResetOnExit& operator=(const ResetOnExit&) = delete;
+
+private:
+  sqlite3_stmt* statement_;
+};
+
+[[nodiscard]] std::int64_t total_changes(sqlite3* db) noexcept {
+#if SQLITE_VERSION_NUMBER >= 3037000
+  return sqlite3_total_changes64(db);
+#else
+  return sqlite3_total_changes(db);
+#endif
+}
+
+[[nodiscard]] std::int64_t changes(sqlite3* db) noexcept {
+#if SQLITE_VERSION_NUMBER >= 3037000
+  return sqlite3_changes64(db);
+#else
+  return sqlite3_changes(db);
+#endif
+}
+
+[[nodiscard]] std::string statement_text(sqlite3_stmt* statement) {
+  const char* sql = sqlite3_sql(statement);
+  return printable(sql != nullptr ? sql : "");
+}
+
+}  // namespace
+
+SqliteStatement::SqliteStatement(StatementHandle statement)
+    : statement_(std::move(statement)), db_(sqlite3_db_handle(statement_.get())) {
+  refresh_columns();
+}
+
+Result SqliteStatement::execute(std::span<const Value> params) {
+  sqlite3_stmt* const statement = statement_.get();
+  sqlite3_reset(statement);
+  sqlite3_clear_bindings(statement);
+  const ResetOnExit reset_on_exit(statement);
+
+  const bool was_in_transaction = sqlite3_get_autocommit(db_) == 0;
+  bind(params, was_in_transaction);
+  const std::int64_t total_before = total_changes(db_);
+
+  Result result;
+  int rc = sqlite3_step(statement);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) throw_sqlite_error(db_, rc, was_in_transaction);
+  refresh_columns();
+  result.columns = columns_;
+  const auto width = static_cast<int>(columns_->size());
+  for (; rc == SQLITE_ROW; rc = sqlite3_step(statement)) {
+    std::vector<Value> values;
+    values.reserve(columns_->size());
+    for (int index = 0; index < width; ++index)
+      values.push_back(column(index, was_in_transaction));
+    result.rows.emplace_back(columns_, std::move(values));
+  }
+  if (rc != SQLITE_DONE) throw_sqlite_error(db_, rc, was_in_transaction);
+
+  // sqlite3_changes() reports the last INSERT, UPDATE or DELETE, which may be an earlier
+  // statement: count only when this one changed something.
+  if (sqlite3_stmt_readonly(statement) == 0 && total_changes(db_) != total_before)
+    result.rows_affected = changes(db_);
+  return result;
+}
+
+void SqliteStatement::bind(std::span<const Value> params, bool was_in_transaction) {
+  sqlite3_stmt* const statement = statement_.get();
+  const int expected = sqlite3_bind_parameter_count(statement);
+  if (params.size() != static_cast<std::size_t>(expected))
+    throw_backend_error(ErrorKind::invalid_argument,
+                        fmt::format("the statement '{}' takes {} parameter(s), but {} were given",
+                                    statement_text(statement), expected, params.size()));
+
+  for (int index = 1; const Value& value : params) {
+    int rc = SQLITE_OK;
+    switch (value.type()) {
+      case Value::Type::null:
+        rc = sqlite3_bind_null(statement, index);
+        break;
+      case Value::Type::integer:
+        rc = sqlite3_bind_int64(statement, index, static_cast<sqlite3_int64>(value.as_int()));
+        break;
+      case Value::Type::real:
+        rc = sqlite3_bind_double(statement, index, value.as_double());
+        break;
+      case Value::Type::text: {
+        // The explicit length keeps NUL bytes and everything after them.
+        const std::string& text = value.as_text();
+        rc = sqlite3_bind_text64(statement, index, text.data(), text.size(), transient_destructor,
+                                 SQLITE_UTF8);
+        break;
+      }
+      case Value::Type::blob: {
+        // An empty vector may have no data pointer, and a null pointer would bind NULL: a
+        // zero-length zeroblob stays a blob.
+        const Blob& blob = value.as_blob();
+        rc = blob.empty() ? sqlite3_bind_zeroblob(statement, index, 0)
+                          : sqlite3_bind_blob64(statement, index, blob.data(), blob.size(),
+                                                transient_destructor);
+        break;
+      }
+    }
+    if (rc != SQLITE_OK) throw_sqlite_error(db_, rc, was_in_transaction);
+    ++index;
+  }
+}
+
+Value SqliteStatement::column(int index, bool was_in_transaction) const {
+  sqlite3_stmt* const statement = statement_.get();
+  switch (sqlite3_column_type(statement, index)) {
+    case SQLITE_INTEGER:
+      return Value(static_cast<std::int64_t>(sqlite3_column_int64(statement, index)));
+    case SQLITE_FLOAT:
+      return Value(sqlite3_column_double(statement, index));
+    case SQLITE_TEXT: {
+      // The pointer first, then the length: that order keeps SQLite from converting twice.
+      const unsigned char* text = sqlite3_column_text(statement, index);
+      const auto size = static_cast<std::size_t>(sqlite3_column_bytes(statement, index));
+      if (text == nullptr) {
+        if (sqlite3_errcode(db_) == SQLITE_NOMEM)
+          throw_sqlite_error(db_, SQLITE_NOMEM, was_in_transaction);
+        return Value(std::string());
+      }
+      return Value(std::string(reinterpret_cast<const char*>(text), size));
+    }
+    case SQLITE_BLOB: {
+      // Zero bytes come back as a null pointer; the value is still an (empty) blob.
+      const void* data = sqlite3_column_blob(statement, index);
+      const auto size = static_cast<std::size_t>(sqlite3_column_bytes(statement, index));
+      if (size == 0) return Value(Blob{});
+      if (data == nullptr) throw_sqlite_error(db_, SQLITE_NOMEM, was_in_transaction);
+      const auto* bytes = static_cast<const std::byte*>(data);
+      return Value(Blob(bytes, bytes + size));
+    }
+    default:
+      return Value();
+  }
+}
+
+void SqliteStatement::refresh_columns() {
+  sqlite3_stmt* const statement = statement_.get();
+  const int count = sqlite3_column_count(statement);
+  if (columns_ && columns_->size() == static_cast<std::size_t>(count)) {
+    bool same = true;
+    for (int index = 0; same && index < count; ++index) {
+      const char* name = sqlite3_column_name(statement, index);
+      same = name != nullptr && (*columns_)[static_cast<std::size_t>(index)] == name;
+    }
+    if (same) return;
+  }
+  std::vector<std::string> names;
+  names.reserve(static_cast<std::size_t>(count));
+  for (int index = 0; index < count; ++index) {
+    const char* name = sqlite3_column_name(statement, index);
+    if (name == nullptr) throw_sqlite_error(db_, SQLITE_NOMEM, sqlite3_get_autocommit(db_) == 0);
+    names.emplace_back(name);
+  }
+  columns_ = make_column_names(std::move(names));
+}
+
+}  // namespace anydb::sqlite

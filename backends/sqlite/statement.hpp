@@ -1,0 +1,36 @@
+#pragma once
+
+#include "handle.hpp"
+
+#include <anydb/connection.hpp>
+#include <anydb/value.hpp>
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace anydb::sqlite {
+
+// One prepared sqlite3_stmt, owned by the cache of the SqliteConnection that made it.
+class SqliteStatement final : public Statement {
+public:
+  explicit SqliteStatement(StatementHandle statement);
+  ~SqliteStatement() override = default;
+
+  // Binds `params` in order, steps to the end and materialises every row. The statement is
+  // left reset on every exit, so that it never keeps a read transaction (and its lock) open.
+  [[nodiscard]] Result execute(std::span<const Value> params) override;
+
+private:
+  void bind(std::span<const Value> params, bool was_in_transaction);
+  [[nodiscard]] Value column(int index, bool was_in_transaction) const;
+  // SQLite re-prepares a statement after a schema change, which can change its columns.
+  void refresh_columns();
+
+  StatementHandle statement_;
+  sqlite3* db_;
+  std::shared_ptr<const std::vector<std::string>> columns_;
+};
+
+}  // namespace anydb::sqlite

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The second command of the README, and all that .ci/run does: install what is missing, build
+# with warnings as errors, start the database servers the tests need, and run every test —
+# then again under AddressSanitizer+UndefinedBehaviorSanitizer, and the concurrency tests under
+# ThreadSanitizer. Any missing database or failed stage fails the run; nothing is skipped.
+#
+#   ANYDB_TEST_STAGES="default asan tsan"   which stages to run (default: all three)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+stages=${ANYDB_TEST_STAGES:-default asan tsan}
+jobs=${JOBS:-$(nproc)}
+
+"$root/scripts/install-deps.sh" test
+
+run_stage() {
+  local name=$1 build_dir=$2 ctest_args=$3
+  shift 3
+  echo "=== stage $name: build in $build_dir"
+  local started=$SECONDS
+  BUILD_DIR=$build_dir BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo} "$root/scripts/build.sh" -DANYDB_WARNINGS_AS_ERRORS=ON "$@"
+  echo "=== stage $name: test (built in $((SECONDS - started)) s)"
+  # shellcheck disable=SC2086  # ctest_args is a list of words
+  "$root/scripts/with-databases.sh" ctest --test-dir "$build_dir" --output-on-failure -j "$jobs" $ctest_args
+  echo "=== stage $name: passed in $((SECONDS - started)) s"
+}
+
+for stage in $stages; do
+  case "$stage" in
+    default) run_stage default build "" ;;
+    asan)
+      ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
+      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        run_stage asan build-asan "" -DANYDB_SANITIZE=address ;;
+    tsan)
+      TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$root/tests/tsan.supp" \
+        run_stage tsan build-tsan "-L conformance|cli" -DANYDB_SANITIZE=thread ;;
+    *) echo "run-tests.sh: unknown stage '$stage' (default, asan, tsan)" >&2; exit 2 ;;
+  esac
+done
+echo "run-tests.sh: all stages passed ($stages)"

@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# Runs a command with every database server the tests need started for it, and stopped after.
+# SQLite needs no server: its tests make their own files in temporary directories.
+set -euo pipefail
+exec "$@"

@@ -1,0 +1,61 @@
+#include "context.hpp"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <cstdio>
+#include <unistd.h>
+
+namespace anydb::conformance {
+
+namespace {
+
+std::unique_ptr<Context> current;
+
+std::string replace_all(std::string text, std::string_view from, std::string_view to) {
+  for (std::size_t pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size()))
+    text.replace(pos, from.size(), to);
+  return text;
+}
+
+}  // namespace
+
+Context::Context(std::shared_ptr<Backend> backend, Uri uri)
+    : backend_(std::move(backend)), uri_(std::move(uri)), dialect_(connect()->dialect()) {}
+
+std::string Context::unique_table_name(std::string_view purpose) {
+  static std::atomic<int> counter{0};
+  return fmt::format("cf_{}_{}_{}", purpose, ::getpid(), ++counter);
+}
+
+Context& context() {
+  if (!current) std::abort();  // main() sets it before any test runs
+  return *current;
+}
+
+void set_context(std::unique_ptr<Context> context) { current = std::move(context); }
+
+ScratchTable::ScratchTable(std::string_view purpose, std::string_view columns_sql)
+    : name_(context().unique_table_name(purpose)) {
+  const Dialect& dialect = context().dialect();
+  std::string columns = replace_all(std::string(columns_sql), "{id}", dialect.identity_column);
+  columns = replace_all(std::move(columns), "{blob}", dialect.blob_type);
+  context().connect()->execute_script(fmt::format("CREATE TABLE {} ({})", quoted(), columns));
+}
+
+ScratchTable::~ScratchTable() {
+  try {
+    context().connect()->execute_script(fmt::format("DROP TABLE {}", quoted()));
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "conformance: could not drop %s: %s\n", name_.c_str(), error.what());
+  }
+}
+
+std::int64_t ScratchTable::count_rows() const {
+  const Result result = context().connect()->execute(fmt::format("SELECT COUNT(*) FROM {}", quoted()));
+  return result.rows.at(0)[0].as_int();
+}
+
+std::string param(int index) { return context().dialect().placeholder(index); }
+
+}  // namespace anydb::conformance

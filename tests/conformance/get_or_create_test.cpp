@@ -1,0 +1,141 @@
+// Get-or-create semantics, one connection at a time (races are in race_test.cpp).
+
+#include "context.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+namespace anydb::conformance {
+namespace {
+
+class GetOrCreateSemantics : public ::testing::TestWithParam<Strategy> {
+protected:
+  ScratchTable table{"goc", "id {id}, k BIGINT NOT NULL UNIQUE, name VARCHAR(100), n BIGINT"};
+  ConnectionPtr connection = context().connect();
+
+  void SetUp() override {
+    if (GetParam() == Strategy::upsert && context().dialect().upsert == Dialect::Upsert::none)
+      GTEST_SKIP() << "capability: backend '" << context().backend().name()
+                   << "' declares no single-statement upsert";
+  }
+
+  GetOrCreate make(std::vector<std::string> defaults = {"name"}) const {
+    return GetOrCreate(context().dialect(), GetOrCreateSpec{table.name(), {"k"}, std::move(defaults), GetParam(), {}});
+  }
+};
+
+TEST_P(GetOrCreateSemantics, CreatesOnceThenGets) {
+  const GetOrCreate operation = make();
+  const std::vector<Value> key{Value(7)};
+  const GetOrCreateResult first = operation(*connection, key, std::vector<Value>{Value("first")});
+  EXPECT_TRUE(first.created);
+  EXPECT_EQ(first.row.at("k").as_int(), 7);
+  EXPECT_EQ(first.row.at("name").as_text(), "first");
+  EXPECT_FALSE(first.row.at("id").is_null());
+
+  const GetOrCreateResult second = operation(*connection, key, std::vector<Value>{Value("second")});
+  EXPECT_FALSE(second.created);
+  EXPECT_EQ(second.row.at("id"), first.row.at("id"));
+  EXPECT_EQ(second.row.at("name").as_text(), "first") << "defaults apply only on create";
+  EXPECT_EQ(second.conflicts, 0);
+  EXPECT_EQ(table.count_rows(), 1);
+}
+
+TEST_P(GetOrCreateSemantics, ReturnsEveryColumnOfTheStoredRow) {
+  connection->execute(fmt::format("INSERT INTO {} (k, name, n) VALUES ({}, {}, {})", table.quoted(),
+                                  param(1), param(2), param(3)),
+                      {Value(1), Value("existing"), Value(99)});
+  const GetOrCreateResult result = make()(*connection, std::vector<Value>{Value(1)}, std::vector<Value>{Value("x")});
+  EXPECT_FALSE(result.created);
+  EXPECT_EQ(result.row.columns(), (std::vector<std::string>{"id", "k", "name", "n"}));
+  EXPECT_EQ(result.row.at("n").as_int(), 99);
+}
+
+TEST_P(GetOrCreateSemantics, TextKeysAreCoercedByTheDatabase) {
+  // The CLI passes keys as text; an integer column must still match them.
+  const GetOrCreate operation = make({});
+  EXPECT_TRUE(operation(*connection, std::vector<Value>{Value("42")}).created);
+  EXPECT_FALSE(operation(*connection, std::vector<Value>{Value(42)}).created);
+  EXPECT_FALSE(operation(*connection, std::vector<Value>{Value("42")}).created);
+  EXPECT_EQ(table.count_rows(), 1);
+}
+
+TEST_P(GetOrCreateSemantics, InsideCallersTransactionCommitsWithIt) {
+  const GetOrCreate operation = make();
+  {
+    Transaction transaction(*connection);
+    EXPECT_TRUE(operation(*connection, std::vector<Value>{Value(1)}, std::vector<Value>{Value("a")}).created);
+    EXPECT_TRUE(connection->in_transaction());
+  }  // rolled back
+  EXPECT_EQ(table.count_rows(), 0);
+  Transaction transaction(*connection);
+  EXPECT_TRUE(operation(*connection, std::vector<Value>{Value(1)}, std::vector<Value>{Value("a")}).created);
+  EXPECT_FALSE(operation(*connection, std::vector<Value>{Value(1)}, std::vector<Value>{Value("b")}).created);
+  transaction.commit();
+  EXPECT_EQ(table.count_rows(), 1);
+}
+
+TEST_P(GetOrCreateSemantics, RefusesNullKeysAndBadShapes) {
+  const GetOrCreate operation = make();
+  EXPECT_THROW((void)operation(*connection, std::vector<Value>{Value()}, std::vector<Value>{Value("a")}), InvalidArgument);
+  EXPECT_THROW((void)operation(*connection, std::vector<Value>{Value(1), Value(2)}, std::vector<Value>{Value("a")}),
+               InvalidArgument);
+  EXPECT_EQ(table.count_rows(), 0);
+}
+
+TEST_P(GetOrCreateSemantics, CompositeKeys) {
+  ScratchTable pairs{"pairs", "id {id}, a BIGINT NOT NULL, b VARCHAR(20) NOT NULL, note TEXT, UNIQUE (a, b)"};
+  const GetOrCreate operation(context().dialect(), GetOrCreateSpec{pairs.name(), {"a", "b"}, {"note"}, GetParam(), {}});
+  EXPECT_TRUE(operation(*connection, std::vector<Value>{Value(1), Value("x")}, std::vector<Value>{Value("n")}).created);
+  EXPECT_TRUE(operation(*connection, std::vector<Value>{Value(1), Value("y")}, std::vector<Value>{Value("n")}).created);
+  EXPECT_FALSE(operation(*connection, std::vector<Value>{Value(1), Value("x")}, std::vector<Value>{Value("n")}).created);
+  EXPECT_EQ(pairs.count_rows(), 2);
+}
+
+TEST_P(GetOrCreateSemantics, AnotherUniqueConstraintIsNotMistakenForTheRace) {
+  ScratchTable two{"two_unique", "id {id}, k BIGINT NOT NULL UNIQUE, email VARCHAR(50) UNIQUE"};
+  const GetOrCreate operation(context().dialect(), GetOrCreateSpec{two.name(), {"k"}, {"email"}, GetParam(), {}});
+  EXPECT_TRUE(operation(*connection, std::vector<Value>{Value(1)}, std::vector<Value>{Value("a@x")}).created);
+  // Key 2 is new, but its email collides with key 1's: that is the caller's error, reported as
+  // a unique violation (or, where the database names no columns, as a lost race after the
+  // retries) — never as a created row or a bogus result.
+  try {
+    (void)operation(*connection, std::vector<Value>{Value(2)}, std::vector<Value>{Value("a@x")});
+    FAIL() << "a colliding email was accepted";
+  } catch (const UniqueViolation&) {
+  } catch (const SerializationFailure&) {
+  }
+  EXPECT_EQ(two.count_rows(), 1);
+}
+
+TEST_P(GetOrCreateSemantics, HostileIdentifiersAreQuotedNeverExecuted) {
+  ScratchTable sentinel{"sentinel", "id {id}"};
+  const std::string hostile = fmt::format("weird\"; DROP TABLE {}; --", sentinel.quoted());
+  const Dialect& dialect = context().dialect();
+  connection->execute_script(fmt::format("CREATE TABLE {} ({} BIGINT NOT NULL UNIQUE)",
+                                         dialect.quote_identifier(hostile), dialect.quote_identifier("k;ey")));
+  const GetOrCreate operation(dialect, GetOrCreateSpec{hostile, {"k;ey"}, {}, GetParam(), {}});
+  EXPECT_TRUE(operation(*connection, std::vector<Value>{Value(1)}).created);
+  EXPECT_FALSE(operation(*connection, std::vector<Value>{Value(1)}).created);
+  connection->execute_script(fmt::format("DROP TABLE {}", dialect.quote_identifier(hostile)));
+  EXPECT_EQ(sentinel.count_rows(), 0) << "the sentinel table must still exist";
+}
+
+TEST_P(GetOrCreateSemantics, UnknownTableIsReported) {
+  const GetOrCreate operation(context().dialect(), GetOrCreateSpec{"anydb_missing_table", {"k"}, {}, GetParam(), {}});
+  EXPECT_THROW((void)operation(*connection, std::vector<Value>{Value(1)}), UndefinedObject);
+}
+
+INSTANTIATE_TEST_SUITE_P(Strategies, GetOrCreateSemantics,
+                         ::testing::Values(Strategy::safe, Strategy::upsert, Strategy::naive),
+                         StrategyName());
+
+TEST(GetOrCreateCapabilities, UpsertNeedsTheDialect) {
+  Dialect without = context().dialect();
+  without.upsert = Dialect::Upsert::none;
+  EXPECT_THROW(GetOrCreate(without, GetOrCreateSpec{"t", {"k"}, {}, Strategy::upsert, {}}), Unsupported);
+}
+
+}  // namespace
+}  // namespace anydb::conformance

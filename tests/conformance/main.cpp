@@ -1,0 +1,90 @@
+// anydb-conformance: the conformance suite as a program.
+//
+//   anydb-conformance --backend NAME|PATH --db URI [--plugin-dir DIR] [gtest flags]
+//
+// In --db, "{tmpdir}" is replaced by a fresh temporary directory (removed afterwards), and
+// "env:NAME" reads the URI from the environment variable NAME at run time — an unset variable
+// is a failure, never a skip: a database that CI should have started is missing.
+
+#include "context.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace {
+
+struct Arguments {
+  std::string backend;
+  std::string db;
+  std::vector<std::filesystem::path> plugin_dirs;
+};
+
+int usage(const char* why) {
+  std::fprintf(stderr,
+               "anydb-conformance: %s\nusage: anydb-conformance --backend NAME|PATH --db URI "
+               "[--plugin-dir DIR] [gtest flags]\n",
+               why);
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);  // removes the gtest flags it knows
+
+  Arguments arguments;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (i + 1 >= argc) return usage(("missing value after " + flag).c_str());
+    const std::string value = argv[++i];
+    if (flag == "--backend") arguments.backend = value;
+    else if (flag == "--db") arguments.db = value;
+    else if (flag == "--plugin-dir") arguments.plugin_dirs.emplace_back(value);
+    else return usage(("unknown argument " + flag).c_str());
+  }
+  if (arguments.backend.empty() || arguments.db.empty()) return usage("--backend and --db are required");
+
+  if (arguments.db.starts_with("env:")) {
+    const std::string variable = arguments.db.substr(4);
+    const char* value = std::getenv(variable.c_str());
+    if (value == nullptr || *value == '\0') {
+      std::fprintf(stderr,
+                   "anydb-conformance: %s is not set: the database for this run was not started "
+                   "(run the suite through scripts/test.sh)\n",
+                   variable.c_str());
+      return 1;
+    }
+    arguments.db = value;
+  }
+
+  std::filesystem::path temporary;
+  if (const auto marker = arguments.db.find("{tmpdir}"); marker != std::string::npos) {
+    std::string pattern = (std::filesystem::temp_directory_path() / "anydb-conformance.XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) return usage("cannot create a temporary directory");
+    temporary = pattern;
+    arguments.db.replace(marker, 8, temporary.string());
+  }
+
+  int status = 1;
+  try {
+    anydb::PluginLoader loader(anydb::PluginLoader::Options{arguments.plugin_dirs, true});
+    auto backend = loader.load(arguments.backend);
+    auto uri = anydb::Uri::parse(arguments.db);
+    std::printf("anydb-conformance: backend %s %s, database %s\n", std::string(backend->name()).c_str(),
+                backend->version().c_str(), uri.to_string().c_str());
+    anydb::conformance::set_context(
+        std::make_unique<anydb::conformance::Context>(std::move(backend), std::move(uri)));
+    status = RUN_ALL_TESTS();
+    anydb::conformance::set_context(nullptr);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "anydb-conformance: %s\n", error.what());
+    status = 1;
+  }
+  if (!temporary.empty()) std::filesystem::remove_all(temporary);
+  return status;
+}
