@@ -61,11 +61,16 @@ std::string describe_load_failure(const std::string& reason) {
   return reason;
 }
 
+// Paths and foreign texts in messages are escaped (printable()), so that a file name with a
+// newline or invalid UTF-8 cannot break the one-line message or the terminal.
+std::string escaped(std::string_view text) { return printable(text, 4096); }
+std::string shown(const fs::path& path) { return escaped(path.native()); }
+
 std::string join_paths(const std::vector<fs::path>& paths) {
   std::string out;
   for (const auto& path : paths) {
     if (!out.empty()) out += ", ";
-    out += path.string();
+    out += shown(path);
   }
   return out.empty() ? "(nowhere)" : out;
 }
@@ -148,7 +153,7 @@ std::shared_ptr<Backend> PluginLoader::load(std::string_view name_or_path) {
     if (!fs::exists(candidate, error)) continue;
     std::shared_ptr<Backend> backend = load_file(candidate);
     if (backend->name() != name_or_path)
-      refuse(fmt::format("plugin {} calls itself '{}', not '{}'", candidate.string(),
+      refuse(fmt::format("plugin {} calls itself '{}', not '{}'", shown(candidate),
                          printable(backend->name(), 64), name_or_path));
     return backend;
   }
@@ -173,39 +178,40 @@ std::shared_ptr<Backend> PluginLoader::load_file(const fs::path& path) {
   if (const auto found = loaded_.find(key); found != loaded_.end()) return found->second;
 
   if (!fs::is_regular_file(key, error))
-    refuse(fmt::format("cannot load plugin {}: not a regular file", path.string()));
+    refuse(fmt::format("cannot load plugin {}: not a regular file", shown(path)));
 
   auto library = std::make_shared<boost::dll::shared_library>();
   try {
     library->load(key, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
   } catch (const std::system_error& failure) {
-    refuse(fmt::format("cannot load plugin {}: {}", path.string(),
-                       describe_load_failure(dlopen_reason(failure, key))));
+    refuse(fmt::format("cannot load plugin {}: {}", shown(path),
+                       escaped(describe_load_failure(dlopen_reason(failure, key)))));
   }
 
   // The ABI number is checked before any other code of the plugin runs: a factory compiled
   // against another layout of Backend must never be called.
   if (!library->has(abi_symbol))
-    refuse(fmt::format("cannot load plugin {}: not an anydb plugin (no {} symbol)", path.string(),
+    refuse(fmt::format("cannot load plugin {}: not an anydb plugin (no {} symbol)", shown(path),
                        abi_symbol));
   const std::uint32_t plugin_abi = library->get_alias<AbiVersionFunction>(abi_symbol)();
   if (plugin_abi != abi_version)
     refuse(fmt::format("cannot load plugin {}: plugin ABI version {} != anydb ABI version {} "
                        "(rebuild the plugin against this anydb)",
-                       path.string(), plugin_abi, abi_version));
+                       shown(path), plugin_abi, abi_version));
   if (!library->has(factory_symbol))
-    refuse(fmt::format("cannot load plugin {}: not an anydb plugin (no {} symbol)", path.string(),
+    refuse(fmt::format("cannot load plugin {}: not an anydb plugin (no {} symbol)", shown(path),
                        factory_symbol));
 
   std::unique_ptr<Backend> created;
   try {
     created = library->get_alias<FactoryFunction>(factory_symbol)();
   } catch (const std::exception& failure) {
-    refuse(fmt::format("cannot load plugin {}: its factory failed: {}", path.string(), failure.what()));
+    refuse(fmt::format("cannot load plugin {}: its factory failed: {}", shown(path),
+                       escaped(failure.what())));
   } catch (...) {
-    refuse(fmt::format("cannot load plugin {}: its factory threw an unknown exception", path.string()));
+    refuse(fmt::format("cannot load plugin {}: its factory threw an unknown exception", shown(path)));
   }
-  if (!created) refuse(fmt::format("cannot load plugin {}: its factory returned no backend", path.string()));
+  if (!created) refuse(fmt::format("cannot load plugin {}: its factory returned no backend", shown(path)));
 
   // The deleter is created here, in libanydb, and owns the library: the backend's destructor
   // (plugin code) runs before the library can be unloaded.

@@ -9,9 +9,11 @@ namespace anydb {
 
 std::chrono::microseconds RetryPolicy::backoff_ceiling(int retry) const noexcept {
   if (retry < 1 || initial_backoff.count() <= 0) return std::chrono::microseconds{0};
-  const int doublings = std::min(retry - 1, 30);  // no overflow however large `retry` grows
-  const auto ceiling = initial_backoff.count() * (std::int64_t{1} << doublings);
-  return std::chrono::microseconds{std::min<std::int64_t>(ceiling, max_backoff.count())};
+  const std::int64_t cap = std::max<std::int64_t>(max_backoff.count(), 0);
+  // Doubling stops at the cap, so nothing overflows however large `retry` or the durations are.
+  std::int64_t ceiling = std::min<std::int64_t>(initial_backoff.count(), cap);
+  for (int i = 1; i < retry && ceiling < cap; ++i) ceiling = ceiling > cap / 2 ? cap : ceiling * 2;
+  return std::chrono::microseconds{ceiling};
 }
 
 std::chrono::microseconds RetryPolicy::backoff(int retry) const {

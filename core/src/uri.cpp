@@ -229,6 +229,7 @@ Uri Uri::parse(std::string_view text) {
     if (!tail.empty()) {
       if (tail[0] != ':') malformed(text, "unexpected text after the [IPv6] host");
       port = tail.substr(1);
+      if (port.empty()) malformed(text, "empty port");
     }
   } else if (const std::size_t colon = authority.rfind(':'); colon != std::string_view::npos) {
     host = authority.substr(0, colon);
@@ -240,7 +241,10 @@ Uri Uri::parse(std::string_view text) {
     unsigned value = 0;
     const auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), value);
     if (error != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535)
-      malformed(text, fmt::format("invalid port '{}' (1 to 65535)", printable(port, 20)));
+      // The port text is not quoted: when the password holds an unencoded '/' or '?',
+      // the authority ends inside it and the "port" is part of the secret. The redacted URI
+      // in the message already shows a genuine port.
+      malformed(text, "invalid port (a number from 1 to 65535)");
     uri.port_ = static_cast<std::uint16_t>(value);
   }
 
