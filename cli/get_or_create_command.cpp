@@ -6,6 +6,7 @@
 #include <anydb/backend.hpp>
 #include <anydb/error.hpp>
 #include <anydb/loader.hpp>
+#include <anydb/transaction.hpp>
 
 #include <fmt/format.h>
 
@@ -82,6 +83,10 @@ CLI::App* add_get_or_create_command(CLI::App& app, GetOrCreateOptions& options) 
       ->check(CLI::IsMember({"safe", "upsert", "naive"}))
       ->type_name("STRATEGY")
       ->capture_default_str();
+  command->add_option("--isolation", options.isolation,
+                      "Isolation level of every transaction: read_committed, repeatable_read or "
+                      "serializable (refused when the backend cannot provide it)")
+      ->type_name("LEVEL");
   command->add_option("--threads", options.threads,
                       "Use a pool of N worker threads instead of one thread per key")
       ->check(CLI::Range(1u, max_pool_threads))
@@ -111,10 +116,17 @@ int run_get_or_create(const GetOrCreateOptions& options) {
       {options.database.plugin_dirs.begin(), options.database.plugin_dirs.end()}, true});
   const std::shared_ptr<Backend> backend = loader.load(options.database.backend);
   const Uri uri = Uri::parse(options.database.db);
+  const std::optional<IsolationLevel> isolation =
+      options.isolation.empty() ? std::nullopt : std::optional(parse_isolation_level(options.isolation));
+  const auto open_connection = [&] {
+    ConnectionPtr connection = connect(backend, uri);
+    if (isolation) connection->set_isolation_level(*isolation);
+    return connection;
+  };
 
-  // One connection up front: an unreachable database, a missing table or a bad column fails
-  // here, once, as a set-up error, instead of once per key.
-  ConnectionPtr probe = connect(backend, uri);
+  // One connection up front: an unreachable database, a refused isolation level, a missing
+  // table or a bad column fails here, once, as a set-up error, instead of once per key.
+  ConnectionPtr probe = open_connection();
   const bool demo = options.table.empty();
   if (demo) create_demo_table(*probe);
 
@@ -129,11 +141,31 @@ int run_get_or_create(const GetOrCreateOptions& options) {
   check_columns_exist(*probe, get_or_create.spec());
   probe.reset();
 
+  const RetryPolicy retry = get_or_create.spec().retry;
   const int failures = run_keys(
-      options.keys, options.threads, [&] { return connect(backend, uri); },
+      options.keys, options.threads, open_connection,
       [&](Connection& connection, const std::string& key) {
         const Value key_value(key);
-        return get_or_create(connection, std::span<const Value>(&key_value, 1), default_values);
+        const std::span<const Value> key_values(&key_value, 1);
+        if (get_or_create.spec().strategy == Strategy::naive)
+          return get_or_create(connection, key_values, default_values);
+        // Each key is one unit of work in a transaction of its own, as a management command
+        // that syncs records would write it. The runner re-runs the unit when a transient
+        // error ends it — including a lost race whose winner the snapshot cannot see.
+        TransactionRunStats stats;
+        int conflicts = 0;
+        GetOrCreateResult result = run_transaction(
+            connection,
+            [&](Connection& in_transaction) {
+              GetOrCreateResult attempt = get_or_create(in_transaction, key_values, default_values);
+              conflicts += attempt.conflicts;
+              return attempt;
+            },
+            retry, AccessMode::read_write, &stats);
+        result.attempts = stats.attempts;
+        result.transient_retries = stats.transient_retries;
+        result.conflicts = conflicts;
+        return result;
       },
       [&](const KeyOutcome& outcome) { print_outcome(outcome, options.format); });
   return failures == 0 ? exit_ok : exit_key_failed;

@@ -27,6 +27,7 @@ struct GetOrCreateOptions {
   std::string key_column;
   std::vector<std::string> set_assignments;  // COL=VALUE, used only on create
   std::string strategy = "safe";
+  std::string isolation;  // empty: the connection's default
   unsigned threads = 0;  // 0: one thread per key
   int max_attempts = RetryPolicy{}.max_attempts;
   std::string format = "text";  // text or json

@@ -165,7 +165,13 @@ export ANYDB_TEST_PG_URI="postgresql://anydb:anydb@127.0.0.1:$PORT/anydb_test"
 export ANYDB_TEST_PG_CONNINFO="host='$PGTMP' port=$PORT user=anydb password=anydb dbname=anydb_test"
 export ANYDB_TEST_PG_ADMIN_URI="postgresql://postgres@/postgres?host=$(encode "$PGTMP")&port=$PORT"
 
-# Not exec: the EXIT trap must stop the server afterwards.
+# Not exec: the EXIT trap must stop the server afterwards. In the background (stdin kept) so
+# that a TERM or INT to this script reaches the command and the server is stopped at once,
+# instead of after the command has finished on its own.
 status=0
-"$@" || status=$?
+"$@" <&0 &
+child=$!
+trap 'kill -TERM "$child" 2>/dev/null; wait "$child"; exit 143' TERM
+trap 'kill -TERM "$child" 2>/dev/null; wait "$child"; exit 130' INT
+wait "$child" || status=$?
 exit "$status"

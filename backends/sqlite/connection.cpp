@@ -139,6 +139,17 @@ SqliteConnection::~SqliteConnection() {
 
 std::string_view SqliteConnection::backend_name() const noexcept { return sqlite::backend_name; }
 
+void SqliteConnection::set_isolation_level(IsolationLevel level) {
+  if (in_transaction())
+    throw_backend_error(ErrorKind::invalid_usage,
+                        "the isolation level cannot change inside a transaction");
+  if (level != IsolationLevel::serializable)
+    throw_backend_error(ErrorKind::unsupported,
+                        fmt::format("isolation level {} is not available: SQLite only provides "
+                                    "serializable isolation",
+                                    to_string(level)));
+}
+
 bool SqliteConnection::in_transaction() const noexcept {
   return sqlite3_get_autocommit(db_.get()) == 0;
 }

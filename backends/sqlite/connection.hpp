@@ -32,6 +32,8 @@ public:
   void release(std::string_view name) override;
   void rollback_to(std::string_view name) override;
   [[nodiscard]] bool in_transaction() const noexcept override;
+  // SQLite runs every transaction serializably; other levels are refused.
+  void set_isolation_level(IsolationLevel level) override;
 
   void execute_script(std::string_view sql) override;
 

@@ -63,6 +63,12 @@ void Connection::close_statements() noexcept {
   cache_lru_.clear();
 }
 
+void Connection::set_isolation_level(IsolationLevel level) {
+  throw_error(ErrorKind::unsupported,
+              fmt::format("this backend cannot set the isolation level ({})", to_string(level)),
+              std::string(backend_name()));
+}
+
 std::string Connection::next_savepoint_name() {
   return fmt::format("anydb_sp_{}", ++savepoint_counter_);
 }

@@ -20,8 +20,17 @@ std::string replace_all(std::string text, std::string_view from, std::string_vie
 
 }  // namespace
 
-Context::Context(std::shared_ptr<Backend> backend, Uri uri)
-    : backend_(std::move(backend)), uri_(std::move(uri)), dialect_(connect()->dialect()) {}
+Context::Context(std::shared_ptr<Backend> backend, Uri uri, std::optional<IsolationLevel> isolation)
+    : backend_(std::move(backend)),
+      uri_(std::move(uri)),
+      isolation_(isolation),
+      dialect_(connect()->dialect()) {}
+
+ConnectionPtr Context::connect() const {
+  ConnectionPtr connection = anydb::connect(backend_, uri_);
+  if (isolation_) connection->set_isolation_level(*isolation_);
+  return connection;
+}
 
 std::string Context::unique_table_name(std::string_view purpose) {
   static std::atomic<int> counter{0};

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -16,9 +17,11 @@ namespace anydb::conformance {
 
 class Context {
 public:
-  Context(std::shared_ptr<Backend> backend, Uri uri);
+  Context(std::shared_ptr<Backend> backend, Uri uri, std::optional<IsolationLevel> isolation);
 
-  [[nodiscard]] ConnectionPtr connect() const { return anydb::connect(backend_, uri_); }
+  // A new connection, at the run's isolation level when one was given.
+  [[nodiscard]] ConnectionPtr connect() const;
+  [[nodiscard]] std::optional<IsolationLevel> isolation() const noexcept { return isolation_; }
   [[nodiscard]] const Backend& backend() const noexcept { return *backend_; }
   [[nodiscard]] const Uri& uri() const noexcept { return uri_; }
   [[nodiscard]] const Dialect& dialect() const noexcept { return dialect_; }
@@ -29,6 +32,7 @@ public:
 private:
   std::shared_ptr<Backend> backend_;
   Uri uri_;
+  std::optional<IsolationLevel> isolation_;
   Dialect dialect_;
 };
 

@@ -1,6 +1,7 @@
 // anydb-conformance: the conformance suite as a program.
 //
-//   anydb-conformance --backend NAME|PATH --db URI [--plugin-dir DIR] [gtest flags]
+//   anydb-conformance --backend NAME|PATH --db URI [--isolation LEVEL] [--plugin-dir DIR]
+//                     [gtest flags]
 //
 // In --db, "{tmpdir}" is replaced by a fresh temporary directory (removed afterwards), and
 // "env:NAME" reads the URI from the environment variable NAME at run time — an unset variable
@@ -21,13 +22,14 @@ namespace {
 struct Arguments {
   std::string backend;
   std::string db;
+  std::string isolation;
   std::vector<std::filesystem::path> plugin_dirs;
 };
 
 int usage(const char* why) {
   std::fprintf(stderr,
                "anydb-conformance: %s\nusage: anydb-conformance --backend NAME|PATH --db URI "
-               "[--plugin-dir DIR] [gtest flags]\n",
+               "[--isolation LEVEL] [--plugin-dir DIR] [gtest flags]\n",
                why);
   return 2;
 }
@@ -44,6 +46,7 @@ int main(int argc, char** argv) {
     const std::string value = argv[++i];
     if (flag == "--backend") arguments.backend = value;
     else if (flag == "--db") arguments.db = value;
+    else if (flag == "--isolation") arguments.isolation = value;
     else if (flag == "--plugin-dir") arguments.plugin_dirs.emplace_back(value);
     else return usage(("unknown argument " + flag).c_str());
   }
@@ -75,10 +78,13 @@ int main(int argc, char** argv) {
     anydb::PluginLoader loader(anydb::PluginLoader::Options{arguments.plugin_dirs, true});
     auto backend = loader.load(arguments.backend);
     auto uri = anydb::Uri::parse(arguments.db);
-    std::printf("anydb-conformance: backend %s %s, database %s\n", std::string(backend->name()).c_str(),
-                backend->version().c_str(), uri.to_string().c_str());
+    std::optional<anydb::IsolationLevel> isolation;
+    if (!arguments.isolation.empty()) isolation = anydb::parse_isolation_level(arguments.isolation);
+    std::printf("anydb-conformance: backend %s %s, database %s, isolation %s\n",
+                std::string(backend->name()).c_str(), backend->version().c_str(), uri.to_string().c_str(),
+                isolation ? std::string(anydb::to_string(*isolation)).c_str() : "default");
     anydb::conformance::set_context(
-        std::make_unique<anydb::conformance::Context>(std::move(backend), std::move(uri)));
+        std::make_unique<anydb::conformance::Context>(std::move(backend), std::move(uri), isolation));
     status = RUN_ALL_TESTS();
     anydb::conformance::set_context(nullptr);
   } catch (const std::exception& error) {

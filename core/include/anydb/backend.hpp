@@ -10,13 +10,6 @@
 
 namespace anydb {
 
-enum class IsolationLevel { read_uncommitted, read_committed, repeatable_read, serializable };
-
-[[nodiscard]] ANYDB_API std::string_view to_string(IsolationLevel level) noexcept;
-// Accepts "read_committed", "read-committed", "read committed" (any case), etc. Throws
-// anydb::ConfigurationError naming the accepted values.
-[[nodiscard]] ANYDB_API IsolationLevel parse_isolation_level(std::string_view text);
-
 // A database backend, implemented by a plugin. A Backend is thread-safe: connect() may be
 // called from many threads at once.
 class ANYDB_API Backend {

@@ -22,6 +22,13 @@ enum class AccessMode {
   read_only,   // SQLite: BEGIN DEFERRED
 };
 
+enum class IsolationLevel { read_uncommitted, read_committed, repeatable_read, serializable };
+
+[[nodiscard]] ANYDB_API std::string_view to_string(IsolationLevel level) noexcept;
+// Accepts "read_committed", "read-committed", "read committed" (any case), etc. Throws
+// anydb::ConfigurationError naming the accepted values.
+[[nodiscard]] ANYDB_API IsolationLevel parse_isolation_level(std::string_view text);
+
 // A prepared statement, owned by the Connection that made it. Not thread-safe.
 class ANYDB_API Statement {
 public:
@@ -63,6 +70,12 @@ public:
   virtual void release(std::string_view name) = 0;
   virtual void rollback_to(std::string_view name) = 0;
   [[nodiscard]] virtual bool in_transaction() const noexcept = 0;
+
+  // The isolation level of every transaction this connection begins from now on (also set by
+  // a URI's isolation= parameter). A backend verifies that the database really runs the level
+  // and throws anydb::Unsupported when it cannot provide it (SQLite: only serializable);
+  // inside a transaction it throws anydb::UsageError. The default refuses every change.
+  virtual void set_isolation_level(IsolationLevel level);
 
   // Runs `sql` with `params` bound (never spliced) through the statement cache.
   Result execute(std::string_view sql, std::span<const Value> params = {});

@@ -1,0 +1,151 @@
+#include "convert.hpp"
+
+#include "error.hpp"
+#include "handle.hpp"
+
+#include <anydb/dialect.hpp>
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string_view>
+#include <system_error>
+
+namespace anydb::postgresql {
+namespace {
+
+constexpr Oid bool_oid = 16;
+constexpr Oid int8_oid = 20;
+constexpr Oid int2_oid = 21;
+constexpr Oid int4_oid = 23;
+constexpr Oid oid_oid = 26;
+constexpr Oid float4_oid = 700;
+constexpr Oid float8_oid = 701;
+
+// libpq reads a NULL pointer as SQL NULL, so an empty blob must point somewhere.
+constexpr char empty[] = "";
+
+[[nodiscard]] std::string render_integer(std::int64_t value) {
+  char buffer[24];
+  const auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, end);
+}
+
+[[nodiscard]] std::string render_real(double value) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
+  char buffer[32];
+  // The shortest text that reads back as the same double.
+  const auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, end);
+}
+
+[[noreturn]] void unreadable(Oid type, std::string_view text) {
+  throw_backend_error(ErrorKind::data_error,
+                      fmt::format("cannot read '{}' as a value of type OID {}",
+                                  printable(text, 40), type));
+}
+
+[[nodiscard]] Value read_integer(Oid type, std::string_view text) {
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc{} || end != text.data() + text.size()) unreadable(type, text);
+  return Value(value);
+}
+
+template <class Float>
+[[nodiscard]] Value read_real(Oid type, std::string_view text) {
+  if (text == "NaN") return Value(std::numeric_limits<double>::quiet_NaN());
+  if (text == "Infinity") return Value(std::numeric_limits<double>::infinity());
+  if (text == "-Infinity") return Value(-std::numeric_limits<double>::infinity());
+  // A float4 is read as float, so that the double holds exactly the value stored.
+  Float value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc{} || end != text.data() + text.size()) unreadable(type, text);
+  return Value(static_cast<double>(value));
+}
+
+[[nodiscard]] Value read_bytea(const char* text) {
+  std::size_t length = 0;
+  const LibpqBuffer<unsigned char> bytes(
+      PQunescapeBytea(reinterpret_cast<const unsigned char*>(text), &length));
+  if (!bytes)
+    throw_backend_error(ErrorKind::resource_exhausted, "out of memory while decoding a bytea value");
+  const auto* first = reinterpret_cast<const std::byte*>(bytes.get());
+  return Value(Blob(first, first + length));
+}
+
+}  // namespace
+
+Parameters::Parameters(std::span<const Value> params)
+    : rendered_(params.size()),
+      values_(params.size(), nullptr),
+      lengths_(params.size(), 0),
+      formats_(params.size(), 0) {
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    const Value& param = params[i];
+    switch (param.type()) {
+      case Value::Type::null:
+        break;
+      case Value::Type::integer:
+        rendered_[i] = render_integer(param.as_int());
+        values_[i] = rendered_[i].c_str();
+        break;
+      case Value::Type::real:
+        rendered_[i] = render_real(param.as_double());
+        values_[i] = rendered_[i].c_str();
+        break;
+      case Value::Type::text: {
+        const std::string& text = param.as_text();
+        if (text.find('\0') != std::string::npos)
+          throw_backend_error(
+              ErrorKind::data_error,
+              fmt::format("parameter ${} is text with a NUL byte ('{}'), which PostgreSQL cannot "
+                          "store in text; bind it as a blob (bytea) instead",
+                          i + 1, printable(text, 40)));
+        values_[i] = text.c_str();  // text format: libpq reads up to the NUL
+        break;
+      }
+      case Value::Type::blob: {
+        const Blob& blob = param.as_blob();
+        if (blob.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+          throw_backend_error(ErrorKind::data_error,
+                              fmt::format("parameter ${} is a blob of {} bytes, more than libpq "
+                                          "can send",
+                                          i + 1, blob.size()));
+        values_[i] = blob.empty() ? empty : reinterpret_cast<const char*>(blob.data());
+        lengths_[i] = static_cast<int>(blob.size());
+        formats_[i] = 1;
+        break;
+      }
+    }
+  }
+}
+
+Value column_value(Oid type, const char* text, int length) {
+  const std::string_view view(text, static_cast<std::size_t>(length));
+  switch (type) {
+    case int2_oid:
+    case int4_oid:
+    case int8_oid:
+    case oid_oid:
+      return read_integer(type, view);
+    case float4_oid:
+      return read_real<float>(type, view);
+    case float8_oid:
+      return read_real<double>(type, view);
+    case bool_oid:
+      if (view == "t") return Value(1);
+      if (view == "f") return Value(0);
+      unreadable(type, view);
+    case bytea_oid:
+      return read_bytea(text);
+    default:
+      return Value(std::string(view));
+  }
+}
+
+}  // namespace anydb::postgresql

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <anydb/backend.hpp>
+#include <anydb/uri.hpp>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace anydb::postgresql {
+
+// How to open and set up one connection, as read from a URI.
+struct ConnectOptions {
+  // Handed to PQconnectdbParams as dbname with expand_dbname, so that libpq parses it itself
+  // (host=/socket/dir, its own query parameters, PG* environment variables, service files).
+  // Secrets included; anydb's own parameters removed. Never print it.
+  std::string conninfo;
+  std::string display;               // the URI redacted, for messages
+  std::vector<std::string> secrets;  // passwords in the text, scrubbed from libpq's messages too
+  std::optional<IsolationLevel> isolation;
+  std::optional<std::size_t> statement_cache;
+};
+
+// Accepts
+//   postgresql://[user[:password]@][host][:port][/dbname][?param=value&...]   (also postgres://)
+//   a libpq keyword/value string   host=/tmp/x port=5433 user=u password=p dbname=d
+// with anydb's parameters isolation (read_committed | repeatable_read | serializable |
+// read_uncommitted) and statement_cache (prepared statements kept per connection, 0 to 100000),
+// as a query parameter of the URI or a keyword of the string. Everything else goes to libpq,
+// which rejects what it does not know. Throws anydb::ConfigurationError, quoting the URI only
+// redacted.
+[[nodiscard]] ConnectOptions parse_connect_options(const Uri& uri);
+
+// `text` from libpq made safe to print: every secret of `options` replaced by ***, then
+// anydb::redact_uri over the rest.
+[[nodiscard]] std::string scrub(std::string_view text, const ConnectOptions& options);
+
+}  // namespace anydb::postgresql
