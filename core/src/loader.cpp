@@ -99,7 +99,7 @@ std::vector<fs::path> plugin_files_in(const fs::path& directory) {
 fs::path default_plugin_dir() {
   // The install (and the build tree) put plugins in anydb/plugins beside libanydb, so the
   // location of this very library finds them for any host program, wherever it is installed.
-  return boost::dll::this_line_location().parent_path() / "anydb" / "plugins";
+  return (boost::dll::this_line_location().parent_path() / "anydb" / "plugins").lexically_normal();
 }
 
 PluginLoader::PluginLoader() : PluginLoader(Options{}) {}
