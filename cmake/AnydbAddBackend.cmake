@@ -7,8 +7,9 @@
 # function serves in-tree backends and out-of-tree plugin authors.
 function(anydb_add_backend name)
   cmake_parse_arguments(PARSE_ARGV 1 ARG "NO_INSTALL" "" "SOURCES;LINK_LIBRARIES")
-  if(NOT name MATCHES "^[a-z][a-z0-9_]*$")
-    message(FATAL_ERROR "anydb_add_backend: backend name '${name}' must match [a-z][a-z0-9_]*")
+  string(LENGTH "${name}" name_length)
+  if(NOT name MATCHES "^[a-z][a-z0-9_]*$" OR name_length GREATER 64)
+    message(FATAL_ERROR "anydb_add_backend: backend name '${name}' must match [a-z][a-z0-9_]* (64 at most)")
   endif()
   if(NOT ARG_SOURCES)
     message(FATAL_ERROR "anydb_add_backend(${name}): SOURCES is required")

@@ -8,6 +8,7 @@ foreach(option IN ITEMS ANYDB_WITH_SQLITE ANYDB_WITH_POSTGRESQL ANYDB_WITH_ODBC)
 endforeach()
 
 option(ANYDB_BUILD_TESTS "Build the test suites" ON)
+option(ANYDB_BUILD_FUZZERS "Build the libFuzzer targets (clang only; instruments everything)" OFF)
 option(ANYDB_WARNINGS_AS_ERRORS "Treat compiler warnings as errors" OFF)
 set(ANYDB_SANITIZE "" CACHE STRING "Sanitizer build: '', 'address' (ASan+UBSan) or 'thread' (TSan)")
 set_property(CACHE ANYDB_SANITIZE PROPERTY STRINGS "" address thread)

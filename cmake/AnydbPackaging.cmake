@@ -3,7 +3,8 @@ include(CMakePackageConfigHelpers)
 
 set(ANYDB_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/anydb")
 file(STRINGS "${PROJECT_SOURCE_DIR}/core/version.hpp.in" abi_line REGEX "abi_version = [0-9]+")
-string(REGEX MATCH "[0-9]+" ANYDB_ABI_VERSION "${abi_line}")
+string(REGEX MATCH "abi_version = [0-9]+" abi_assignment "${abi_line}")
+string(REGEX MATCH "[0-9]+$" ANYDB_ABI_VERSION "${abi_assignment}")
 
 install(EXPORT anydbTargets NAMESPACE anydb:: DESTINATION "${ANYDB_INSTALL_CMAKEDIR}" COMPONENT development)
 configure_package_config_file(cmake/anydbConfig.cmake.in "${PROJECT_BINARY_DIR}/anydbConfig.cmake"

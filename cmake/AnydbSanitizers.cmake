@@ -1,6 +1,12 @@
 # Sanitizers apply to every target of the build (core, plugins, CLI, tests): mixing an
 # instrumented host with an uninstrumented or differently instrumented plugin aborts at load.
-if(ANYDB_SANITIZE STREQUAL "address")
+if(ANYDB_BUILD_FUZZERS)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "ANYDB_BUILD_FUZZERS needs clang (libFuzzer): CXX=clang++-14")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=address,undefined)
+elseif(ANYDB_SANITIZE STREQUAL "address")
   add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
   add_link_options(-fsanitize=address,undefined -fno-sanitize-recover=all)
 elseif(ANYDB_SANITIZE STREQUAL "thread")

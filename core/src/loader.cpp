@@ -31,7 +31,7 @@ using FactoryFunction = std::unique_ptr<Backend>();
 }
 
 bool is_valid_backend_name(std::string_view name) {
-  return !name.empty() && name.size() <= 64 &&
+  return !name.empty() && name.size() <= 64 && name.front() >= 'a' && name.front() <= 'z' &&
          std::all_of(name.begin(), name.end(), [](char c) {
            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
          });
@@ -141,8 +141,8 @@ std::shared_ptr<Backend> PluginLoader::load(std::string_view name_or_path) {
     return load_file(fs::absolute(path));
   }
   if (!is_valid_backend_name(name_or_path))
-    refuse(fmt::format("invalid backend name '{}': use lower-case letters, digits and '_', or a "
-                       "path to a plugin file",
+    refuse(fmt::format("invalid backend name '{}': a lower-case letter, then letters, digits and "
+                       "'_' (64 at most), or a path to a plugin file",
                        printable(name_or_path, 64)));
 
   const std::vector<fs::path> directories = search_path();
@@ -188,8 +188,9 @@ std::shared_ptr<Backend> PluginLoader::load_file(const fs::path& path) {
                        escaped(describe_load_failure(dlopen_reason(failure, key)))));
   }
 
-  // The ABI number is checked before any other code of the plugin runs: a factory compiled
-  // against another layout of Backend must never be called.
+  // The ABI number is checked before any function of the plugin is called (only its static
+  // initialisers have run, inside dlopen): a factory compiled against another layout of
+  // Backend must never be called.
   if (!library->has(abi_symbol))
     refuse(fmt::format("cannot load plugin {}: not an anydb plugin (no {} symbol)", shown(path),
                        abi_symbol));
@@ -231,8 +232,10 @@ std::vector<PluginLoader::PluginInfo> PluginLoader::discover() {
       PluginInfo info{name, {}, file, {}};
       try {
         const std::shared_ptr<Backend> backend = load_file(file);
-        info.name = std::string(backend->name());
         info.version = backend->version();
+        if (backend->name() != name)
+          info.error = fmt::format("plugin {} calls itself '{}', not '{}': it cannot be loaded by name",
+                                   shown(file), escaped(backend->name()), name);
       } catch (const Error& failure) {
         info.error = failure.message();
       }

@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
     if (value == nullptr || *value == '\0') {
       std::fprintf(stderr,
                    "anydb-conformance: %s is not set: the database for this run was not started "
-                   "(run the suite through scripts/test.sh)\n",
+                   "(run the suite under scripts/with-databases.sh)\n",
                    variable.c_str());
       return 1;
     }

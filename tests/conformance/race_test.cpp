@@ -35,16 +35,23 @@ struct RaceTally {
   }
 };
 
-// Every thread walks the same keys in the same order and waits at a barrier before each key,
-// so that all of them collide on every key.
+// Every thread connects on its own (Backend::connect is thread-safe), then walks the same keys
+// in the same order and waits at a barrier before each key, so that all of them collide on
+// every key.
 void race(const GetOrCreate& operation, RaceTally& tally) {
-  std::vector<ConnectionPtr> connections;
-  for (int t = 0; t < thread_count; ++t) connections.push_back(context().connect());
   std::barrier sync(thread_count);
   std::vector<std::jthread> threads;
   for (int t = 0; t < thread_count; ++t) {
     threads.emplace_back([&, t] {
-      Connection& connection = *connections[static_cast<std::size_t>(t)];
+      ConnectionPtr own;
+      try {
+        own = context().connect();
+      } catch (const std::exception& error) {
+        tally.record_error(std::string("connect: ") + error.what());
+        sync.arrive_and_drop();
+        return;
+      }
+      Connection& connection = *own;
       for (int key = 0; key < key_count; ++key) {
         sync.arrive_and_wait();
         try {

@@ -58,7 +58,8 @@ private:
 
 // Redacts secrets from any URI-like or connection-string text without requiring it to parse:
 // the password of a scheme://user:password@host authority, and the value of every key named
-// like a secret (password, pwd, passwd, secret, token, sslpassword, api_key, access_token; any case) in
+// like a secret (password, passwd, pwd, pass, secret, token, sslpassword, api_key, apikey,
+// access_token; any case) in
 // key=value pairs separated by '&', ';', whitespace or '?'. Used for every message that
 // quotes a URI, including the messages for URIs that fail to parse.
 [[nodiscard]] ANYDB_API std::string redact_uri(std::string_view text);
