@@ -15,6 +15,7 @@ build_packages=(
   libgtest-dev libbenchmark-dev
 )
 test_packages=(
+  clang-14 libclang-rt-14-dev
   postgresql
 )
 

@@ -2,13 +2,14 @@
 # The second command of the README, and all that .ci/run does: install what is missing, build
 # with warnings as errors, start the database servers the tests need, and run every test —
 # then again under AddressSanitizer+UndefinedBehaviorSanitizer, and the concurrency tests under
-# ThreadSanitizer. Any missing database or failed stage fails the run; nothing is skipped.
+# ThreadSanitizer, and each libFuzzer target for a bounded time. Any missing database or failed
+# stage fails the run; nothing is skipped.
 #
-#   ANYDB_TEST_STAGES="default asan tsan"   which stages to run (default: all three)
+#   ANYDB_TEST_STAGES="fuzz default asan tsan"   which stages to run (default: all four)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-stages=${ANYDB_TEST_STAGES:-default asan tsan}
+stages=${ANYDB_TEST_STAGES:-fuzz default asan tsan}
 jobs=${JOBS:-$(nproc)}
 
 "$root/scripts/install-deps.sh" test
@@ -35,7 +36,10 @@ for stage in $stages; do
     tsan)
       TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$root/tests/tsan.supp" \
         run_stage tsan build-tsan "-L conformance|cli" -DANYDB_SANITIZE=thread ;;
-    *) echo "run-tests.sh: unknown stage '$stage' (default, asan, tsan)" >&2; exit 2 ;;
+    fuzz)
+      echo "=== stage fuzz"
+      FUZZ_SECONDS=${FUZZ_SECONDS:-20} "$root/scripts/run-fuzzers.sh" ;;
+    *) echo "run-tests.sh: unknown stage '$stage' (default, asan, tsan, fuzz)" >&2; exit 2 ;;
   esac
 done
 echo "run-tests.sh: all stages passed ($stages)"
