@@ -3,7 +3,9 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <csignal>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sstream>
 #include <stdexcept>
 #include <sys/wait.h>
@@ -75,6 +77,11 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     ::dup2(out.write_end(), STDOUT_FILENO);
     ::dup2(err.write_end(), STDERR_FILENO);
     if (!directory.empty() && ::chdir(directory.c_str()) != 0) ::_exit(126);
+    if (options.file_size_limit > 0) {
+      ::signal(SIGXFSZ, SIG_IGN);
+      const rlimit limit{options.file_size_limit, options.file_size_limit};
+      if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) ::_exit(126);
+    }
     ::execve(args[0], args.data(), environment.data());
     ::_exit(127);
   }

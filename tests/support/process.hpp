@@ -21,6 +21,9 @@ struct ProcessResult {
 struct ProcessOptions {
   std::filesystem::path working_directory;  // empty: inherit
   std::vector<std::string> extra_environment;  // NAME=VALUE, added to the inherited environment
+  // RLIMIT_FSIZE for the child, in bytes (0: unlimited). SIGXFSZ is ignored in the child, so a
+  // write past the limit fails with EFBIG, like a full disk, instead of killing the process.
+  unsigned long long file_size_limit = 0;
 };
 
 // Runs argv[0] (a path) with argv; stdin is /dev/null. Throws std::runtime_error when the
