@@ -35,7 +35,7 @@ for stage in $stages; do
         run_stage asan build-asan "" -DANYDB_SANITIZE=address ;;
     tsan)
       TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$root/tests/tsan.supp" \
-        run_stage tsan build-tsan "-L conformance|cli" -DANYDB_SANITIZE=thread ;;
+        run_stage tsan build-tsan "-L conformance|cli|stress" -DANYDB_SANITIZE=thread ;;
     fuzz)
       echo "=== stage fuzz"
       FUZZ_SECONDS=${FUZZ_SECONDS:-20} "$root/scripts/run-fuzzers.sh" ;;
