@@ -1,5 +1,6 @@
 #include "get_or_create_command.hpp"
 
+#include "bulk.hpp"
 #include "key_runner.hpp"
 #include "output.hpp"
 
@@ -10,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include <thread>
 
 namespace anydb::cli {
 
@@ -20,6 +22,7 @@ constexpr std::string_view demo_key = "my_id";
 // Without --threads every key gets a thread of its own; past this many, ask for a pool.
 constexpr std::size_t max_threads_per_key = 1024;
 constexpr unsigned max_pool_threads = 1024;
+constexpr std::size_t max_batch = 100'000;
 
 void create_demo_table(Connection& connection) {
   const Dialect& dialect = connection.dialect();
@@ -39,19 +42,35 @@ void check_columns_exist(Connection& connection, const GetOrCreateSpec& spec) {
   (void)connection.execute(fmt::format("SELECT {} FROM {} WHERE 1 = 0", columns, dialect.quote_identifier(spec.table)));
 }
 
-// "COL=VALUE" pairs, in order; a column given twice is refused by GetOrCreate.
-std::pair<std::vector<std::string>, std::vector<Value>> parse_assignments(
-    const std::vector<std::string>& assignments) {
-  std::pair<std::vector<std::string>, std::vector<Value>> out;
+// One --set: a constant (COL=VALUE), or, in bulk mode, a bare COL whose values are the next
+// tab-separated field of each input line.
+struct SetColumn {
+  std::string column;
+  std::optional<Value> constant;
+};
+
+// The --set flags, in order; a column given twice is refused by GetOrCreate.
+std::vector<SetColumn> parse_assignments(const std::vector<std::string>& assignments, bool bulk) {
+  std::vector<SetColumn> out;
   for (const auto& assignment : assignments) {
     const std::size_t equals = assignment.find('=');
+    if (equals == std::string::npos && bulk && !assignment.empty()) {
+      out.push_back(SetColumn{assignment, std::nullopt});
+      continue;
+    }
     if (equals == std::string::npos || equals == 0)
       throw_error(ErrorKind::invalid_argument,
-                  fmt::format("--set expects COL=VALUE, got '{}'", printable(assignment)));
-    out.first.push_back(assignment.substr(0, equals));
-    out.second.emplace_back(assignment.substr(equals + 1));
+                  fmt::format("--set expects COL=VALUE, got '{}'{}", printable(assignment),
+                              bulk || equals == 0 ? ""
+                                                  : " (a bare column name takes its values from --keys-from)"));
+    out.push_back(SetColumn{assignment.substr(0, equals), Value(assignment.substr(equals + 1))});
   }
   return out;
+}
+
+unsigned default_bulk_threads() {
+  const unsigned cores = std::thread::hardware_concurrency();
+  return cores == 0 ? 1 : std::min(cores, max_pool_threads);
 }
 
 }  // namespace
@@ -76,7 +95,8 @@ CLI::App* add_get_or_create_command(CLI::App& app, GetOrCreateOptions& options) 
   command->add_option("--key", options.key_column,
                       "Key column, unique in the table (default with the demo table: my_id)");
   command->add_option("--set", options.set_assignments,
-                      "COL=VALUE stored only when the row is created (repeatable)")
+                      "COL=VALUE stored only when the row is created (repeatable); with "
+                      "--keys-from, a bare COL takes its value from the next tab-separated field")
       ->allow_extra_args(false);
   command->add_option("--strategy", options.strategy,
                       "safe, upsert, or naive (unprotected, shows the race)")
@@ -88,21 +108,49 @@ CLI::App* add_get_or_create_command(CLI::App& app, GetOrCreateOptions& options) 
                       "serializable (refused when the backend cannot provide it)")
       ->type_name("LEVEL");
   command->add_option("--threads", options.threads,
-                      "Use a pool of N worker threads instead of one thread per key")
+                      "Use a pool of N worker threads instead of one thread per key (with "
+                      "--keys-from the default is the number of cores)")
       ->check(CLI::Range(1u, max_pool_threads))
       ->type_name("N");
+  command->add_option("--keys-from", options.keys_from,
+                      "Bulk mode: read keys from FILE (- for stdin), one per line, with optional "
+                      "tab-separated fields for bare --set columns; prints a summary")
+      ->type_name("FILE|-");
+  command->add_option("--batch", options.batch,
+                      "Bulk mode: resolve N keys per batched get-or-create (one transaction per batch)")
+      ->check(CLI::Range(std::size_t{1}, max_batch))
+      ->type_name("N")
+      ->capture_default_str();
+  command->add_flag("--per-key", options.per_key,
+                    "Bulk mode: also print one line per key (KEY True/False, or JSON objects)");
   command->add_option("--max-attempts", options.max_attempts,
                       "Attempts per key when transient errors (busy, deadlock, serialization) occur")
       ->check(CLI::Range(1, 1000))
       ->type_name("N")
       ->capture_default_str();
+  command->add_option("--reconnect-for", options.reconnect_for_seconds,
+                      "When a connection breaks (say, the server restarts), keep reconnecting for "
+                      "up to this many seconds and run the key again (positional keys)")
+      ->check(CLI::Range(0u, 3600u))
+      ->type_name("SECONDS");
   add_format_option(*command, options.format);
-  command->add_option("KEY", options.keys, "Key values; repeat a key to make threads race for it")
-      ->required();
+  command->add_option("KEY", options.keys,
+                      "Key values; repeat a key to make threads race for it (or use --keys-from)");
   return command;
 }
 
 int run_get_or_create(const GetOrCreateOptions& options) {
+  const bool bulk = !options.keys_from.empty();
+  if (bulk && !options.keys.empty())
+    throw_error(ErrorKind::invalid_argument,
+                "give keys either as KEY arguments or with --keys-from, not both");
+  if (!bulk && options.keys.empty())
+    throw_error(ErrorKind::invalid_argument, "no KEY given (give keys as arguments or with --keys-from FILE)");
+  if (!bulk && options.batch != 1) throw_error(ErrorKind::invalid_argument, "--batch needs --keys-from");
+  if (!bulk && options.per_key) throw_error(ErrorKind::invalid_argument, "--per-key needs --keys-from");
+  if (bulk && options.batch > 1 && options.strategy == "naive")
+    throw_error(ErrorKind::invalid_argument,
+                "--batch has no naive strategy: a batch is always protected (use safe or upsert)");
   if (options.threads == 0 && options.keys.size() > max_threads_per_key)
     throw_error(ErrorKind::invalid_argument,
                 fmt::format("{} keys would start {} threads; use --threads N for a worker pool",
@@ -130,16 +178,36 @@ int run_get_or_create(const GetOrCreateOptions& options) {
   const bool demo = options.table.empty();
   if (demo) create_demo_table(*probe);
 
-  auto [default_columns, default_values] = parse_assignments(options.set_assignments);
+  const std::vector<SetColumn> set_columns = parse_assignments(options.set_assignments, bulk);
   GetOrCreateSpec spec;
   spec.table = demo ? std::string(demo_table) : options.table;
   spec.key_columns = {demo ? std::string(demo_key) : options.key_column};
-  spec.default_columns = std::move(default_columns);
+  std::vector<Value> default_values;
+  std::vector<std::optional<Value>> default_sources;
+  for (const auto& set : set_columns) {
+    spec.default_columns.push_back(set.column);
+    if (set.constant) default_values.push_back(*set.constant);
+    default_sources.push_back(set.constant);
+  }
   spec.strategy = parse_strategy(options.strategy);
   spec.retry.max_attempts = options.max_attempts;
   const GetOrCreate get_or_create(probe->dialect(), std::move(spec));
   check_columns_exist(*probe, get_or_create.spec());
   probe.reset();
+
+  if (bulk) {
+    BulkJob job;
+    job.operation = &get_or_create;
+    job.connect = open_connection;
+    job.default_sources = std::move(default_sources);
+    job.source = options.keys_from;
+    job.threads = options.threads == 0 ? default_bulk_threads() : options.threads;
+    job.batch = options.batch;
+    job.per_key = options.per_key;
+    job.format = options.format;
+    job.strategy = options.strategy;
+    return run_bulk(job);
+  }
 
   const RetryPolicy retry = get_or_create.spec().retry;
   const int failures = run_keys(
@@ -167,7 +235,8 @@ int run_get_or_create(const GetOrCreateOptions& options) {
         result.conflicts = conflicts;
         return result;
       },
-      [&](const KeyOutcome& outcome) { print_outcome(outcome, options.format); });
+      [&](const KeyOutcome& outcome) { print_outcome(outcome, options.format); },
+      std::chrono::seconds(options.reconnect_for_seconds));
   return failures == 0 ? exit_ok : exit_key_failed;
 }
 

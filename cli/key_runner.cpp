@@ -10,26 +10,77 @@ namespace anydb::cli {
 
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
 KeyOutcome failure(const std::string& key, ErrorKind kind, std::string message) {
   return KeyOutcome{key, std::nullopt, kind, std::move(message)};
 }
 
-KeyOutcome run_one(Connection* connection, const std::string& connect_error,
-                   const std::string& key, const KeyWork& work) {
-  if (connection == nullptr) return failure(key, ErrorKind::connection_failed, connect_error);
-  try {
-    return KeyOutcome{key, work(*connection, key), std::nullopt, {}};
-  } catch (const Error& error) {
-    return failure(key, error.kind(), error.what());
-  } catch (const std::exception& error) {
-    return failure(key, ErrorKind::database_error, error.what());
+// One worker's connection: opened lazily, replaced after it broke when reconnecting is allowed.
+class WorkerConnection {
+public:
+  WorkerConnection(const ConnectionFactory& connect, std::chrono::milliseconds reconnect_for)
+      : connect_(connect), reconnect_for_(reconnect_for) {
+    open_once();
   }
-}
+
+  KeyOutcome run(const std::string& key, const KeyWork& work) {
+    for (;;) {
+      if (!connection_ && !reopen()) return failure(key, connect_error_kind_, connect_error_);
+      try {
+        return KeyOutcome{key, work(*connection_, key), std::nullopt, {}};
+      } catch (const Error& error) {
+        // A broken connection is replaced and the key run again: get-or-create is idempotent,
+        // so a run whose COMMIT outcome was lost finds its own row the second time.
+        if (!error.is_connection_error() || reconnect_for_.count() == 0)
+          return failure(key, error.kind(), error.what());
+        connection_.reset();
+        connect_error_kind_ = error.kind();
+        connect_error_ = error.what();
+      } catch (const std::exception& error) {
+        return failure(key, ErrorKind::database_error, error.what());
+      }
+    }
+  }
+
+private:
+  bool open_once() {
+    try {
+      connection_ = connect_();
+      return true;
+    } catch (const Error& error) {
+      connect_error_kind_ = error.kind();
+      connect_error_ = error.what();
+    } catch (const std::exception& error) {
+      connect_error_kind_ = ErrorKind::connection_failed;
+      connect_error_ = error.what();
+    }
+    return false;
+  }
+
+  // Retries connecting for up to reconnect_for (every 100 ms); without it, one failure is final.
+  bool reopen() {
+    if (reconnect_for_.count() == 0) return false;
+    const auto deadline = Clock::now() + reconnect_for_;
+    while (!open_once()) {
+      if (Clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return true;
+  }
+
+  const ConnectionFactory& connect_;
+  std::chrono::milliseconds reconnect_for_;
+  ConnectionPtr connection_;
+  ErrorKind connect_error_kind_ = ErrorKind::connection_failed;
+  std::string connect_error_;
+};
 
 }  // namespace
 
 int run_keys(const std::vector<std::string>& keys, unsigned threads,
-             const ConnectionFactory& connect, const KeyWork& work, const OutcomeSink& sink) {
+             const ConnectionFactory& connect, const KeyWork& work, const OutcomeSink& sink,
+             std::chrono::milliseconds reconnect_for) {
   const bool thread_per_key = threads == 0;
   const std::size_t workers = thread_per_key ? keys.size() : std::min<std::size_t>(threads, keys.size());
   std::atomic<std::size_t> next_key{0};
@@ -37,16 +88,10 @@ int run_keys(const std::vector<std::string>& keys, unsigned threads,
   std::latch start(static_cast<std::ptrdiff_t>(workers));
 
   auto worker = [&](std::size_t index) {
-    ConnectionPtr connection;
-    std::string connect_error;
-    try {
-      connection = connect();
-    } catch (const std::exception& error) {
-      connect_error = error.what();
-    }
+    WorkerConnection connection(connect, reconnect_for);
     start.arrive_and_wait();
     const auto handle = [&](const std::string& key) {
-      KeyOutcome outcome = run_one(connection.get(), connect_error, key, work);
+      KeyOutcome outcome = connection.run(key, work);
       if (!outcome.result) failures.fetch_add(1, std::memory_order_relaxed);
       sink(outcome);
     };
@@ -59,7 +104,15 @@ int run_keys(const std::vector<std::string>& keys, unsigned threads,
 
   std::vector<std::jthread> pool;
   pool.reserve(workers);
-  for (std::size_t i = 0; i < workers; ++i) pool.emplace_back(worker, i);
+  try {
+    for (std::size_t i = 0; i < workers; ++i) pool.emplace_back(worker, i);
+  } catch (...) {
+    // The threads already started wait for the missing ones at the latch: release them, let
+    // them finish their keys, then report the failure to start a thread.
+    start.count_down(static_cast<std::ptrdiff_t>(workers - pool.size()));
+    pool.clear();
+    throw;
+  }
   pool.clear();  // joins
   return failures.load();
 }

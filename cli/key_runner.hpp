@@ -4,6 +4,7 @@
 
 #include <anydb/backend.hpp>
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <vector>
@@ -20,7 +21,11 @@ using OutcomeSink = std::function<void(const KeyOutcome&)>;
 //   threads == 0: one thread per key (the management-command shape: `7 7 7` races three threads)
 //   threads  > 0: that many workers take the keys in order.
 // A thread that cannot connect reports each key it takes as failed: every key gets an outcome.
+// With reconnect_for > 0, a thread whose connection breaks (or cannot be opened) keeps trying
+// to connect for that long and runs the key again, so a server restart costs a pause, not
+// failed keys.
 int run_keys(const std::vector<std::string>& keys, unsigned threads,
-             const ConnectionFactory& connect, const KeyWork& work, const OutcomeSink& sink);
+             const ConnectionFactory& connect, const KeyWork& work, const OutcomeSink& sink,
+             std::chrono::milliseconds reconnect_for = std::chrono::milliseconds{0});
 
 }  // namespace anydb::cli

@@ -2,6 +2,7 @@
 
 #include <anydb/get_or_create.hpp>
 
+#include <cstddef>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,8 +31,13 @@ struct GetOrCreateOptions {
   std::string isolation;  // empty: the connection's default
   unsigned threads = 0;  // 0: one thread per key
   int max_attempts = RetryPolicy{}.max_attempts;
+  unsigned reconnect_for_seconds = 0;  // 0: a lost connection fails the key
   std::string format = "text";  // text or json
   std::vector<std::string> keys;
+  // Bulk mode.
+  std::string keys_from;  // FILE, or "-" for stdin; empty: the keys are the KEY arguments
+  std::size_t batch = 1;  // keys per batched get-or-create; 1: one get-or-create per key
+  bool per_key = false;   // bulk mode: one output line per key, as without --keys-from
 };
 
 }  // namespace anydb::cli

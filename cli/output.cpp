@@ -48,8 +48,9 @@ std::string dump_json(const nlohmann::json& value) {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-void print_outcome(const KeyOutcome& outcome, std::string_view format) {
+std::string outcome_line(const KeyOutcome& outcome, std::string_view format, bool& to_stderr) {
   if (is_json(format)) {
+    to_stderr = false;
     nlohmann::json line = {{"key", outcome.key}};
     if (outcome.result) {
       const GetOrCreateResult& result = *outcome.result;
@@ -66,16 +67,27 @@ void print_outcome(const KeyOutcome& outcome, std::string_view format) {
       line["error"] = {{"kind", std::string(to_string(*outcome.error_kind))},
                        {"message", outcome.error_message}};
     }
-    print_line(dump_json(line));
-    return;
+    return dump_json(line);
   }
   const std::string key = printable(outcome.key, 200);
   if (outcome.result) {
-    print_line(fmt::format("{} {}", key, outcome.result->created ? "True" : "False"));
-  } else {
-    print_error_line(fmt::format("{} Error: {}: {}", key, to_string(*outcome.error_kind),
-                                 outcome.error_message));
+    to_stderr = false;
+    return fmt::format("{} {}", key, outcome.result->created ? "True" : "False");
   }
+  to_stderr = true;
+  return fmt::format("{} Error: {}: {}", key, to_string(*outcome.error_kind), outcome.error_message);
+}
+
+void print_outcome(const KeyOutcome& outcome, std::string_view format) {
+  bool to_stderr = false;
+  const std::string line = outcome_line(outcome, format, to_stderr);
+  write_line(to_stderr ? stderr : stdout, line);
+}
+
+void print_block(std::FILE* stream, std::string_view text) {
+  std::lock_guard lock(output_mutex);
+  std::fwrite(text.data(), 1, text.size(), stream);
+  std::fflush(stream);
 }
 
 }  // namespace anydb::cli

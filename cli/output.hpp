@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json_fwd.hpp>
 
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,5 +37,12 @@ struct KeyOutcome {
 // Text: "7 True" / "7 False" on stdout, a failure as one line on stderr.
 // JSON: one object per line on stdout, failures included.
 void print_outcome(const KeyOutcome& outcome, std::string_view format);
+
+// The line print_outcome() would print (without the newline); `to_stderr` tells where it goes.
+[[nodiscard]] std::string outcome_line(const KeyOutcome& outcome, std::string_view format, bool& to_stderr);
+
+// Writes `text` as is (several lines, or a partial line) to `stream` in one piece, under the same
+// lock as print_line(), and flushes.
+void print_block(std::FILE* stream, std::string_view text);
 
 }  // namespace anydb::cli

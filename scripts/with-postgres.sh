@@ -158,7 +158,16 @@ encode() {
   printf '%s\n' "$out"
 }
 
+# For fault-injection tests: restarts the server in place (same port, same data), as an
+# administrator would, while clients are connected.
+cat >"$PGTMP/restart.sh" <<RESTART
+#!/bin/sh
+cd "$PGTMP" && exec ${AS[*]} "$PGBIN/pg_ctl" -D "$PGTMP/data" -l "$PGTMP/server.log" -m fast -w -t 30 restart >"$PGTMP/restart.log" 2>&1
+RESTART
+chmod +x "$PGTMP/restart.sh"
+
 export PGBIN
+export ANYDB_TEST_PG_RESTART="$PGTMP/restart.sh"
 export ANYDB_TEST_PG_PORT="$PORT"
 export ANYDB_TEST_PG_SOCKET_DIR="$PGTMP"
 export ANYDB_TEST_PG_URI="postgresql://anydb:anydb@127.0.0.1:$PORT/anydb_test"

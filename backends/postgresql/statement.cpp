@@ -53,6 +53,11 @@ void PgStatement::describe_columns(const PGresult& result) {
 }
 
 const std::string& PgStatement::name_for(const Parameters& params) {
+  // The common case, no blob where the server inferred another type, allocates nothing.
+  bool needs_variant = false;
+  for (std::size_t i = 0; i < parameter_types_.size() && !needs_variant; ++i)
+    needs_variant = params.is_blob(i) && parameter_types_[i] != bytea_oid;
+  if (!needs_variant) return name_;
   std::vector<Oid> types(parameter_types_.size(), 0);
   bool declared = false;
   for (std::size_t i = 0; i < types.size(); ++i) {

@@ -169,7 +169,7 @@ void SqliteConnection::begin(AccessMode mode) {
                         "anydb::Transaction");
   // IMMEDIATE takes the write lock now, waiting up to the busy timeout. A DEFERRED transaction
   // that reads and then writes would instead fail at the write with SQLITE_BUSY, at once.
-  run(mode == AccessMode::read_write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
+  run_control(mode == AccessMode::read_write ? begin_immediate : begin_deferred);
   began_ = true;
 }
 
@@ -188,7 +188,7 @@ void SqliteConnection::commit() {
   }
   // A COMMIT that fails with SQLITE_BUSY leaves the transaction open: began_ stays set, and
   // the caller's guard rolls it back.
-  run("COMMIT");
+  run_control(commit_control);
   began_ = false;
 }
 
@@ -199,7 +199,7 @@ void SqliteConnection::rollback() {
     began_ = false;  // SQLite rolled it back already; the error that did it was reported
     return;
   }
-  run("ROLLBACK");
+  run_control(rollback_control);
   began_ = false;
 }
 
@@ -225,6 +225,24 @@ void SqliteConnection::rollback_to(std::string_view name) {
 }
 
 void SqliteConnection::execute_script(std::string_view sql) { run(sql); }
+
+void SqliteConnection::run_control(Control which) {
+  static constexpr std::string_view texts[control_count] = {"BEGIN IMMEDIATE", "BEGIN DEFERRED", "COMMIT",
+                                                            "ROLLBACK"};
+  const bool was_in_transaction = in_transaction();
+  StatementHandle& statement = control_[which];
+  if (!statement) {
+    sqlite3_stmt* raw = nullptr;
+    const std::string_view sql = texts[which];
+    const int rc = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+    statement.reset(raw);
+    if (rc != SQLITE_OK) throw_sqlite_error(db_.get(), rc, was_in_transaction);
+  }
+  const int rc = sqlite3_step(statement.get());
+  sqlite3_reset(statement.get());
+  if (rc != SQLITE_DONE) throw_sqlite_error(db_.get(), rc, was_in_transaction);
+}
 
 void SqliteConnection::run(std::string_view sql) {
   const char* next = sql.data();

@@ -43,9 +43,13 @@ protected:
 private:
   // Runs one statement without parameters, outside the cache.
   void run(std::string_view sql);
+  // BEGIN IMMEDIATE, BEGIN DEFERRED, COMMIT, ROLLBACK: prepared once, on first use.
+  enum Control { begin_immediate, begin_deferred, commit_control, rollback_control, control_count };
+  void run_control(Control which);
   void require_transaction(std::string_view operation) const;
 
   DatabaseHandle db_;
+  StatementHandle control_[control_count];  // destroyed before db_
   Dialect dialect_;
   // begin() succeeded and neither commit() nor rollback() has ended the transaction since.
   // When SQLite rolls a transaction back by itself after an error, rollback() must then be a

@@ -62,8 +62,7 @@ SqliteStatement::SqliteStatement(StatementHandle statement)
 
 Result SqliteStatement::execute(std::span<const Value> params) {
   sqlite3_stmt* const statement = statement_.get();
-  sqlite3_reset(statement);
-  sqlite3_clear_bindings(statement);
+  // ResetOnExit left it reset and unbound after the previous execution.
   const ResetOnExit reset_on_exit(statement);
 
   const bool was_in_transaction = sqlite3_get_autocommit(db_) == 0;
@@ -71,6 +70,7 @@ Result SqliteStatement::execute(std::span<const Value> params) {
   const std::int64_t total_before = total_changes(db_);
 
   Result result;
+  result.rows.reserve(last_row_count_);
   int rc = sqlite3_step(statement);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) throw_sqlite_error(db_, rc, was_in_transaction);
   refresh_columns();
@@ -84,6 +84,7 @@ Result SqliteStatement::execute(std::span<const Value> params) {
     result.rows.emplace_back(columns_, std::move(values));
   }
   if (rc != SQLITE_DONE) throw_sqlite_error(db_, rc, was_in_transaction);
+  last_row_count_ = std::min<std::size_t>(result.rows.size(), 4096);
 
   // sqlite3_changes() reports the last INSERT, UPDATE or DELETE, which may be an earlier
   // statement: count only when this one changed something.
@@ -168,6 +169,11 @@ Value SqliteStatement::column(int index, bool was_in_transaction) const {
 
 void SqliteStatement::refresh_columns() {
   sqlite3_stmt* const statement = statement_.get();
+  // The columns can only change when SQLite re-prepared the statement after a schema change,
+  // which this counter counts: comparing the names on every execution is not needed.
+  const int reprepared = sqlite3_stmt_status(statement, SQLITE_STMTSTATUS_REPREPARE, 0);
+  if (columns_ && reprepared == reprepare_count_) return;
+  reprepare_count_ = reprepared;
   const int count = sqlite3_column_count(statement);
   if (columns_ && columns_->size() == static_cast<std::size_t>(count)) {
     bool same = true;

@@ -31,6 +31,8 @@ private:
   StatementHandle statement_;
   sqlite3* db_;
   std::shared_ptr<const std::vector<std::string>> columns_;
+  std::size_t last_row_count_ = 0;  // a capacity hint for the next result
+  int reprepare_count_ = -1;         // SQLITE_STMTSTATUS_REPREPARE when columns_ was read
 };
 
 }  // namespace anydb::sqlite

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <cctype>
 #include <cstdio>
 #include <unistd.h>
 
@@ -18,13 +19,38 @@ std::string replace_all(std::string text, std::string_view from, std::string_vie
   return text;
 }
 
+// The backend's name when it is a product's own; otherwise what the database answers.
+std::string detect_product(std::string_view backend, Connection& connection) {
+  if (backend == "sqlite" || backend == "postgresql") return std::string(backend);
+  const auto ask = [&](std::string_view sql) -> std::optional<std::string> {
+    try {
+      const Result result = connection.execute(sql);
+      if (!result.rows.empty() && result.rows.front().size() > 0) {
+        std::string text = result.rows.front()[0].to_display_string();
+        for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return text;
+      }
+    } catch (const Error&) {
+    }
+    return std::nullopt;
+  };
+  if (const auto version = ask("SELECT version()")) {
+    if (version->find("mariadb") != std::string::npos) return "mariadb";
+    if (version->find("postgresql") != std::string::npos) return "postgresql";
+    if (!version->empty() && std::isdigit(static_cast<unsigned char>(version->front())) != 0) return "mysql";
+  }
+  if (ask("SELECT sqlite_version()")) return "sqlite";
+  return std::string(backend);
+}
+
 }  // namespace
 
 Context::Context(std::shared_ptr<Backend> backend, Uri uri, std::optional<IsolationLevel> isolation)
     : backend_(std::move(backend)),
       uri_(std::move(uri)),
       isolation_(isolation),
-      dialect_(connect()->dialect()) {}
+      dialect_(connect()->dialect()),
+      product_(detect_product(backend_->name(), *connect())) {}
 
 ConnectionPtr Context::connect() const {
   ConnectionPtr connection = anydb::connect(backend_, uri_);

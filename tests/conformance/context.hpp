@@ -25,6 +25,10 @@ public:
   [[nodiscard]] const Backend& backend() const noexcept { return *backend_; }
   [[nodiscard]] const Uri& uri() const noexcept { return uri_; }
   [[nodiscard]] const Dialect& dialect() const noexcept { return dialect_; }
+  // The database product behind the backend: "sqlite", "postgresql", "mariadb" or "mysql"
+  // (asked of the database when the backend's name does not say, e.g. for odbc), else the
+  // backend's name.
+  [[nodiscard]] const std::string& product() const noexcept { return product_; }
 
   // A table name no other test (or concurrent run) uses.
   [[nodiscard]] std::string unique_table_name(std::string_view purpose);
@@ -34,6 +38,7 @@ private:
   Uri uri_;
   std::optional<IsolationLevel> isolation_;
   Dialect dialect_;
+  std::string product_;
 };
 
 // Set once by main() before the tests run.

@@ -1,16 +1,22 @@
 // anydb-conformance: the conformance suite as a program.
 //
 //   anydb-conformance --backend NAME|PATH --db URI [--isolation LEVEL] [--plugin-dir DIR]
-//                     [gtest flags]
+//                     [--specs DIR] [--block-timeout MS] [--transcripts] [gtest flags]
+//   anydb-conformance --list [--specs DIR] [--gtest_filter=...]
 //
 // In --db, "{tmpdir}" is replaced by a fresh temporary directory (removed afterwards), and
 // "env:NAME" reads the URI from the environment variable NAME at run time — an unset variable
 // is a failure, never a skip: a database that CI should have started is missing.
+//
+// --list prints the test groups and tests (those --gtest_filter selects) without running them.
+// --specs, --block-timeout and --transcripts concern the isolation specs (docs/conformance.md).
 
 #include "context.hpp"
+#include "isolation/runner.hpp"
 
 #include <gtest/gtest.h>
 
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -24,12 +30,16 @@ struct Arguments {
   std::string db;
   std::string isolation;
   std::vector<std::filesystem::path> plugin_dirs;
+  std::vector<std::filesystem::path> spec_dirs;
+  bool list = false;
 };
 
 int usage(const char* why) {
   std::fprintf(stderr,
                "anydb-conformance: %s\nusage: anydb-conformance --backend NAME|PATH --db URI "
-               "[--isolation LEVEL] [--plugin-dir DIR] [gtest flags]\n",
+               "[--isolation LEVEL] [--plugin-dir DIR] [--specs DIR] [--block-timeout MS] "
+               "[--transcripts] [gtest flags]\n       anydb-conformance --list [--specs DIR] "
+               "[--gtest_filter=PATTERNS]\n",
                why);
   return 2;
 }
@@ -42,13 +52,33 @@ int main(int argc, char** argv) {
   Arguments arguments;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
+    if (flag == "--list") {
+      arguments.list = true;
+      continue;
+    }
+    if (flag == "--transcripts") {
+      anydb::conformance::set_isolation_transcripts(true);
+      continue;
+    }
     if (i + 1 >= argc) return usage(("missing value after " + flag).c_str());
     const std::string value = argv[++i];
     if (flag == "--backend") arguments.backend = value;
     else if (flag == "--db") arguments.db = value;
     else if (flag == "--isolation") arguments.isolation = value;
     else if (flag == "--plugin-dir") arguments.plugin_dirs.emplace_back(value);
-    else return usage(("unknown argument " + flag).c_str());
+    else if (flag == "--specs") arguments.spec_dirs.emplace_back(value);
+    else if (flag == "--block-timeout") {
+      int ms = 0;
+      const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), ms);
+      if (error != std::errc() || end != value.data() + value.size() || ms < 1)
+        return usage(("--block-timeout needs milliseconds, got " + value).c_str());
+      anydb::conformance::set_isolation_block_timeout(std::chrono::milliseconds(ms));
+    } else return usage(("unknown argument " + flag).c_str());
+  }
+  anydb::conformance::register_isolation_specs(arguments.spec_dirs);
+  if (arguments.list) {
+    anydb::conformance::print_test_list(stdout);
+    return 0;
   }
   if (arguments.backend.empty() || arguments.db.empty()) return usage("--backend and --db are required");
 
@@ -85,6 +115,7 @@ int main(int argc, char** argv) {
                 isolation ? std::string(anydb::to_string(*isolation)).c_str() : "default");
     anydb::conformance::set_context(
         std::make_unique<anydb::conformance::Context>(std::move(backend), std::move(uri), isolation));
+    anydb::conformance::install_skip_summary();
     status = RUN_ALL_TESTS();
     anydb::conformance::set_context(nullptr);
   } catch (const std::exception& error) {

@@ -6,6 +6,8 @@
 #include <anydb/retry.hpp>
 #include <anydb/value.hpp>
 
+#include <cstddef>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -49,6 +51,49 @@ struct GetOrCreateResult {
   int transient_retries = 0;  // attempts that followed a transient error or an invisible row
 };
 
+// How GetOrCreate::many() resolves a batch of keys.
+enum class BatchMethod {
+  // multi_row when the dialect has INSERT ... ON CONFLICT DO NOTHING and RETURNING, per_key
+  // otherwise.
+  automatic,
+  // A few statements for the whole batch:
+  //   SELECT * FROM t WHERE k IN (...)                                  (every key)
+  //   INSERT INTO t (...) VALUES (...), (...) ON CONFLICT (k) DO NOTHING RETURNING *  (the misses)
+  //   SELECT * FROM t WHERE k IN (...)                                  (misses not inserted)
+  // Needs Dialect::upsert and Dialect::supports_returning (anydb::Unsupported otherwise).
+  multi_row,
+  // Portable: the same first SELECT, then, in one transaction, each missing key on its own:
+  // SELECT, INSERT in a savepoint, on a unique violation roll back to it and SELECT again.
+  // Needs savepoints or, failing those, Dialect::upsert.
+  per_key,
+};
+
+[[nodiscard]] ANYDB_API std::string_view to_string(BatchMethod method) noexcept;
+
+struct BatchOptions {
+  BatchMethod method = BatchMethod::automatic;
+  // The most parameters bound to one statement. A batch whose statements would need more is
+  // split into several statements, still inside the one transaction. The default stays below
+  // every limit met so far: SQLite allows 32766 (999 before 3.32), PostgreSQL 65535, but libpq
+  // (up to at least 15) loses sync describing a statement of more than 7498 parameters; SQL
+  // Server allows 2100. Past a few hundred keys per statement larger batches gain little.
+  std::size_t max_parameters = 4096;
+};
+
+// The outcome of GetOrCreate::many().
+struct GetOrCreateBatchResult {
+  // One entry per key given, in the order given. Duplicate keys (equal Values) share the row:
+  // the first occurrence is the one reported created. In each entry, `attempts` and
+  // `transient_retries` are the batch's, `conflicts` is 1 for a key that another writer
+  // created between the batch's first SELECT and its INSERT.
+  std::vector<GetOrCreateResult> keys;
+  std::size_t created = 0;    // entries with created == true
+  std::size_t existing = 0;   // entries with created == false
+  int attempts = 1;           // runs of the batch's transaction
+  int conflicts = 0;          // keys that lost a race to another writer (see above)
+  int transient_retries = 0;  // runs that followed a transient error or an invisible row
+};
+
 // A get-or-create compiled for one dialect: identifiers validated and quoted, statements built
 // once. Immutable after construction, so one instance may serve many threads, each calling it
 // with its own connection (of the backend whose dialect built it).
@@ -72,11 +117,64 @@ public:
   [[nodiscard]] GetOrCreateResult operator()(Connection& connection, std::span<const Value> key,
                                              std::span<const Value> defaults = {}) const;
 
+  // Batched get-or-create: many keys in a few statements and one transaction.
+  //
+  // `keys` holds the key values of n keys back to back (spec.key_columns.size() values each);
+  // `defaults` holds n times spec.default_columns.size() values the same way, or is empty when
+  // there are no default columns. The per-key contract is the one of operator(): every key is
+  // reported created or existing truthfully, exactly one caller creates each row however many
+  // batch and single-key callers race for it, and defaults are stored only on creation.
+  //
+  // Transactions: with no transaction open, the first SELECT runs on its own (a batch of hits
+  // never writes or takes a write lock), then the misses are resolved in one transaction that
+  // anydb owns and re-runs whole, within spec.retry, after a transient error; the results are
+  // returned only after COMMIT. Inside a caller's transaction everything runs in it and nothing
+  // is retried: a row the caller's snapshot cannot see raises anydb::SerializationFailure
+  // (retry the whole transaction, e.g. with run_transaction).
+  //
+  // Statement texts depend on the number of keys, rounded up to one of a few sizes (1, 2, 3, 4,
+  // 6, 8, 12, 16, 24, ...; the last key repeated as padding) so that the statement cache holds a
+  // handful of statements, not one per batch size. Missing keys are inserted in a fixed order,
+  // so that batches that overlap cannot deadlock each other.
+  //
+  // Throws anydb::InvalidArgument for bad shapes or NULL keys and for Strategy::naive (there is
+  // no unprotected batch), anydb::Unsupported when `options.method` needs what the dialect
+  // lacks, and whatever the database throws (a violation of another constraint fails the whole
+  // batch). Thread-safety as for operator().
+  [[nodiscard]] GetOrCreateBatchResult many(Connection& connection, std::span<const Value> keys,
+                                            std::span<const Value> defaults = {},
+                                            BatchOptions options = {}) const;
+  // The same with one vector per key (and per key's defaults).
+  [[nodiscard]] GetOrCreateBatchResult many(Connection& connection,
+                                            std::span<const std::vector<Value>> keys,
+                                            std::span<const std::vector<Value>> defaults = {},
+                                            BatchOptions options = {}) const;
+
   [[nodiscard]] const GetOrCreateSpec& spec() const noexcept { return spec_; }
   [[nodiscard]] const std::string& select_sql() const noexcept { return select_sql_; }
   [[nodiscard]] const std::string& insert_sql() const noexcept { return insert_sql_; }
+  // The statements many() runs for `rows` keys (rows must be one of its sizes, see
+  // batch_statement_rows): for logs, tests and benchmarks that must send the same SQL text.
+  [[nodiscard]] const std::string& batch_select_sql(std::size_t rows) const;
+  [[nodiscard]] const std::string& batch_insert_sql(std::size_t rows) const;
+  // The statement size many() uses for `keys` keys when at most `max_rows` fit in a statement:
+  // the smallest of 1, 2, 3, 4, 6, 8, 12, ... (powers of two and 1.5 times them) that holds
+  // them, capped at max_rows.
+  [[nodiscard]] static std::size_t batch_statement_rows(std::size_t keys, std::size_t max_rows) noexcept;
 
 private:
+  struct BatchState;
+  struct BatchSql;
+  GetOrCreateBatchResult run_many(Connection&, std::span<const Value>, std::span<const Value>,
+                                  BatchOptions) const;
+  void batch_select(Connection&, BatchState&, const std::vector<std::size_t>& which,
+                    std::size_t max_rows) const;
+  void batch_insert(Connection&, BatchState&, const std::vector<std::size_t>& which,
+                    std::size_t max_rows) const;
+  void resolve_missing(Connection&, BatchState&, BatchMethod, std::size_t max_parameters) const;
+  bool resolve_one_in_transaction(Connection&, BatchState&, std::size_t unique_index,
+                                  bool inserted_already) const;
+
   GetOrCreateResult run_owned(Connection&, std::span<const Value>, std::span<const Value>) const;
   GetOrCreateResult run_in_callers_transaction(Connection&, std::span<const Value>,
                                                std::span<const Value>) const;
@@ -86,12 +184,18 @@ private:
   std::optional<Row> select(Connection&, std::span<const Value> key) const;
   std::optional<Row> insert(Connection&, std::span<const Value> key,
                             std::span<const Value> defaults) const;
+  std::optional<Row> insert_with(Connection&, const std::string& sql, std::span<const Value> key,
+                                 std::span<const Value> defaults) const;
   [[noreturn]] void throw_row_invisible(std::string_view backend, std::string_view why) const;
 
   GetOrCreateSpec spec_;
   bool returning_ = false;
   std::string select_sql_;
   std::string insert_sql_;  // the upsert statement for Strategy::upsert
+  std::string safe_insert_sql_;    // the plain INSERT (RETURNING where available), for per_key
+  std::string upsert_insert_sql_;  // the ON CONFLICT DO NOTHING form, empty without upsert
+  // Batch statement texts, built on first use per size; shared by copies, guarded inside.
+  std::shared_ptr<BatchSql> batch_sql_;
 };
 
 // One-shot convenience: builds a GetOrCreate for this connection's dialect and runs it.

@@ -1,0 +1,555 @@
+#include "bulk.hpp"
+
+#include "bounded_queue.hpp"
+#include "interrupt.hpp"
+#include "line_reader.hpp"
+#include "options.hpp"
+#include "output.hpp"
+
+#include <anydb/error.hpp>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <span>
+#include <thread>
+
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace anydb::cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Keys handed from the reader to a worker in one piece: a whole batch with --batch, otherwise a
+// few dozen keys (so that the queue is not touched once per key).
+constexpr std::size_t unbatched_chunk_keys = 64;
+// Without --per-key only the first few problems are printed; the summary counts them all.
+constexpr int shown_errors_without_per_key = 20;
+constexpr auto progress_interval = std::chrono::milliseconds(250);
+constexpr auto poll_interval = std::chrono::milliseconds(50);
+// The status of a run that Ctrl-C (SIGINT) or SIGTERM ended: what a shell reports for Ctrl-C.
+constexpr int exit_interrupted = 130;
+
+struct Chunk {
+  std::vector<Value> keys;      // one text value per key
+  std::vector<Value> defaults;  // default_sources.size() values per key
+  [[nodiscard]] std::size_t size() const noexcept { return keys.size(); }
+};
+
+// The progress line on a terminal, and every other line written to stderr while it is shown:
+// those clear it, print, and draw it again, so that nothing is written over.
+class StatusLine {
+public:
+  explicit StatusLine(bool enabled) : enabled_(enabled) {}
+
+  void show(std::string text) {
+    if (!enabled_) return;
+    const std::lock_guard lock(mutex_);
+    current_ = std::move(text);
+    print_block(stderr, "\r\x1b[K" + current_);
+  }
+
+  // Whole lines, each ending in '\n'.
+  void print(std::string_view lines) {
+    const std::lock_guard lock(mutex_);
+    if (enabled_ && !current_.empty())
+      print_block(stderr, "\r\x1b[K" + std::string(lines) + current_);
+    else
+      print_block(stderr, lines);
+  }
+
+  void clear() {
+    if (!enabled_) return;
+    const std::lock_guard lock(mutex_);
+    if (!current_.empty()) print_block(stderr, "\r\x1b[K");
+    current_.clear();
+  }
+
+private:
+  std::mutex mutex_;
+  bool enabled_;
+  std::string current_;
+};
+
+struct Shared {
+  explicit Shared(const BulkJob& j, bool progress) : job(j), status(progress) {}
+
+  const BulkJob& job;
+  StatusLine status;
+
+  std::atomic<bool> stop_reading{false};  // the reader stops at its next line
+  std::atomic<bool> stopping{false};      // workers finish the key or batch in hand, then stop
+  std::atomic<std::uint64_t> bytes_read{0};
+  std::atomic<std::uint64_t> keys_read{0};
+  std::atomic<std::uint64_t> created{0}, existing{0}, failed{0}, rejected{0};
+  std::atomic<std::uint64_t> conflicts{0}, retries{0}, not_processed{0};
+  std::atomic<std::uint64_t> total_keys{0};  // from the counting thread; 0 while unknown
+  std::atomic<int> workers_running{0};
+  std::atomic<int> shown_errors{0};
+  std::atomic<bool> input_complete{false};
+
+  std::mutex read_error_mutex;
+  std::string read_error;
+
+  // A problem line for stderr, shown in full with --per-key, otherwise only the first few.
+  void report(const std::string& line) {
+    const int shown = shown_errors.fetch_add(1);
+    if (job.per_key || shown < shown_errors_without_per_key) {
+      status.print(line + "\n");
+    } else if (shown == shown_errors_without_per_key) {
+      status.print("anydb: further errors are counted but not shown (--per-key shows every one)\n");
+    }
+  }
+};
+
+// --- the reader -------------------------------------------------------------------------------
+
+void split_tabs(std::string_view line, std::vector<std::string_view>& fields) {
+  fields.clear();
+  for (;;) {
+    const std::size_t tab = line.find('\t');
+    fields.push_back(line.substr(0, tab));
+    if (tab == std::string_view::npos) return;
+    line.remove_prefix(tab + 1);
+  }
+}
+
+Value field_value(std::string_view field) {
+  // "\N" is NULL, as in PostgreSQL's COPY text format; everything else is taken literally.
+  if (field == "\\N") return Value();
+  return Value(std::string(field));
+}
+
+void read_keys(Shared& shared, int fd, BoundedQueue<Chunk>& queue) {
+  const BulkJob& job = shared.job;
+  const std::size_t chunk_keys = job.batch > 1 ? job.batch : unbatched_chunk_keys;
+  std::size_t file_fields = 0;
+  for (const auto& source : job.default_sources) file_fields += source ? 0 : 1;
+  const std::size_t width = job.default_sources.size();
+
+  const auto fresh_chunk = [&] {
+    Chunk chunk;
+    chunk.keys.reserve(chunk_keys);
+    chunk.defaults.reserve(chunk_keys * width);
+    return chunk;
+  };
+  Chunk chunk = fresh_chunk();
+  const auto hand_over = [&] {
+    if (chunk.keys.empty()) return true;
+    const std::size_t size = chunk.size();
+    if (!queue.push(std::move(chunk))) {
+      shared.not_processed.fetch_add(size);
+      return false;
+    }
+    chunk = fresh_chunk();
+    return true;
+  };
+
+  LineReader reader(fd);
+  std::vector<std::string_view> fields;
+  std::uint64_t line_number = 0;
+  try {
+    for (;;) {
+      // Keys that trickle in (a pipe, a terminal) are handed over before the reader waits for
+      // more, not when a chunk is full.
+      if (!chunk.keys.empty() && reader.would_block() && !hand_over()) break;
+      std::string_view line;
+      const LineReader::Status status = reader.next(line, shared.stop_reading);
+      shared.bytes_read.store(reader.bytes_read(), std::memory_order_relaxed);
+      if (status == LineReader::Status::end) {
+        shared.input_complete.store(true);
+        break;
+      }
+      if (status == LineReader::Status::stopped) break;
+      ++line_number;
+      if (status == LineReader::Status::line_too_long) {
+        shared.rejected.fetch_add(1);
+        shared.report(fmt::format("anydb: line {}: longer than {} bytes; skipped", line_number,
+                                  LineReader::max_line_bytes));
+        continue;
+      }
+      if (line.empty()) continue;
+      split_tabs(line, fields);
+      if (fields.size() != 1 + file_fields) {
+        shared.rejected.fetch_add(1);
+        shared.report(fmt::format("anydb: line {}: {} tab-separated field{}, expected {} (the key{}); "
+                                  "skipped",
+                                  line_number, fields.size(), fields.size() == 1 ? "" : "s",
+                                  1 + file_fields,
+                                  file_fields == 0 ? "" : fmt::format(" and {} --set column{}", file_fields,
+                                                                      file_fields == 1 ? "" : "s")));
+        continue;
+      }
+      if (fields.front() == "\\N") {
+        shared.rejected.fetch_add(1);
+        shared.report(fmt::format("anydb: line {}: the key is \\N (NULL), which no unique constraint "
+                                  "matches; skipped",
+                                  line_number));
+        continue;
+      }
+      chunk.keys.emplace_back(std::string(fields.front()));
+      std::size_t next_field = 1;
+      for (const auto& source : job.default_sources)
+        chunk.defaults.push_back(source ? *source : field_value(fields[next_field++]));
+      shared.keys_read.fetch_add(1, std::memory_order_relaxed);
+      if (chunk.size() == chunk_keys && !hand_over()) break;
+    }
+    if (!shared.stop_reading.load()) (void)hand_over();
+    else shared.not_processed.fetch_add(chunk.size());
+  } catch (const std::exception& error) {
+    shared.not_processed.fetch_add(chunk.size());
+    const std::lock_guard lock(shared.read_error_mutex);
+    shared.read_error = error.what();
+  }
+  queue.close();
+}
+
+// --- the workers ------------------------------------------------------------------------------
+
+class Worker {
+public:
+  Worker(Shared& shared, ConnectionPtr connection, int index)
+      : shared_(shared), job_(shared.job), connection_(std::move(connection)), index_(index) {}
+
+  void run(BoundedQueue<Chunk>& queue) {
+    while (std::optional<Chunk> chunk = queue.pop()) {
+      if (!connection_ || shared_.stopping.load()) {
+        shared_.not_processed.fetch_add(chunk->size());
+        continue;
+      }
+      if (job_.batch > 1) {
+        process_batch(*chunk);
+      } else {
+        process_keys(*chunk, 0);
+      }
+      flush_output();
+    }
+  }
+
+private:
+  [[nodiscard]] std::span<const Value> defaults_of(const Chunk& chunk, std::size_t i) const {
+    const std::size_t width = job_.default_sources.size();
+    if (width == 0) return {};
+    return std::span<const Value>(chunk.defaults).subspan(i * width, width);
+  }
+
+  // One get-or-create per key, from key `first` on. The operation owns its transactions (and
+  // retries transient errors itself), which takes fewer statements than a caller's transaction.
+  void process_keys(const Chunk& chunk, std::size_t first) {
+    for (std::size_t i = first; i < chunk.size(); ++i) {
+      if (shared_.stopping.load() || !connection_) {
+        shared_.not_processed.fetch_add(chunk.size() - i);
+        return;
+      }
+      const std::span<const Value> key(&chunk.keys[i], 1);
+      try {
+        succeeded(chunk.keys[i], (*job_.operation)(*connection_, key, defaults_of(chunk, i)));
+      } catch (const Error& error) {
+        failed(chunk.keys[i], error.kind(), error.what());
+        if (error.is_connection_error()) reconnect();
+      } catch (const std::exception& error) {
+        failed(chunk.keys[i], ErrorKind::database_error, error.what());
+      }
+    }
+  }
+
+  // One GetOrCreate::many() for the chunk. When the batch as a whole fails for good (a key that
+  // violates another constraint, bad text for the column type, ...), its keys are redone one by
+  // one, so that only the keys at fault are reported as failed.
+  void process_batch(const Chunk& chunk) {
+    try {
+      GetOrCreateBatchResult result = job_.operation->many(*connection_, chunk.keys, chunk.defaults);
+      shared_.retries.fetch_add(static_cast<std::uint64_t>(result.transient_retries));
+      for (std::size_t i = 0; i < chunk.size(); ++i) {
+        GetOrCreateResult& one = result.keys[i];
+        // The batch's retries are counted once above, not once per key.
+        one.transient_retries = 0;
+        succeeded(chunk.keys[i], std::move(one));
+      }
+      return;
+    } catch (const Error& error) {
+      if (error.is_connection_error() && !reconnect()) {
+        for (std::size_t i = 0; i < chunk.size(); ++i) failed(chunk.keys[i], error.kind(), error.what());
+        return;
+      }
+    } catch (const std::exception&) {
+    }
+    process_keys(chunk, 0);
+  }
+
+  void succeeded(const Value& key, GetOrCreateResult result) {
+    (result.created ? shared_.created : shared_.existing).fetch_add(1, std::memory_order_relaxed);
+    shared_.conflicts.fetch_add(static_cast<std::uint64_t>(result.conflicts), std::memory_order_relaxed);
+    shared_.retries.fetch_add(static_cast<std::uint64_t>(result.transient_retries), std::memory_order_relaxed);
+    if (!job_.per_key) return;
+    KeyOutcome outcome{key.as_text(), std::move(result), std::nullopt, {}};
+    bool to_stderr = false;
+    out_ += outcome_line(outcome, job_.format, to_stderr);
+    out_ += '\n';
+  }
+
+  void failed(const Value& key, ErrorKind kind, std::string message) {
+    shared_.failed.fetch_add(1, std::memory_order_relaxed);
+    KeyOutcome outcome{key.as_text(), std::nullopt, kind, std::move(message)};
+    bool to_stderr = false;
+    // Text goes to stderr; with --per-key --format json the failure is an object on stdout.
+    std::string line = outcome_line(outcome, job_.per_key ? job_.format : "text", to_stderr);
+    if (to_stderr) {
+      shared_.report(line);
+    } else {
+      out_ += line + '\n';
+    }
+  }
+
+  // A broken connection is replaced once; if that fails the worker stops taking work.
+  bool reconnect() {
+    connection_.reset();
+    try {
+      connection_ = job_.connect();
+      return true;
+    } catch (const std::exception& error) {
+      shared_.status.print(fmt::format("anydb: worker {} lost its connection and cannot reconnect: {}\n",
+                                       index_ + 1, error.what()));
+      return false;
+    }
+  }
+
+  void flush_output() {
+    if (!out_.empty()) print_block(stdout, out_);
+    out_.clear();
+  }
+
+  Shared& shared_;
+  const BulkJob& job_;
+  ConnectionPtr connection_;
+  int index_;
+  std::string out_;  // the chunk's per-key lines for stdout, written in one piece
+};
+
+// --- set-up, progress and summary -------------------------------------------------------------
+
+class InputFile {
+public:
+  explicit InputFile(const std::string& source) {
+    if (source == "-") {
+      fd_ = STDIN_FILENO;
+      owned_ = false;
+    } else {
+      fd_ = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd_ < 0)
+        throw_error(ErrorKind::invalid_argument,
+                    fmt::format("--keys-from: cannot open '{}': {}", printable(source), std::strerror(errno)));
+    }
+    struct stat info {};
+    if (::fstat(fd_, &info) == 0 && S_ISREG(info.st_mode)) {
+      regular_ = true;
+      size_ = static_cast<std::uint64_t>(info.st_size);
+    }
+    if (::fstat(fd_, &info) == 0 && S_ISDIR(info.st_mode))
+      throw_error(ErrorKind::invalid_argument,
+                  fmt::format("--keys-from: '{}' is a directory", printable(source)));
+  }
+  ~InputFile() {
+    if (owned_ && fd_ >= 0) ::close(fd_);
+  }
+  InputFile(const InputFile&) = delete;
+  InputFile& operator=(const InputFile&) = delete;
+
+  [[nodiscard]] int fd() const noexcept { return fd_; }
+  [[nodiscard]] bool regular() const noexcept { return regular_; }
+  [[nodiscard]] std::uint64_t size() const noexcept { return size_; }
+
+private:
+  int fd_ = -1;
+  bool owned_ = true;
+  bool regular_ = false;
+  std::uint64_t size_ = 0;
+};
+
+// Peak resident memory of this process so far, in KiB (Linux reports ru_maxrss in KiB).
+std::int64_t max_rss_kib() {
+  rusage usage{};
+  if (::getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+  return static_cast<std::int64_t>(usage.ru_maxrss);
+}
+
+std::string progress_text(const Shared& shared, const InputFile& input, double seconds) {
+  const std::uint64_t done = shared.created.load() + shared.existing.load() + shared.failed.load();
+  const std::uint64_t errors = shared.failed.load() + shared.rejected.load();
+  const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0.0;
+  std::string where;
+  if (const std::uint64_t total = shared.total_keys.load(); total > 0) {
+    where = fmt::format("{}/{} keys ({:.1f}%)", done, total,
+                        100.0 * static_cast<double>(done) / static_cast<double>(total));
+  } else if (input.regular() && input.size() > 0) {
+    where = fmt::format("{} keys ({:.0f}% of the input read)", done,
+                        100.0 * static_cast<double>(shared.bytes_read.load()) / static_cast<double>(input.size()));
+  } else {
+    where = fmt::format("{} keys", done);
+  }
+  return fmt::format("anydb: {}, {:.0f} keys/s, {} error{}{}", where, rate, errors, errors == 1 ? "" : "s",
+                     shared.stopping.load() ? ", stopping (Ctrl-C again to kill)" : "");
+}
+
+std::string mib(std::int64_t kib) { return fmt::format("{:.1f} MiB", static_cast<double>(kib) / 1024.0); }
+
+void print_summary(const Shared& shared, double seconds, bool interrupted, const std::string& read_error) {
+  const BulkJob& job = shared.job;
+  const std::uint64_t created = shared.created.load(), existing = shared.existing.load();
+  const std::uint64_t failed = shared.failed.load(), rejected = shared.rejected.load();
+  const std::uint64_t keys = created + existing + failed;
+  const std::uint64_t errors = failed + rejected;
+  const double rate = seconds > 0 ? static_cast<double>(keys) / seconds : 0.0;
+  const std::int64_t rss = max_rss_kib();
+
+  if (is_json(job.format)) {
+    nlohmann::json summary = {
+        {"summary", true},
+        {"keys", keys},
+        {"created", created},
+        {"existing", existing},
+        {"conflicts", shared.conflicts.load()},
+        {"retries", shared.retries.load()},
+        {"errors", errors},
+        {"failed_keys", failed},
+        {"rejected_lines", rejected},
+        {"not_processed", shared.not_processed.load()},
+        {"interrupted", interrupted},
+        {"input_complete", shared.input_complete.load()},
+        {"seconds", seconds},
+        {"keys_per_second", rate},
+        {"threads", job.threads},
+        {"batch", job.batch},
+        {"strategy", job.strategy},
+        {"max_rss_kib", rss},
+    };
+    if (!read_error.empty()) summary["read_error"] = read_error;
+    print_line(dump_json(summary));
+    return;
+  }
+  std::string text = fmt::format("anydb: {} keys in {:.2f} s ({:.0f} keys/s): {} created, {} existing\n", keys,
+                                 seconds, rate, created, existing);
+  std::string error_text = fmt::format("{} error{}", errors, errors == 1 ? "" : "s");
+  if (rejected > 0) error_text += fmt::format(" ({} failed key{}, {} rejected line{})", failed, failed == 1 ? "" : "s",
+                                              rejected, rejected == 1 ? "" : "s");
+  text += fmt::format("anydb: {} conflict{} resolved, {} transient retr{}, {}; {} thread{}, {}, strategy {}, max RSS {}\n",
+                      shared.conflicts.load(), shared.conflicts.load() == 1 ? "" : "s", shared.retries.load(),
+                      shared.retries.load() == 1 ? "y" : "ies", error_text, job.threads, job.threads == 1 ? "" : "s",
+                      job.batch > 1 ? fmt::format("batch {}", job.batch) : std::string("no batching"), job.strategy,
+                      mib(rss));
+  if (interrupted)
+    text += fmt::format("anydb: interrupted: {} key{} read but not processed{}\n", shared.not_processed.load(),
+                        shared.not_processed.load() == 1 ? "" : "s",
+                        shared.input_complete.load() ? "" : "; the rest of the input was not read");
+  else if (shared.not_processed.load() > 0)
+    text += fmt::format("anydb: {} key{} not processed: no worker had a connection left\n",
+                        shared.not_processed.load(), shared.not_processed.load() == 1 ? "" : "s");
+  print_block(stderr, text);
+}
+
+}  // namespace
+
+int run_bulk(const BulkJob& job) {
+  InputFile input(job.source);
+  const bool progress = ::isatty(STDERR_FILENO) == 1;
+
+  // Every worker's connection first, on this thread: a database that refuses them fails the
+  // run once, as a set-up error, before any key is read.
+  std::vector<ConnectionPtr> connections;
+  connections.reserve(job.threads);
+  for (unsigned i = 0; i < job.threads; ++i) connections.push_back(job.connect());
+
+  Shared shared(job, progress);
+  const InterruptGuard interrupt_guard;
+  // Two chunks per worker: enough to keep every worker busy, small enough that memory does not
+  // depend on the size of the input.
+  BoundedQueue<Chunk> queue(2 * static_cast<std::size_t>(job.threads));
+  const Clock::time_point start = Clock::now();
+
+  std::atomic<bool> stop_counting{false};
+  std::jthread counter;
+  if (progress && input.regular())
+    counter = std::jthread([&] { shared.total_keys.store(count_keys_in_file(job.source, stop_counting)); });
+
+  std::mutex done_mutex;
+  std::condition_variable done;
+  shared.workers_running.store(static_cast<int>(job.threads));
+  std::vector<std::jthread> workers;
+  workers.reserve(job.threads);
+  for (unsigned i = 0; i < job.threads; ++i) {
+    workers.emplace_back([&, i, connection = std::move(connections[i])]() mutable {
+      Worker worker(shared, std::move(connection), static_cast<int>(i));
+      try {
+        worker.run(queue);
+      } catch (const std::exception& error) {
+        shared.status.print(fmt::format("anydb: worker {} stopped: {}\n", i + 1, error.what()));
+      }
+      {
+        const std::lock_guard lock(done_mutex);
+        shared.workers_running.fetch_sub(1);
+      }
+      done.notify_all();
+    });
+  }
+  std::jthread reader([&] { read_keys(shared, input.fd(), queue); });
+
+  bool interrupted = false;
+  Clock::time_point last_progress = start;
+  {
+    std::unique_lock lock(done_mutex);
+    while (shared.workers_running.load() > 0) {
+      done.wait_for(lock, poll_interval);
+      if (!interrupted && interrupt_requested()) {
+        // Stop reading, drop what is queued, let the workers finish what they hold.
+        interrupted = true;
+        shared.stopping.store(true);
+        shared.stop_reading.store(true);
+        for (const Chunk& dropped : queue.abort()) shared.not_processed.fetch_add(dropped.size());
+      }
+      if (progress && Clock::now() - last_progress >= progress_interval) {
+        last_progress = Clock::now();
+        lock.unlock();
+        shared.status.show(progress_text(shared, input, std::chrono::duration<double>(last_progress - start).count()));
+        lock.lock();
+      }
+    }
+  }
+  // Every worker has ended. If they ended early (all lost their connections), the reader may
+  // still wait for room in the queue.
+  shared.stop_reading.store(true);
+  for (const Chunk& dropped : queue.abort()) shared.not_processed.fetch_add(dropped.size());
+  reader.join();
+  stop_counting.store(true);
+  if (counter.joinable()) counter.join();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  shared.status.clear();
+
+  std::string read_error;
+  {
+    const std::lock_guard lock(shared.read_error_mutex);
+    read_error = shared.read_error;
+  }
+  if (!read_error.empty())
+    print_error_line(fmt::format("anydb: --keys-from: reading '{}' failed: {}", printable(job.source), read_error));
+  print_summary(shared, seconds, interrupted, read_error);
+
+  if (interrupted) return exit_interrupted;
+  const bool all_done = shared.failed.load() == 0 && shared.rejected.load() == 0 &&
+                        shared.not_processed.load() == 0 && read_error.empty();
+  return all_done ? exit_ok : exit_key_failed;
+}
+
+}  // namespace anydb::cli
