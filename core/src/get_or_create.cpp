@@ -7,6 +7,7 @@
 #include <functional>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -39,11 +40,20 @@ std::vector<Value> concatenate(std::span<const Value> first, std::span<const Val
 // A unique violation belongs to our race when it names no columns (the database only reports
 // a constraint name) or when its columns cover every key column. Otherwise another unique
 // constraint rejected the row, and that is the caller's error, not a race.
+// Column names as databases report them may differ in case from the names given (SQLite
+// reports the declared spelling): compared without regard to ASCII case.
+bool same_column(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
 bool violation_is_on_key(const UniqueViolation& violation, const std::vector<std::string>& key) {
   const auto& columns = violation.columns();
   if (columns.empty()) return true;
   return std::all_of(key.begin(), key.end(), [&](const std::string& column) {
-    return std::find(columns.begin(), columns.end(), column) != columns.end();
+    return std::any_of(columns.begin(), columns.end(),
+                       [&](const std::string& reported) { return same_column(reported, column); });
   });
 }
 
@@ -179,6 +189,24 @@ std::optional<Row> GetOrCreate::insert_with(Connection& connection, const std::s
   return select(connection, key);
 }
 
+std::optional<Row> GetOrCreate::insert_guarded(Connection& connection, const std::string& sql,
+                                               std::span<const Value> key,
+                                               std::span<const Value> defaults, bool& conflict) const {
+  Transaction guard(connection, AccessMode::read_write);
+  try {
+    std::optional<Row> created = insert_with(connection, sql, key, defaults);
+    guard.commit();
+    return created;
+  } catch (const UniqueViolation& violation) {
+    // A violation raised by COMMIT itself (a deferred constraint) has ended the transaction:
+    // only a guard still active has anything to roll back.
+    if (guard.active()) guard.rollback();
+    if (!violation_is_on_key(violation, spec_.key_columns)) throw;
+    conflict = true;
+    return std::nullopt;
+  }
+}
+
 // One pass in a transaction anydb owns. Returns false when the row could not be seen after a
 // conflict (the caller of this function retries).
 bool GetOrCreate::attempt_owned(Connection& connection, std::span<const Value> key,
@@ -196,20 +224,13 @@ bool GetOrCreate::attempt_owned(Connection& connection, std::span<const Value> k
       result.row = std::move(*found);
       return true;
     }
-    Transaction transaction(connection, AccessMode::read_write);
-    try {
-      std::optional<Row> created = insert(connection, key, defaults);
-      transaction.commit();
-      if (created) {
-        result.row = std::move(*created);
-        result.created = true;
-        return true;
-      }
-    } catch (const UniqueViolation& violation) {
-      transaction.rollback();
-      if (!violation_is_on_key(violation, spec_.key_columns)) throw;
-      ++result.conflicts;
+    bool conflict = false;
+    if (auto created = insert_guarded(connection, insert_sql_, key, defaults, conflict)) {
+      result.row = std::move(*created);
+      result.created = true;
+      return true;
     }
+    result.conflicts += conflict ? 1 : 0;
   }
   if (auto found = select(connection, key)) {
     result.row = std::move(*found);
@@ -259,20 +280,13 @@ GetOrCreateResult GetOrCreate::run_in_callers_transaction(Connection& connection
                   std::string(connection.backend_name()));
     // The savepoint keeps the caller's transaction usable after a handled violation (on
     // PostgreSQL any error would otherwise abort the whole transaction).
-    Transaction savepoint(connection);
-    try {
-      std::optional<Row> created = insert(connection, key, defaults);
-      savepoint.commit();
-      if (created) {
-        result.row = std::move(*created);
-        result.created = true;
-        return result;
-      }
-    } catch (const UniqueViolation& violation) {
-      savepoint.rollback();
-      if (!violation_is_on_key(violation, spec_.key_columns)) throw;
-      ++result.conflicts;
+    bool conflict = false;
+    if (auto created = insert_guarded(connection, insert_sql_, key, defaults, conflict)) {
+      result.row = std::move(*created);
+      result.created = true;
+      return result;
     }
+    result.conflicts += conflict ? 1 : 0;
   }
   if (auto found = select(connection, key)) {
     result.row = std::move(*found);
@@ -796,18 +810,11 @@ bool GetOrCreate::resolve_one_in_transaction(Connection& connection, BatchState&
   if (inserted_already) return false;  // multi_row: the batch INSERT skipped it, yet it is not visible
 
   if (batch_sql_->dialect.supports_savepoints) {
-    Transaction savepoint(connection);
-    try {
-      std::optional<Row> created = insert_with(connection, safe_insert_sql_, key, defaults);
-      savepoint.commit();
-      if (created) {
-        state.row[u] = std::move(*created);
-        state.created[u] = 1;
-        return true;
-      }
-    } catch (const UniqueViolation& violation) {
-      savepoint.rollback();
-      if (!violation_is_on_key(violation, spec_.key_columns)) throw;
+    bool conflict = false;
+    if (auto created = insert_guarded(connection, safe_insert_sql_, key, defaults, conflict)) {
+      state.row[u] = std::move(*created);
+      state.created[u] = 1;
+      return true;
     }
   } else if (!upsert_insert_sql_.empty()) {
     // No savepoints, but an insert that cannot fail on the key.

@@ -186,6 +186,10 @@ private:
                             std::span<const Value> defaults) const;
   std::optional<Row> insert_with(Connection&, const std::string& sql, std::span<const Value> key,
                                  std::span<const Value> defaults) const;
+  // The insert of the safe strategy, in a Transaction of its own (a savepoint inside a caller's
+  // transaction). A unique violation on the key is rolled back and reported by `conflict`.
+  std::optional<Row> insert_guarded(Connection&, const std::string& sql, std::span<const Value> key,
+                                    std::span<const Value> defaults, bool& conflict) const;
   [[noreturn]] void throw_row_invisible(std::string_view backend, std::string_view why) const;
 
   GetOrCreateSpec spec_;
