@@ -12,11 +12,13 @@ build_packages=(
   libboost-dev libcli11-dev libfmt-dev nlohmann-json3-dev
   libsqlite3-dev sqlite3
   libpq-dev
+  unixodbc-dev
   libgtest-dev libbenchmark-dev
 )
 test_packages=(
   clang-14 libclang-rt-14-dev
   postgresql
+  unixodbc odbc-postgresql libsqliteodbc odbc-mariadb mariadb-server mariadb-client
 )
 
 case "$profile" in

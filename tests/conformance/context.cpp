@@ -75,6 +75,7 @@ ScratchTable::ScratchTable(std::string_view purpose, std::string_view columns_sq
   const Dialect& dialect = context().dialect();
   std::string columns = replace_all(std::string(columns_sql), "{id}", dialect.identity_column);
   columns = replace_all(std::move(columns), "{blob}", dialect.blob_type);
+  columns = replace_all(std::move(columns), "{text}", dialect.text_type);
   context().connect()->execute_script(fmt::format("CREATE TABLE {} ({})", quoted(), columns));
 }
 

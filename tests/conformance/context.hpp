@@ -46,7 +46,8 @@ Context& context();
 void set_context(std::unique_ptr<Context> context);
 
 // A scratch table: created from `columns_sql` (the text between the parentheses of CREATE
-// TABLE, with {id} standing for the dialect's identity column and {blob} for its blob type) and
+// TABLE, with {id} standing for the dialect's identity column, {blob} for its blob type and
+// {text} for its unbounded text type) and
 // dropped when the guard goes out of scope.
 class ScratchTable {
 public:

@@ -23,6 +23,7 @@ constexpr int rounds = 2;
 struct RaceTally {
   std::vector<std::atomic<int>> creations = std::vector<std::atomic<int>>(key_count);
   std::atomic<int> errors{0};
+  std::atomic<int> unique_violations{0};  // of those errors
   std::atomic<int> conflicts{0};
   std::atomic<int> retries{0};
   std::mutex first_error_mutex;
@@ -61,6 +62,9 @@ void race(const GetOrCreate& operation, RaceTally& tally) {
           tally.conflicts.fetch_add(result.conflicts);
           tally.retries.fetch_add(result.transient_retries);
           if (result.row.at("k").as_int() != key) tally.record_error("wrong row returned");
+        } catch (const UniqueViolation& error) {
+          tally.unique_violations.fetch_add(1);
+          tally.record_error(error.what());
         } catch (const std::exception& error) {
           tally.record_error(error.what());
         }
@@ -95,15 +99,18 @@ TEST_P(Race, ExactlyOneCreationPerKeyAndNoErrors) {
 INSTANTIATE_TEST_SUITE_P(Strategies, Race, ::testing::Values(Strategy::safe, Strategy::upsert),
                          StrategyName());
 
-// The unprotected pattern really races: the errors the safe strategies prevent do happen.
-TEST(NaiveRace, ShowsDuplicateKeyErrorsButNeverDuplicateRows) {
+// The unprotected pattern: whatever goes wrong is a duplicate-key error reaching the caller,
+// never a duplicate row. Whether threads collide at all depends on the scheduler (on a loaded
+// 2-core machine a whole run can go without a collision), so the count is reported, not
+// required; the deterministic proof that naive loses the race is the get-or-create-owned spec.
+TEST(NaiveRace, OnlyDuplicateKeyErrorsAndNeverDuplicateRows) {
   ScratchTable table{"naive", "id {id}, k BIGINT NOT NULL UNIQUE, name VARCHAR(100)"};
   const GetOrCreate operation(context().dialect(), GetOrCreateSpec{table.name(), {"k"}, {"name"}, Strategy::naive, {}});
   RaceTally tally;
   race(operation, tally);
-  EXPECT_GT(tally.errors.load(), 0) << "no thread ever lost the naive race";
+  EXPECT_EQ(tally.errors.load(), tally.unique_violations.load()) << "first error: " << tally.first_error;
   EXPECT_EQ(table.count_rows(), key_count);
-  std::printf("[ race     ] naive: %d duplicate-key errors reached callers\n", tally.errors.load());
+  std::printf("[ race     ] naive: %d duplicate-key errors reached callers\n", tally.unique_violations.load());
 }
 
 }  // namespace

@@ -14,7 +14,7 @@ namespace {
 
 class Values : public ::testing::Test {
 protected:
-  ScratchTable table{"values", "id {id}, i BIGINT, r DOUBLE PRECISION, t TEXT, b {blob}"};
+  ScratchTable table{"values", "id {id}, i BIGINT, r DOUBLE PRECISION, t {text}, b {blob}"};
   ConnectionPtr connection = context().connect();
 
   Row round_trip(const Value& i, const Value& r, const Value& t, const Value& b) {
@@ -42,10 +42,19 @@ TEST_F(Values, Int64Limits) {
 }
 
 TEST_F(Values, Doubles) {
-  for (double v : {0.0, 0.1, -2.5, 1e-300, -1.7976931348623157e308, 3.141592653589793}) {
+  const int digits = context().dialect().real_digits;
+  // With fewer than 17 digits the largest double cannot survive (it rounds up past the range):
+  // the largest magnitude such a backend can carry stands in for it.
+  const double largest = digits >= 17 ? -1.7976931348623157e308 : -1.79769313486231e308;
+  for (double v : {0.0, 0.1, -2.5, 1e-300, largest, 3.141592653589793}) {
     const Row row = round_trip(nullptr, v, nullptr, nullptr);
     EXPECT_EQ(row.at("r").type(), Value::Type::real);
-    EXPECT_DOUBLE_EQ(row.at("r").as_double(), v);
+    if (digits >= 17) {
+      EXPECT_DOUBLE_EQ(row.at("r").as_double(), v);
+    } else {
+      // The backend declares fewer digits: the value must survive to that many.
+      EXPECT_NEAR(row.at("r").as_double(), v, std::abs(v) * std::pow(10.0, 1 - digits)) << "declared digits: " << digits;
+    }
   }
 }
 

@@ -26,6 +26,13 @@ struct ANYDB_API Dialect {
   std::string identity_column = "INTEGER PRIMARY KEY";
   // The column type for binary data (BLOB, BYTEA, LONGBLOB, ...), for portable DDL.
   std::string blob_type = "BLOB";
+  // The column type for text of any length (TEXT; LONGTEXT where TEXT is capped, as MariaDB's
+  // 64 KiB), for portable DDL.
+  std::string text_type = "TEXT";
+  // Significant decimal digits of a REAL/DOUBLE value that survive a round trip: 17 where
+  // doubles come back bit for bit; fewer where a driver converts through text (the SQLite
+  // ODBC driver keeps 15).
+  int real_digits = 17;
 
   // The placeholder for the index-th (1-based) parameter.
   [[nodiscard]] std::string placeholder(int index) const;

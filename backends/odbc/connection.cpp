@@ -1,0 +1,599 @@
+#include "connection.hpp"
+
+#include "statement.hpp"
+
+#include <anydb/error.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <limits>
+#include <string>
+#include <utility>
+
+namespace anydb::odbc {
+namespace {
+
+[[nodiscard]] std::string lower(std::string_view text) {
+  std::string result(text);
+  std::transform(result.begin(), result.end(), result.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return result;
+}
+
+[[nodiscard]] std::string get_info(SQLHDBC dbc, SQLUSMALLINT type) {
+  std::array<char, 256> buffer{};
+  SQLSMALLINT length = 0;
+  const SQLRETURN rc = SQLGetInfo(dbc, type, buffer.data(), static_cast<SQLSMALLINT>(buffer.size()),
+                                  &length);
+  if (!SQL_SUCCEEDED(rc)) return {};
+  return std::string(buffer.data(), std::min<std::size_t>(static_cast<std::size_t>(std::max<SQLSMALLINT>(length, 0)),
+                                                          buffer.size() - 1));
+}
+
+// "3.40.1" -> 3040001, "10.11.19-MariaDB-0+deb12u1" -> 10011019: three numbers, the rest ignored.
+[[nodiscard]] long version_number(std::string_view text) {
+  long parts[3] = {0, 0, 0};
+  for (long& part : parts) {
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), part);
+    if (error != std::errc{}) break;
+    text.remove_prefix(static_cast<std::size_t>(end - text.data()));
+    if (text.empty() || text.front() != '.') break;
+    text.remove_prefix(1);
+  }
+  return parts[0] * 1'000'000 + parts[1] * 1'000 + parts[2];
+}
+
+[[nodiscard]] Product product_of(std::string_view dbms_name) {
+  const std::string name = lower(dbms_name);
+  if (name.starts_with("sqlite")) return Product::sqlite;
+  if (name.starts_with("postgresql")) return Product::postgresql;
+  if (name.starts_with("mariadb") || name.starts_with("mysql")) return Product::mariadb;
+  return Product::generic;
+}
+
+[[nodiscard]] std::string_view sql_name(IsolationLevel level) noexcept {
+  switch (level) {
+    case IsolationLevel::read_uncommitted: return "READ UNCOMMITTED";
+    case IsolationLevel::read_committed: return "READ COMMITTED";
+    case IsolationLevel::repeatable_read: return "REPEATABLE READ";
+    case IsolationLevel::serializable: return "SERIALIZABLE";
+  }
+  return "SERIALIZABLE";
+}
+
+[[nodiscard]] std::uintptr_t odbc_isolation(IsolationLevel level) noexcept {
+  switch (level) {
+    case IsolationLevel::read_uncommitted: return SQL_TXN_READ_UNCOMMITTED;
+    case IsolationLevel::read_committed: return SQL_TXN_READ_COMMITTED;
+    case IsolationLevel::repeatable_read: return SQL_TXN_REPEATABLE_READ;
+    case IsolationLevel::serializable: return SQL_TXN_SERIALIZABLE;
+  }
+  return SQL_TXN_SERIALIZABLE;
+}
+
+// The table of "INSERT INTO <table> ...", unquoted, or "" when `sql` is not such a statement.
+[[nodiscard]] std::string insert_target(std::string_view sql) {
+  const auto skip_space = [&] {
+    while (!sql.empty() && std::isspace(static_cast<unsigned char>(sql.front())) != 0)
+      sql.remove_prefix(1);
+  };
+  const auto keyword = [&](std::string_view word) {
+    skip_space();
+    if (sql.size() < word.size() || lower(sql.substr(0, word.size())) != word) return false;
+    sql.remove_prefix(word.size());
+    return true;
+  };
+  if (!keyword("insert") || !keyword("into")) return {};
+  skip_space();
+  std::string table;
+  if (!sql.empty() && sql.front() == '`') {
+    for (std::size_t i = 1; i < sql.size(); ++i) {
+      if (sql[i] != '`') {
+        table += sql[i];
+      } else if (i + 1 < sql.size() && sql[i + 1] == '`') {
+        table += '`';
+        ++i;
+      } else {
+        return table;
+      }
+    }
+    return {};
+  }
+  for (char c : sql) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (std::isalnum(byte) == 0 && c != '_' && c != '$' && byte < 0x80) break;
+    table += c;
+  }
+  return table;
+}
+
+}  // namespace
+
+std::string driver_manager_version() {
+  SQLHANDLE env = SQL_NULL_HANDLE;
+  if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_ENV, SQL_NULL_HANDLE, &env))) return "unknown";
+  const EnvHandle env_handle(env);
+  SQLSetEnvAttr(env, SQL_ATTR_ODBC_VERSION, integer_attribute(SQL_OV_ODBC3), 0);
+  SQLHANDLE dbc = SQL_NULL_HANDLE;
+  if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_DBC, env, &dbc))) return "unknown";
+  const Handle<SQL_HANDLE_DBC> dbc_handle(dbc);
+  const std::string version = get_info(dbc, SQL_DM_VER);
+  return version.empty() ? "unknown" : version;
+}
+
+OdbcConnection::OdbcConnection(const ConnectOptions& options) : display_(options.display) {
+  connect(options.connection_string(options.expected_product));
+  set_up_product();
+  // A DSN (or an unrecognised DRIVER) names its product only once connected: connect again when
+  // the product needs settings that the first connection string lacked.
+  if (product_ != options.expected_product &&
+      options.connection_string(product_) != options.connection_string(options.expected_product)) {
+    dbc_.reset();
+    env_.reset();
+    const Product detected = product_;
+    connect(options.connection_string(detected));
+    set_up_product();
+  }
+  if (product_ == Product::postgresql) {
+    const std::string protocol = options.value("Protocol").value_or("7.4-0");
+    errors_abort_transaction_ = protocol.ends_with("-0");
+  }
+  if (options.isolation) apply_isolation(*options.isolation, ErrorKind::configuration);
+  if (options.statement_cache) set_statement_cache_capacity(*options.statement_cache);
+}
+
+OdbcConnection::~OdbcConnection() {
+  // The cached statements must be freed while the connection handle still exists. An open
+  // transaction is rolled back by the driver when it disconnects.
+  close_statements();
+}
+
+std::string_view OdbcConnection::backend_name() const noexcept { return odbc::backend_name; }
+
+void OdbcConnection::connect(const std::string& connection_string) {
+  SQLHANDLE env = SQL_NULL_HANDLE;
+  if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_ENV, SQL_NULL_HANDLE, &env)))
+    throw_backend_error(ErrorKind::resource_exhausted,
+                        "cannot allocate an ODBC environment (is unixODBC installed?)");
+  env_ = EnvHandle(env);
+  if (!SQL_SUCCEEDED(SQLSetEnvAttr(env, SQL_ATTR_ODBC_VERSION, integer_attribute(SQL_OV_ODBC3), 0)))
+    throw_backend_error(ErrorKind::connection_failed,
+                        fmt::format("cannot connect to 'odbc:{}': the driver manager refused "
+                                    "ODBC 3 ({})",
+                                    display_, join_diagnostics(read_diagnostics(SQL_HANDLE_ENV, env))));
+  SQLHANDLE dbc = SQL_NULL_HANDLE;
+  if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_DBC, env, &dbc)))
+    throw_backend_error(ErrorKind::resource_exhausted,
+                        fmt::format("cannot connect to 'odbc:{}': no ODBC connection handle ({})",
+                                    display_, join_diagnostics(read_diagnostics(SQL_HANDLE_ENV, env))));
+  dbc_ = DbcHandle(dbc);
+
+  if (connection_string.size() > static_cast<std::size_t>(std::numeric_limits<SQLSMALLINT>::max()))
+    throw_backend_error(ErrorKind::configuration,
+                        fmt::format("URI 'odbc:{}': the connection string is too long for ODBC",
+                                    display_));
+  const SQLRETURN rc =
+      SQLDriverConnect(dbc, nullptr, sql_chars(connection_string),
+                       static_cast<SQLSMALLINT>(connection_string.size()), nullptr, 0, nullptr,
+                       SQL_DRIVER_NOPROMPT);
+  if (!SQL_SUCCEEDED(rc)) {
+    const std::vector<Diagnostic> records = read_diagnostics(SQL_HANDLE_DBC, dbc);
+    ErrorInfo info;
+    info.kind = ErrorKind::connection_failed;
+    info.backend = std::string(odbc::backend_name);
+    if (const Diagnostic* primary = primary_diagnostic(records)) {
+      info.sqlstate = primary->sqlstate;
+      info.native_code = primary->native;
+    }
+    // Drivers quote the connection string back (with its password) in some messages. The
+    // display is redacted already; redacting the whole line would also swallow the "': " that
+    // follows its last secret.
+    info.message = fmt::format(
+        "cannot connect to 'odbc:{}': {}", display_,
+        records.empty() ? std::string("the driver gave no reason")
+                        : redact_uri(join_diagnostics(records)));
+    anydb::throw_error(std::move(info));
+  }
+  dbc_.set_connected(true);
+}
+
+void OdbcConnection::set_up_product() {
+  dbms_name_ = get_info(dbc(), SQL_DBMS_NAME);
+  dbms_version_ = get_info(dbc(), SQL_DBMS_VER);
+  product_ = product_of(dbms_name_);
+
+  Dialect dialect;
+  dialect.placeholders = Dialect::Placeholders::question_mark;  // ODBC always binds '?'
+  dialect.supports_savepoints = true;
+  switch (product_) {
+    case Product::sqlite: {
+      // SQL_DBMS_VER is the SQLite the driver was compiled against, which need not be the
+      // library it runs with: ask the library.
+      const auto row = run("SELECT sqlite_version()");
+      const long version = version_number(row.empty() || !row[0] ? dbms_version_ : *row[0]);
+      dialect.identifier_quote = '"';
+      dialect.upsert = version >= 3'024'000 ? Dialect::Upsert::on_conflict_do_nothing
+                                            : Dialect::Upsert::none;
+      // No RETURNING, although SQLite 3.35+ has it: sqliteodbc 0.9998 runs an INSERT ...
+      // RETURNING but hands back no result set (SQLNumResultCols 0, SQLRowCount 1).
+      dialect.supports_returning = false;
+      dialect.identity_column = "INTEGER PRIMARY KEY";
+      dialect.blob_type = "BLOB";
+      // sqliteodbc 0.9998 reads REAL columns back through text with 15 significant digits.
+      dialect.real_digits = 15;
+      break;
+    }
+    case Product::postgresql:
+      dialect.identifier_quote = '"';
+      dialect.upsert = Dialect::Upsert::on_conflict_do_nothing;
+      dialect.supports_returning = true;
+      dialect.identity_column = "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY";
+      dialect.blob_type = "BYTEA";
+      break;
+    case Product::mariadb: {
+      // Backticks rather than sql_mode=ANSI_QUOTES: changing the session's sql_mode would change
+      // what the application's own SQL means ("..." would stop being a string).
+      dialect.identifier_quote = '`';
+      // No upsert: INSERT IGNORE would also turn NOT NULL, foreign-key, CHECK and truncation
+      // errors into warnings, hiding them, and ON DUPLICATE KEY UPDATE is not "do nothing"
+      // (it takes locks and bumps AUTO_INCREMENT). The safe strategy is used instead.
+      dialect.upsert = Dialect::Upsert::none;
+      // No RETURNING, although MariaDB 10.5+ has INSERT ... RETURNING: through Connector/ODBC
+      // 3.1.15 an INSERT ... RETURNING that fails (a duplicate key, exactly get-or-create's
+      // lost race) never returns: the client waits in mysql_stmt_execute for a result the
+      // server never sends (seen with 10.11; tests/odbc pins it).
+      dialect.supports_returning = false;
+      const auto row = run("SELECT @@innodb_rollback_on_timeout");
+      timeout_rolls_back_ = !row.empty() && row[0] && *row[0] == "1";
+      dialect.identity_column = "BIGINT AUTO_INCREMENT PRIMARY KEY";
+      dialect.blob_type = "LONGBLOB";
+      dialect.text_type = "LONGTEXT";
+      break;
+    }
+    case Product::generic: {
+      // Conservative: savepoints assumed (SQL:1999), no upsert, no RETURNING, standard DDL.
+      const std::string quote = get_info(dbc(), SQL_IDENTIFIER_QUOTE_CHAR);
+      dialect.identifier_quote = quote.size() == 1 && quote != " " ? quote[0] : '"';
+      dialect.upsert = Dialect::Upsert::none;
+      dialect.supports_returning = false;
+      dialect.identity_column = "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY";
+      dialect.blob_type = "BLOB";
+      break;
+    }
+  }
+  dialect_ = std::move(dialect);
+}
+
+void OdbcConnection::set_isolation_level(IsolationLevel level) {
+  if (in_transaction_)
+    throw_backend_error(ErrorKind::invalid_usage,
+                        "the isolation level cannot change inside a transaction");
+  apply_isolation(level, ErrorKind::unsupported);
+}
+
+void OdbcConnection::apply_isolation(IsolationLevel level, ErrorKind refusal) {
+  const auto refuse = [&](std::string_view why) {
+    throw_backend_error(refusal, fmt::format("'odbc:{}': isolation {} is not available: {}",
+                                             display_, to_string(level), why));
+  };
+  const auto verify = [&](std::string_view actual, std::string_view expected) {
+    if (lower(actual) != lower(expected))
+      refuse(fmt::format("it was set, but the server runs transactions at '{}'",
+                         printable(actual, 40)));
+  };
+  switch (product_) {
+    case Product::sqlite:
+      if (level != IsolationLevel::serializable) refuse("SQLite only provides serializable isolation");
+      return;
+    case Product::postgresql: {
+      // PostgreSQL accepts READ UNCOMMITTED and reports it back, but runs it as READ COMMITTED.
+      if (level == IsolationLevel::read_uncommitted)
+        refuse("PostgreSQL runs READ UNCOMMITTED as READ COMMITTED");
+      (void)run(fmt::format("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL {}",
+                            sql_name(level)));
+      const auto row = run("SHOW transaction_isolation");
+      verify(row.empty() || !row[0] ? std::string() : *row[0], sql_name(level));
+      return;
+    }
+    case Product::mariadb: {
+      // SQL_ATTR_TXN_ISOLATION is accepted by Connector/ODBC and then not applied: use SQL.
+      (void)run(fmt::format("SET SESSION TRANSACTION ISOLATION LEVEL {}", sql_name(level)));
+      const auto row = run("SELECT @@tx_isolation");
+      std::string expected(sql_name(level));
+      std::replace(expected.begin(), expected.end(), ' ', '-');
+      verify(row.empty() || !row[0] ? std::string() : *row[0], expected);
+      return;
+    }
+    case Product::generic: {
+      const SQLRETURN rc = SQLSetConnectAttr(dbc(), SQL_ATTR_TXN_ISOLATION,
+                                             integer_attribute(odbc_isolation(level)), SQL_IS_UINTEGER);
+      if (!SQL_SUCCEEDED(rc))
+        refuse(fmt::format("the driver refused it ({})",
+                           join_diagnostics(read_diagnostics(SQL_HANDLE_DBC, dbc()))));
+      SQLUINTEGER actual = 0;
+      if (!SQL_SUCCEEDED(SQLGetConnectAttr(dbc(), SQL_ATTR_TXN_ISOLATION, &actual, SQL_IS_UINTEGER,
+                                           nullptr)) ||
+          actual != odbc_isolation(level))
+        refuse("the driver does not report it back");
+      return;
+    }
+  }
+}
+
+void OdbcConnection::set_autocommit(bool on) {
+  const SQLRETURN rc = SQLSetConnectAttr(
+      dbc(), SQL_ATTR_AUTOCOMMIT, integer_attribute(on ? SQL_AUTOCOMMIT_ON : SQL_AUTOCOMMIT_OFF),
+      SQL_IS_UINTEGER);
+  if (!SQL_SUCCEEDED(rc)) fail(SQL_HANDLE_DBC, dbc());
+}
+
+void OdbcConnection::abandon_transaction() noexcept {
+  in_transaction_ = false;
+  aborted_ = false;
+  if (product_ == Product::sqlite) {
+    try {
+      (void)run("ROLLBACK");
+    } catch (...) {
+      // Nothing is left to roll back, or the connection is gone: either way it is over.
+    }
+    return;
+  }
+  SQLEndTran(SQL_HANDLE_DBC, dbc(), SQL_ROLLBACK);
+  SQLSetConnectAttr(dbc(), SQL_ATTR_AUTOCOMMIT, integer_attribute(SQL_AUTOCOMMIT_ON),
+                    SQL_IS_UINTEGER);
+  in_transaction_ = false;
+  aborted_ = false;
+}
+
+void OdbcConnection::require_transaction(std::string_view operation) const {
+  if (!in_transaction_)
+    throw_backend_error(ErrorKind::invalid_usage,
+                        fmt::format("{}: no transaction is open", operation));
+}
+
+void OdbcConnection::begin(AccessMode mode) {
+  if (in_transaction_)
+    throw_backend_error(ErrorKind::invalid_usage,
+                        "begin(): a transaction is already open; nest with savepoint() or "
+                        "anydb::Transaction");
+  ended_by_database_ = false;
+  aborted_ = false;
+  if (product_ == Product::sqlite) {
+    // sqliteodbc starts a manual-commit transaction with a DEFERRED "BEGIN TRANSACTION": one
+    // that reads and then writes fails at the write with SQLITE_BUSY at once, without waiting
+    // (SQLite's deadlock avoidance), so under contention most attempts would fail. The SQLite
+    // connection therefore stays in autocommit mode and runs BEGIN IMMEDIATE itself, which
+    // takes the write lock up front and waits for it (Timeout), like anydb's sqlite backend.
+    (void)run(mode == AccessMode::read_write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
+    in_transaction_ = true;
+    return;
+  }
+  // The access mode makes no difference to the other drivers: they start the transaction with
+  // their own BEGIN when the first statement runs.
+  set_autocommit(false);
+  in_transaction_ = true;
+}
+
+void OdbcConnection::commit() {
+  if (!in_transaction_) {
+    if (!ended_by_database_)
+      throw_backend_error(ErrorKind::invalid_usage, "commit(): no transaction is open");
+    ended_by_database_ = false;
+    ErrorInfo info;
+    info.kind = ErrorKind::database_error;
+    info.backend = std::string(odbc::backend_name);
+    info.message = fmt::format("commit(): the database had ended the transaction already ({}); "
+                               "nothing was committed",
+                               ended_because_);
+    info.transaction_aborted = true;
+    anydb::throw_error(std::move(info));
+  }
+  if (aborted_) {
+    // PostgreSQL would answer COMMIT with a silent ROLLBACK.
+    const std::string because = aborted_because_;
+    abandon_transaction();
+    ErrorInfo info;
+    info.kind = ErrorKind::database_error;
+    info.backend = std::string(odbc::backend_name);
+    info.message = fmt::format("commit(): the transaction had failed earlier ({}), so it was "
+                               "rolled back; nothing was committed",
+                               because);
+    info.transaction_aborted = true;
+    anydb::throw_error(std::move(info));
+  }
+  if (product_ == Product::sqlite) {
+    // See begin(). A COMMIT that fails with SQLITE_BUSY leaves the transaction open: the
+    // caller's guard rolls it back.
+    (void)run("COMMIT");
+    in_transaction_ = false;
+    return;
+  }
+  const SQLRETURN rc = SQLEndTran(SQL_HANDLE_DBC, dbc(), SQL_COMMIT);
+  if (!SQL_SUCCEEDED(rc)) {
+    ErrorInfo info = diagnose(SQL_HANDLE_DBC, dbc());
+    if (info.kind == ErrorKind::connection_lost) {
+      info.commit_outcome_unknown = true;
+      info.transaction_aborted = true;
+      in_transaction_ = false;
+    } else if (product_ != Product::sqlite) {
+      // The server ended the transaction with the failed COMMIT. SQLite keeps it open (a BUSY
+      // COMMIT can be retried or rolled back), so the caller's guard rolls it back.
+      info.transaction_aborted = true;
+      abandon_transaction();
+    }
+    anydb::throw_error(std::move(info));
+  }
+  in_transaction_ = false;
+  set_autocommit(true);
+}
+
+void OdbcConnection::rollback() {
+  if (!in_transaction_) {
+    if (!ended_by_database_)
+      throw_backend_error(ErrorKind::invalid_usage, "rollback(): no transaction is open");
+    ended_by_database_ = false;  // the database rolled it back already; that error was reported
+    return;
+  }
+  if (product_ == Product::sqlite) {
+    in_transaction_ = false;
+    (void)run("ROLLBACK");
+    return;
+  }
+  const SQLRETURN rc = SQLEndTran(SQL_HANDLE_DBC, dbc(), SQL_ROLLBACK);
+  if (!SQL_SUCCEEDED(rc)) {
+    ErrorInfo info = diagnose(SQL_HANDLE_DBC, dbc());
+    // Turning autocommit back on would commit whatever is still open: only for a lost
+    // connection, where nothing is, does the transaction count as over.
+    if (info.kind == ErrorKind::connection_lost) in_transaction_ = false;
+    anydb::throw_error(std::move(info));
+  }
+  in_transaction_ = false;
+  aborted_ = false;
+  set_autocommit(true);
+}
+
+void OdbcConnection::savepoint(std::string_view name) {
+  const std::string quoted = dialect_.quote_identifier(name);
+  require_transaction("savepoint()");
+  (void)run("SAVEPOINT " + quoted);
+}
+
+void OdbcConnection::release(std::string_view name) {
+  const std::string quoted = dialect_.quote_identifier(name);
+  require_transaction("release()");
+  (void)run("RELEASE SAVEPOINT " + quoted);
+}
+
+void OdbcConnection::rollback_to(std::string_view name) {
+  const std::string quoted = dialect_.quote_identifier(name);
+  // After the database ended the whole transaction, everything since the savepoint is undone
+  // already; the enclosing guard's rollback() finishes the job quietly.
+  if (!in_transaction_ && ended_by_database_) return;
+  require_transaction("rollback_to()");
+  (void)run("ROLLBACK TO SAVEPOINT " + quoted);
+  aborted_ = false;
+}
+
+void OdbcConnection::execute_script(std::string_view sql) { (void)run(sql); }
+
+std::vector<std::optional<std::string>> OdbcConnection::run(std::string_view sql) {
+  if (sql.find('\0') != std::string_view::npos)
+    throw_backend_error(ErrorKind::invalid_argument,
+                        fmt::format("SQL text contains a NUL byte: '{}'", printable(sql)));
+  if (!fits_sqlinteger(sql.size()))
+    throw_backend_error(ErrorKind::invalid_argument, "SQL text is too long for ODBC");
+  SQLHANDLE raw = SQL_NULL_HANDLE;
+  if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, dbc(), &raw))) fail(SQL_HANDLE_DBC, dbc());
+  const StatementHandle statement(raw);
+  const std::string text(sql);
+  SQLRETURN rc = SQLExecDirect(raw, sql_chars(text), static_cast<SQLINTEGER>(text.size()));
+  if (!SQL_SUCCEEDED(rc) && rc != SQL_NO_DATA) fail(SQL_HANDLE_STMT, raw, sql);
+
+  std::vector<std::optional<std::string>> first_row;
+  SQLSMALLINT columns = 0;
+  if (SQL_SUCCEEDED(SQLNumResultCols(raw, &columns)) && columns > 0) {
+    rc = SQLFetch(raw);
+    if (!SQL_SUCCEEDED(rc) && rc != SQL_NO_DATA) fail(SQL_HANDLE_STMT, raw, sql);
+    if (SQL_SUCCEEDED(rc)) {
+      for (SQLSMALLINT column = 1; column <= columns; ++column) {
+        std::array<char, 1024> buffer{};
+        SQLLEN indicator = 0;
+        rc = SQLGetData(raw, static_cast<SQLUSMALLINT>(column), SQL_C_CHAR, buffer.data(),
+                        static_cast<SQLLEN>(buffer.size()), &indicator);
+        if (!SQL_SUCCEEDED(rc)) fail(SQL_HANDLE_STMT, raw, sql);
+        if (indicator == SQL_NULL_DATA) {
+          first_row.emplace_back();
+        } else {
+          first_row.emplace_back(std::string(buffer.data()));
+        }
+      }
+    }
+  }
+  // Every further result (a script of several statements) must run, and its error surface.
+  while ((rc = SQLMoreResults(raw)) != SQL_NO_DATA) {
+    if (!SQL_SUCCEEDED(rc)) fail(SQL_HANDLE_STMT, raw, sql);
+  }
+  return first_row;
+}
+
+std::unique_ptr<Statement> OdbcConnection::do_prepare(std::string_view sql) {
+  return std::make_unique<OdbcStatement>(*this, sql);
+}
+
+ErrorInfo OdbcConnection::diagnose(SQLSMALLINT handle_type, SQLHANDLE handle) {
+  ErrorInfo info = classify(product_, read_diagnostics(handle_type, handle));
+  if (info.kind == ErrorKind::database_error) {
+    SQLUINTEGER dead = SQL_CD_FALSE;
+    if (SQL_SUCCEEDED(SQLGetConnectAttr(dbc(), SQL_ATTR_CONNECTION_DEAD, &dead, SQL_IS_UINTEGER,
+                                        nullptr)) &&
+        dead == SQL_CD_TRUE) {
+      info.kind = ErrorKind::connection_lost;
+      info.message += " (the driver reports the connection dead)";
+    }
+  }
+  return info;
+}
+
+void OdbcConnection::fail(SQLSMALLINT handle_type, SQLHANDLE handle, std::string_view sql) {
+  ErrorInfo info = diagnose(handle_type, handle);
+  if (in_transaction_) {
+    if (info.kind == ErrorKind::connection_lost) {
+      info.transaction_aborted = true;
+      in_transaction_ = false;
+      aborted_ = false;
+      ended_by_database_ = true;
+      ended_because_ = "the connection was lost";
+    } else if (product_ == Product::mariadb &&
+               (info.kind == ErrorKind::deadlock ||
+                (info.kind == ErrorKind::busy && timeout_rolls_back_))) {
+      // InnoDB rolled the whole transaction back; without autocommit the next statement would
+      // silently start a new one, so the connection ends it here too.
+      info.transaction_aborted = true;
+      abandon_transaction();
+      ended_by_database_ = true;
+      ended_because_ = fmt::format("MariaDB rolled it back: {}", info.message);
+    } else if (product_ == Product::postgresql && errors_abort_transaction_) {
+      info.transaction_aborted = true;
+      if (!aborted_) {
+        aborted_ = true;
+        aborted_because_ = info.message;
+      }
+    }
+  }
+  if (product_ == Product::mariadb && info.kind == ErrorKind::unique_violation &&
+      !info.constraint.empty() && !sql.empty())
+    info.columns = mariadb_key_columns(sql, info.constraint);
+  anydb::throw_error(std::move(info));
+}
+
+// MariaDB names only the violated key ("for key 'k'"); get-or-create needs its columns to tell
+// a lost race on its key from a violation of another unique key.
+std::vector<std::string> OdbcConnection::mariadb_key_columns(std::string_view sql,
+                                                             const std::string& key) {
+  const std::string table = insert_target(sql);
+  if (table.empty()) return {};
+  const std::string cache_key = table + '\0' + key;
+  if (const auto found = key_columns_.find(cache_key); found != key_columns_.end())
+    return found->second;
+  try {
+    OdbcStatement lookup(*this,
+                         "SELECT COLUMN_NAME FROM information_schema.STATISTICS WHERE "
+                         "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = ? "
+                         "ORDER BY SEQ_IN_INDEX");
+    const std::array params{Value(table), Value(key)};
+    const Result result = lookup.execute(params);
+    std::vector<std::string> columns;
+    for (const Row& row : result.rows) columns.push_back(row[0].as_text());
+    if (key_columns_.size() > 256) key_columns_.clear();
+    key_columns_.emplace(cache_key, columns);
+    return columns;
+  } catch (const std::exception&) {
+    return {};  // the violation is reported all the same, with the key's name only
+  }
+}
+
+}  // namespace anydb::odbc

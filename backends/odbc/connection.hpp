@@ -1,0 +1,108 @@
+#pragma once
+
+#include "error.hpp"
+#include "handle.hpp"
+#include "uri.hpp"
+
+#include <anydb/connection.hpp>
+#include <anydb/dialect.hpp>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace anydb::odbc {
+
+// The unixODBC driver manager's version ("2.3.11"), or "unknown".
+[[nodiscard]] std::string driver_manager_version();
+
+// One ODBC connection (SQLDriverConnect, SQL_DRIVER_NOPROMPT), with its own environment. Like
+// every anydb::Connection it is used by one thread at a time.
+//
+// Transactions use the ODBC API: begin() turns autocommit off, commit()/rollback() end the
+// transaction with SQLEndTran and turn autocommit back on. ODBC cannot be asked whether a
+// transaction is open, so the connection tracks it, including the cases where the database
+// ends or poisons a transaction by itself (see fail()).
+class OdbcConnection final : public Connection {
+public:
+  // Connects, recognises the product (SQL_DBMS_NAME), sets up the dialect, applies
+  // ANYDB_ISOLATION. Throws anydb::ConnectionFailed or anydb::ConfigurationError.
+  explicit OdbcConnection(const ConnectOptions& options);
+  ~OdbcConnection() override;
+  OdbcConnection(const OdbcConnection&) = delete;
+  OdbcConnection& operator=(const OdbcConnection&) = delete;
+
+  [[nodiscard]] const Dialect& dialect() const noexcept override { return dialect_; }
+  [[nodiscard]] std::string_view backend_name() const noexcept override;
+
+  void begin(AccessMode mode) override;
+  void commit() override;
+  void rollback() override;
+  void savepoint(std::string_view name) override;
+  void release(std::string_view name) override;
+  void rollback_to(std::string_view name) override;
+  [[nodiscard]] bool in_transaction() const noexcept override { return in_transaction_; }
+  void set_isolation_level(IsolationLevel level) override;
+
+  void execute_script(std::string_view sql) override;
+
+  [[nodiscard]] Product product() const noexcept { return product_; }
+  [[nodiscard]] SQLHDBC dbc() const noexcept { return dbc_.get(); }
+
+  // Throws the anydb error for the diagnostics on `handle` after a failed call, and updates the
+  // transaction state for what the database did to an open transaction: PostgreSQL poisons it
+  // (only ROLLBACK [TO SAVEPOINT] works), MariaDB rolls all of it back on a deadlock, a lost
+  // connection ends it. `sql` is the failed statement, if any (MariaDB: to find the columns of
+  // the violated unique key).
+  [[noreturn]] void fail(SQLSMALLINT handle_type, SQLHANDLE handle, std::string_view sql = {});
+
+  // classify() for this connection's product, plus: an error the table leaves unclassified on a
+  // connection the driver reports dead (SQL_ATTR_CONNECTION_DEAD) is connection_lost.
+  [[nodiscard]] ErrorInfo diagnose(SQLSMALLINT handle_type, SQLHANDLE handle);
+
+protected:
+  [[nodiscard]] std::unique_ptr<Statement> do_prepare(std::string_view sql) override;
+
+private:
+  void connect(const std::string& connection_string);
+  void set_up_product();
+  void apply_isolation(IsolationLevel level, ErrorKind refusal);
+  void set_autocommit(bool on);
+  // Ends the transaction the database ended (or that cannot go on) without reporting errors.
+  void abandon_transaction() noexcept;
+  void require_transaction(std::string_view operation) const;
+  // Runs one statement without parameters outside the cache and returns its first row as text.
+  std::vector<std::optional<std::string>> run(std::string_view sql);
+  [[nodiscard]] std::vector<std::string> mariadb_key_columns(std::string_view sql,
+                                                             const std::string& key);
+
+  EnvHandle env_;
+  DbcHandle dbc_;
+  std::string display_;  // the connection string, redacted
+  Product product_ = Product::generic;
+  std::string dbms_name_;
+  std::string dbms_version_;
+  Dialect dialect_;
+  // Protocol=7.4-0 (the default anydb sets): PostgreSQL aborts a transaction on any error.
+  bool errors_abort_transaction_ = false;
+  // MariaDB innodb_rollback_on_timeout: a lock wait timeout rolls back the whole transaction.
+  bool timeout_rolls_back_ = false;
+
+  bool in_transaction_ = false;
+  // begin() succeeded, and the database ended the transaction by itself (deadlock, lost
+  // connection) before commit() or rollback(): rollback() is then a quiet no-op, commit() an
+  // error, as on the other backends.
+  bool ended_by_database_ = false;
+  std::string ended_because_;
+  // An error aborted the transaction (PostgreSQL): COMMIT would silently roll it back, so
+  // commit() refuses until ROLLBACK TO SAVEPOINT recovers it.
+  bool aborted_ = false;
+  std::string aborted_because_;
+  // MariaDB: the columns of unique keys, by "table\0key", looked up after a violation.
+  std::map<std::string, std::vector<std::string>, std::less<>> key_columns_;
+};
+
+}  // namespace anydb::odbc
