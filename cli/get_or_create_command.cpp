@@ -84,7 +84,8 @@ CLI::App* add_get_or_create_command(CLI::App& app, GetOrCreateOptions& options) 
                       "Backend name (sqlite, postgresql, odbc, ...) or path to a plugin file")
       ->capture_default_str();
   command->add_option("--db", options.database.db,
-                      "Database URI; for SQLite also a plain file path or :memory:")
+                      "Database URI; for SQLite also a plain file path (every thread opens its own "
+                      "connection, so :memory: would give each its own empty database)")
       ->capture_default_str();
   command->add_option("--plugin-dir", options.database.plugin_dirs,
                       "Search this directory for plugins first (repeatable)")

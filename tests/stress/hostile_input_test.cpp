@@ -69,6 +69,13 @@ TEST_F(CliTest, InjectionThroughIdentifiersNeverReachesTheDatabase) {
   EXPECT_EQ(file.scalar("SELECT COUNT(*) FROM mymodel"), 1);
 }
 
+TEST_F(CliTest, UnreadableKeyFilesAreRefusedWithOneLine) {
+  expect_refused(get_or_create({}, {"--keys-from", (directory.path() / "missing.txt").string()}),
+                 "cannot open");
+  expect_refused(get_or_create({}, {"--keys-from", directory.path().string()}), "is a directory");
+  EXPECT_FALSE(std::filesystem::exists(db_path()) && rows() > 0);
+}
+
 TEST_F(CliTest, AbsurdKeysAreStoredOrRefusedNeverCrash) {
   // 100 KB: close to the kernel's limit for one argument (MAX_ARG_STRLEN, 128 KB).
   const std::string huge(100'000, 'k');
