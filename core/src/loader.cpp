@@ -138,7 +138,7 @@ std::shared_ptr<Backend> PluginLoader::load(std::string_view name_or_path) {
     const fs::path path(name_or_path);
     std::error_code error;
     if (!fs::exists(path, error)) refuse(fmt::format("plugin file not found: {}", printable(name_or_path, 200)));
-    return load_file(fs::absolute(path));
+    return load_file(fs::absolute(path).lexically_normal());
   }
   if (!is_valid_backend_name(name_or_path))
     refuse(fmt::format("invalid backend name '{}': a lower-case letter, then letters, digits and "
