@@ -5,11 +5,11 @@
 # ThreadSanitizer, and each libFuzzer target for a bounded time. Any missing database or failed
 # stage fails the run; nothing is skipped.
 #
-#   ANYDB_TEST_STAGES="fuzz default asan tsan"   which stages to run (default: all four)
+#   ANYDB_TEST_STAGES="fuzz tsan default asan"   which stages to run (default: all four)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-stages=${ANYDB_TEST_STAGES:-fuzz default asan tsan}
+stages=${ANYDB_TEST_STAGES:-fuzz tsan default asan}
 jobs=${JOBS:-$(nproc)}
 
 "$root/scripts/install-deps.sh" test
@@ -31,6 +31,7 @@ for stage in $stages; do
     default) run_stage default build "" ;;
     asan)
       ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
+      LSAN_OPTIONS="suppressions=$root/tests/lsan.supp" \
       UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         run_stage asan build-asan "" -DANYDB_SANITIZE=address ;;
     tsan)

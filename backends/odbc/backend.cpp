@@ -8,7 +8,17 @@
 
 #include <fmt/format.h>
 
+#include <dlfcn.h>
+
 namespace anydb::odbc {
+
+OdbcBackend::OdbcBackend() {
+  // The driver manager keeps process-wide state from its first use (allocations that only its
+  // own globals reference). Unloading it with this plugin would strand that state, which
+  // LeakSanitizer reports as leaks, and unixODBC is not written to be unloaded and reloaded:
+  // pin it for the life of the process.
+  (void)::dlopen("libodbc.so.2", RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+}
 
 std::string_view OdbcBackend::name() const noexcept { return backend_name; }
 
@@ -19,7 +29,9 @@ std::string OdbcBackend::version() const {
 }
 
 std::unique_ptr<Connection> OdbcBackend::connect(const Uri& uri) {
-  return std::make_unique<OdbcConnection>(parse_connect_options(uri));
+  ConnectOptions options = parse_connect_options(uri);
+  const std::lock_guard lock(connect_mutex_);
+  return std::make_unique<OdbcConnection>(std::move(options));
 }
 
 }  // namespace anydb::odbc
