@@ -268,10 +268,7 @@ void OdbcConnection::set_up_product() {
   dialect_ = std::move(dialect);
 }
 
-void OdbcConnection::set_isolation_level(IsolationLevel level) {
-  if (in_transaction_)
-    throw_backend_error(ErrorKind::invalid_usage,
-                        "the isolation level cannot change inside a transaction");
+void OdbcConnection::do_set_isolation_level(IsolationLevel level) {
   apply_isolation(level, ErrorKind::unsupported);
 }
 
@@ -331,9 +328,14 @@ void OdbcConnection::set_autocommit(bool on) {
   if (!SQL_SUCCEEDED(rc)) fail(SQL_HANDLE_DBC, dbc());
 }
 
+DatabaseTransaction OdbcConnection::do_transaction_status() const noexcept {
+  if (!in_transaction_) return DatabaseTransaction::none;
+  return failed_ ? DatabaseTransaction::failed : DatabaseTransaction::open;
+}
+
 void OdbcConnection::abandon_transaction() noexcept {
   in_transaction_ = false;
-  aborted_ = false;
+  failed_ = false;
   if (product_ == Product::sqlite) {
     try {
       (void)run("ROLLBACK");
@@ -345,23 +347,10 @@ void OdbcConnection::abandon_transaction() noexcept {
   SQLEndTran(SQL_HANDLE_DBC, dbc(), SQL_ROLLBACK);
   SQLSetConnectAttr(dbc(), SQL_ATTR_AUTOCOMMIT, integer_attribute(SQL_AUTOCOMMIT_ON),
                     SQL_IS_UINTEGER);
-  in_transaction_ = false;
-  aborted_ = false;
 }
 
-void OdbcConnection::require_transaction(std::string_view operation) const {
-  if (!in_transaction_)
-    throw_backend_error(ErrorKind::invalid_usage,
-                        fmt::format("{}: no transaction is open", operation));
-}
-
-void OdbcConnection::begin(AccessMode mode) {
-  if (in_transaction_)
-    throw_backend_error(ErrorKind::invalid_usage,
-                        "begin(): a transaction is already open; nest with savepoint() or "
-                        "anydb::Transaction");
-  ended_by_database_ = false;
-  aborted_ = false;
+void OdbcConnection::do_begin(AccessMode mode) {
+  failed_ = false;
   if (product_ == Product::sqlite) {
     // sqliteodbc starts a manual-commit transaction with a DEFERRED "BEGIN TRANSACTION": one
     // that reads and then writes fails at the write with SQLITE_BUSY at once, without waiting
@@ -378,36 +367,10 @@ void OdbcConnection::begin(AccessMode mode) {
   in_transaction_ = true;
 }
 
-void OdbcConnection::commit() {
-  if (!in_transaction_) {
-    if (!ended_by_database_)
-      throw_backend_error(ErrorKind::invalid_usage, "commit(): no transaction is open");
-    ended_by_database_ = false;
-    ErrorInfo info;
-    info.kind = ErrorKind::database_error;
-    info.backend = std::string(odbc::backend_name);
-    info.message = fmt::format("commit(): the database had ended the transaction already ({}); "
-                               "nothing was committed",
-                               ended_because_);
-    info.transaction_aborted = true;
-    anydb::throw_error(std::move(info));
-  }
-  if (aborted_) {
-    // PostgreSQL would answer COMMIT with a silent ROLLBACK.
-    const std::string because = aborted_because_;
-    abandon_transaction();
-    ErrorInfo info;
-    info.kind = ErrorKind::database_error;
-    info.backend = std::string(odbc::backend_name);
-    info.message = fmt::format("commit(): the transaction had failed earlier ({}), so it was "
-                               "rolled back; nothing was committed",
-                               because);
-    info.transaction_aborted = true;
-    anydb::throw_error(std::move(info));
-  }
+void OdbcConnection::do_commit() {
   if (product_ == Product::sqlite) {
-    // See begin(). A COMMIT that fails with SQLITE_BUSY leaves the transaction open: the
-    // caller's guard rolls it back.
+    // See do_begin(). A COMMIT that fails with SQLITE_BUSY leaves the transaction open: the
+    // core keeps it active, and the caller's guard rolls it back.
     (void)run("COMMIT");
     in_transaction_ = false;
     return;
@@ -416,13 +379,10 @@ void OdbcConnection::commit() {
   if (!SQL_SUCCEEDED(rc)) {
     ErrorInfo info = diagnose(SQL_HANDLE_DBC, dbc());
     if (info.kind == ErrorKind::connection_lost) {
-      info.commit_outcome_unknown = true;
-      info.transaction_aborted = true;
       in_transaction_ = false;
-    } else if (product_ != Product::sqlite) {
-      // The server ended the transaction with the failed COMMIT. SQLite keeps it open (a BUSY
-      // COMMIT can be retried or rolled back), so the caller's guard rolls it back.
-      info.transaction_aborted = true;
+    } else {
+      // The server ended the transaction with the failed COMMIT (a serialization failure, a
+      // Galera certification conflict): leave manual-commit mode, nothing is open any more.
       abandon_transaction();
     }
     anydb::throw_error(std::move(info));
@@ -431,13 +391,7 @@ void OdbcConnection::commit() {
   set_autocommit(true);
 }
 
-void OdbcConnection::rollback() {
-  if (!in_transaction_) {
-    if (!ended_by_database_)
-      throw_backend_error(ErrorKind::invalid_usage, "rollback(): no transaction is open");
-    ended_by_database_ = false;  // the database rolled it back already; that error was reported
-    return;
-  }
+void OdbcConnection::do_rollback() {
   if (product_ == Product::sqlite) {
     in_transaction_ = false;
     (void)run("ROLLBACK");
@@ -452,33 +406,39 @@ void OdbcConnection::rollback() {
     anydb::throw_error(std::move(info));
   }
   in_transaction_ = false;
-  aborted_ = false;
+  failed_ = false;
   set_autocommit(true);
 }
 
-void OdbcConnection::savepoint(std::string_view name) {
-  const std::string quoted = dialect_.quote_identifier(name);
-  require_transaction("savepoint()");
-  (void)run("SAVEPOINT " + quoted);
+void OdbcConnection::do_savepoint(std::string_view name) {
+  (void)run("SAVEPOINT " + dialect_.quote_identifier(name));
 }
 
-void OdbcConnection::release(std::string_view name) {
-  const std::string quoted = dialect_.quote_identifier(name);
-  require_transaction("release()");
-  (void)run("RELEASE SAVEPOINT " + quoted);
+void OdbcConnection::do_release(std::string_view name) {
+  (void)run("RELEASE SAVEPOINT " + dialect_.quote_identifier(name));
 }
 
-void OdbcConnection::rollback_to(std::string_view name) {
-  const std::string quoted = dialect_.quote_identifier(name);
-  // After the database ended the whole transaction, everything since the savepoint is undone
-  // already; the enclosing guard's rollback() finishes the job quietly.
-  if (!in_transaction_ && ended_by_database_) return;
-  require_transaction("rollback_to()");
-  (void)run("ROLLBACK TO SAVEPOINT " + quoted);
-  aborted_ = false;
+void OdbcConnection::do_rollback_to(std::string_view name) {
+  (void)run("ROLLBACK TO SAVEPOINT " + dialect_.quote_identifier(name));
+  failed_ = false;
 }
 
-void OdbcConnection::execute_script(std::string_view sql) { (void)run(sql); }
+void OdbcConnection::do_execute_script(std::string_view sql) { (void)run(sql); }
+
+bool OdbcConnection::sqlite_transaction_survived() noexcept {
+  // SQLite rolls a transaction back by itself after some errors (SQLITE_FULL, SQLITE_IOERR,
+  // SQLITE_NOMEM, an ON CONFLICT ROLLBACK clause), and ODBC cannot ask sqlite3_get_autocommit.
+  // A BEGIN can: it fails inside a transaction, and one it starts is rolled back at once.
+  SQLHANDLE raw = SQL_NULL_HANDLE;
+  if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, dbc(), &raw))) return true;
+  const StatementHandle statement(raw);
+  std::string begin = "BEGIN";
+  if (!SQL_SUCCEEDED(SQLExecDirect(raw, sql_chars(begin), static_cast<SQLINTEGER>(begin.size()))))
+    return true;
+  std::string rollback = "ROLLBACK";
+  (void)SQLExecDirect(raw, sql_chars(rollback), static_cast<SQLINTEGER>(rollback.size()));
+  return false;
+}
 
 std::vector<std::optional<std::string>> OdbcConnection::run(std::string_view sql) {
   if (sql.find('\0') != std::string_view::npos)
@@ -540,34 +500,28 @@ ErrorInfo OdbcConnection::diagnose(SQLSMALLINT handle_type, SQLHANDLE handle) {
 
 void OdbcConnection::fail(SQLSMALLINT handle_type, SQLHANDLE handle, std::string_view sql) {
   ErrorInfo info = diagnose(handle_type, handle);
-  if (in_transaction_) {
-    if (info.kind == ErrorKind::connection_lost) {
-      info.transaction_aborted = true;
-      in_transaction_ = false;
-      aborted_ = false;
-      ended_by_database_ = true;
-      ended_because_ = "the connection was lost";
-    } else if (product_ == Product::mariadb &&
-               (info.kind == ErrorKind::deadlock ||
-                (info.kind == ErrorKind::busy && timeout_rolls_back_))) {
-      // InnoDB rolled the whole transaction back; without autocommit the next statement would
-      // silently start a new one, so the connection ends it here too.
-      info.transaction_aborted = true;
-      abandon_transaction();
-      ended_by_database_ = true;
-      ended_because_ = fmt::format("MariaDB rolled it back: {}", info.message);
-    } else if (product_ == Product::postgresql && errors_abort_transaction_) {
-      info.transaction_aborted = true;
-      if (!aborted_) {
-        aborted_ = true;
-        aborted_because_ = info.message;
-      }
-    }
-  }
+  if (in_transaction_) record_transaction_effect(info);
   if (product_ == Product::mariadb && info.kind == ErrorKind::unique_violation &&
       !info.constraint.empty() && !sql.empty())
     info.columns = mariadb_key_columns(sql, info.constraint);
   anydb::throw_error(std::move(info));
+}
+
+void OdbcConnection::record_transaction_effect(const ErrorInfo& info) noexcept {
+  if (info.kind == ErrorKind::connection_lost) {
+    in_transaction_ = false;
+    failed_ = false;
+  } else if (product_ == Product::mariadb &&
+             (info.kind == ErrorKind::deadlock ||
+              (info.kind == ErrorKind::busy && timeout_rolls_back_))) {
+    // InnoDB rolled the whole transaction back. Leave manual-commit mode here: the core refuses
+    // every statement until rollback(), and nothing may start a new transaction meanwhile.
+    abandon_transaction();
+  } else if (product_ == Product::postgresql && errors_abort_transaction_) {
+    failed_ = true;
+  } else if (product_ == Product::sqlite && !sqlite_transaction_survived()) {
+    in_transaction_ = false;
+  }
 }
 
 // MariaDB names only the violated key ("for key 'k'"); get-or-create needs its columns to tell

@@ -22,10 +22,10 @@ namespace anydb::odbc {
 // One ODBC connection (SQLDriverConnect, SQL_DRIVER_NOPROMPT), with its own environment. Like
 // every anydb::Connection it is used by one thread at a time.
 //
-// Transactions use the ODBC API: begin() turns autocommit off, commit()/rollback() end the
-// transaction with SQLEndTran and turn autocommit back on. ODBC cannot be asked whether a
+// Transactions use the ODBC API: do_begin() turns autocommit off, do_commit()/do_rollback() end
+// the transaction with SQLEndTran and turn autocommit back on. ODBC cannot be asked whether a
 // transaction is open, so the connection tracks it, including the cases where the database
-// ends or poisons a transaction by itself (see fail()).
+// ends or fails a transaction by itself (see fail()), and reports it to the core.
 class OdbcConnection final : public Connection {
 public:
   // Connects, recognises the product (SQL_DBMS_NAME), sets up the dialect, applies
@@ -38,24 +38,13 @@ public:
   [[nodiscard]] const Dialect& dialect() const noexcept override { return dialect_; }
   [[nodiscard]] std::string_view backend_name() const noexcept override;
 
-  void begin(AccessMode mode) override;
-  void commit() override;
-  void rollback() override;
-  void savepoint(std::string_view name) override;
-  void release(std::string_view name) override;
-  void rollback_to(std::string_view name) override;
-  [[nodiscard]] bool in_transaction() const noexcept override { return in_transaction_; }
-  void set_isolation_level(IsolationLevel level) override;
-
-  void execute_script(std::string_view sql) override;
-
   [[nodiscard]] Product product() const noexcept { return product_; }
   [[nodiscard]] SQLHDBC dbc() const noexcept { return dbc_.get(); }
 
-  // Throws the anydb error for the diagnostics on `handle` after a failed call, and updates the
-  // transaction state for what the database did to an open transaction: PostgreSQL poisons it
-  // (only ROLLBACK [TO SAVEPOINT] works), MariaDB rolls all of it back on a deadlock, a lost
-  // connection ends it. `sql` is the failed statement, if any (MariaDB: to find the columns of
+  // Throws the anydb error for the diagnostics on `handle` after a failed call, and records what
+  // the database did to an open transaction, for do_transaction_status(): PostgreSQL fails it
+  // (only ROLLBACK [TO SAVEPOINT] works), MariaDB rolls all of it back on a deadlock, SQLite
+  // after a few errors, a lost connection ends it. `sql` is the failed statement, if any (MariaDB: to find the columns of
   // the violated unique key).
   [[noreturn]] void fail(SQLSMALLINT handle_type, SQLHANDLE handle, std::string_view sql = {});
 
@@ -64,7 +53,16 @@ public:
   [[nodiscard]] ErrorInfo diagnose(SQLSMALLINT handle_type, SQLHANDLE handle);
 
 protected:
+  void do_begin(AccessMode mode) override;
+  void do_commit() override;
+  void do_rollback() override;
+  void do_savepoint(std::string_view name) override;
+  void do_release(std::string_view name) override;
+  void do_rollback_to(std::string_view name) override;
+  void do_execute_script(std::string_view sql) override;
   [[nodiscard]] std::unique_ptr<Statement> do_prepare(std::string_view sql) override;
+  void do_set_isolation_level(IsolationLevel level) override;
+  [[nodiscard]] DatabaseTransaction do_transaction_status() const noexcept override;
 
 private:
   void connect(const std::string& connection_string);
@@ -73,7 +71,8 @@ private:
   void set_autocommit(bool on);
   // Ends the transaction the database ended (or that cannot go on) without reporting errors.
   void abandon_transaction() noexcept;
-  void require_transaction(std::string_view operation) const;
+  void record_transaction_effect(const ErrorInfo& info) noexcept;
+  [[nodiscard]] bool sqlite_transaction_survived() noexcept;
   // Runs one statement without parameters outside the cache and returns its first row as text.
   std::vector<std::optional<std::string>> run(std::string_view sql);
   [[nodiscard]] std::vector<std::string> mariadb_key_columns(std::string_view sql,
@@ -91,16 +90,10 @@ private:
   // MariaDB innodb_rollback_on_timeout: a lock wait timeout rolls back the whole transaction.
   bool timeout_rolls_back_ = false;
 
+  // What the database holds, as far as ODBC lets us know: a transaction is open (manual-commit
+  // mode, or SQLite's own BEGIN), and it failed (PostgreSQL: only ROLLBACK [TO SAVEPOINT]).
   bool in_transaction_ = false;
-  // begin() succeeded, and the database ended the transaction by itself (deadlock, lost
-  // connection) before commit() or rollback(): rollback() is then a quiet no-op, commit() an
-  // error, as on the other backends.
-  bool ended_by_database_ = false;
-  std::string ended_because_;
-  // An error aborted the transaction (PostgreSQL): COMMIT would silently roll it back, so
-  // commit() refuses until ROLLBACK TO SAVEPOINT recovers it.
-  bool aborted_ = false;
-  std::string aborted_because_;
+  bool failed_ = false;
   // MariaDB: the columns of unique keys, by "table\0key", looked up after a violation.
   std::map<std::string, std::vector<std::string>, std::less<>> key_columns_;
 };

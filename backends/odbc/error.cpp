@@ -55,7 +55,7 @@ constexpr std::array postgresql_rules{
     Rule{"40P01", any_native, "", ErrorKind::deadlock},
     Rule{"55P03", any_native, "", ErrorKind::busy},             // lock_not_available
     Rule{"57014", any_native, "", ErrorKind::busy},             // query_canceled (timeouts)
-    Rule{"25P02", any_native, "", ErrorKind::invalid_usage},    // in_failed_sql_transaction
+    Rule{"25P02", any_native, "", ErrorKind::transaction_aborted},  // in_failed_sql_transaction
     Rule{"42601", any_native, "", ErrorKind::syntax_error},
     Rule{"42P01", any_native, "", ErrorKind::undefined_object},  // undefined_table
     Rule{"42703", any_native, "", ErrorKind::undefined_object},  // undefined_column

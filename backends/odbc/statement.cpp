@@ -74,7 +74,7 @@ OdbcStatement::OdbcStatement(OdbcConnection& connection, std::string_view sql)
   buffer_.resize(initial_buffer);
 }
 
-Result OdbcStatement::execute(std::span<const Value> params) {
+Result OdbcStatement::do_execute(std::span<const Value> params) {
   SQLHSTMT const statement = statement_.get();
   SQLFreeStmt(statement, SQL_CLOSE);
   SQLFreeStmt(statement, SQL_RESET_PARAMS);

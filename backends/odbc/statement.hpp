@@ -24,10 +24,11 @@ public:
   OdbcStatement(const OdbcStatement&) = delete;
   OdbcStatement& operator=(const OdbcStatement&) = delete;
 
+protected:
   // Binds `params` in order, executes, fetches every row with SQLGetData (in pieces, so text
   // and blobs of any length work) and closes the cursor on every exit, so that no statement
   // keeps a read lock (SQLite) or an unread result (MariaDB) behind.
-  [[nodiscard]] Result execute(std::span<const Value> params) override;
+  [[nodiscard]] Result do_execute(std::span<const Value> params) override;
 
 private:
   enum class Kind { integer, real, text, blob };

@@ -94,10 +94,7 @@ PgConnection::~PgConnection() {
 
 std::string_view PgConnection::backend_name() const noexcept { return postgresql::backend_name; }
 
-void PgConnection::set_isolation_level(IsolationLevel level) {
-  if (in_transaction())
-    throw_backend_error(ErrorKind::invalid_usage,
-                        "the isolation level cannot change inside a transaction");
+void PgConnection::do_set_isolation_level(IsolationLevel level) {
   set_isolation(level, display_);
 }
 
@@ -115,18 +112,19 @@ void PgConnection::set_isolation(IsolationLevel level, std::string_view display)
                                     display, to_string(level), printable(actual, 40)));
 }
 
-bool PgConnection::in_transaction() const noexcept {
-  if (broken_) return false;
+DatabaseTransaction PgConnection::do_transaction_status() const noexcept {
+  if (broken_) return DatabaseTransaction::none;
   switch (PQtransactionStatus(conn_.get())) {
     case PQTRANS_INTRANS:
-    case PQTRANS_INERROR:
     case PQTRANS_ACTIVE:
-      return true;
+      return DatabaseTransaction::open;
+    case PQTRANS_INERROR:
+      return DatabaseTransaction::failed;
     case PQTRANS_IDLE:
     case PQTRANS_UNKNOWN:  // the connection is bad
-      return false;
+      return DatabaseTransaction::none;
   }
-  return false;
+  return DatabaseTransaction::none;
 }
 
 void PgConnection::ensure_usable() const {
@@ -135,76 +133,53 @@ void PgConnection::ensure_usable() const {
                         "the connection to the server was lost earlier; open a new one");
 }
 
-void PgConnection::require_transaction(std::string_view operation) const {
-  if (!in_transaction())
-    throw_backend_error(ErrorKind::invalid_usage,
-                        fmt::format("{}: no transaction is open", operation));
-}
-
-void PgConnection::begin(AccessMode mode) {
+void PgConnection::do_begin(AccessMode mode) {
   ensure_usable();
-  if (in_transaction())
-    throw_backend_error(ErrorKind::invalid_usage,
-                        "begin(): a transaction is already open; nest with savepoint() or "
-                        "anydb::Transaction");
   (void)run(mode == AccessMode::read_only ? "BEGIN READ ONLY" : "BEGIN");
 }
 
-void PgConnection::commit() {
+void PgConnection::do_commit() {
   ensure_usable();
-  require_transaction("commit()");
   const ResultHandle result = run("COMMIT", /*committing=*/true);
-  // COMMIT of a transaction that an earlier error aborted "succeeds" with the tag ROLLBACK.
-  if (std::string_view(PQcmdStatus(result.get())) == "ROLLBACK") {
-    ErrorInfo info;
-    info.kind = ErrorKind::database_error;
-    info.backend = std::string(postgresql::backend_name);
-    info.message = "commit(): the transaction had failed earlier, so PostgreSQL rolled it back; "
-                   "nothing was committed";
-    info.transaction_aborted = true;
-    anydb::throw_error(std::move(info));
-  }
+  // COMMIT of a transaction that an earlier error aborted "succeeds" with the tag ROLLBACK. The
+  // core never sends COMMIT in that state; a script that failed behind its back could.
+  if (std::string_view(PQcmdStatus(result.get())) == "ROLLBACK")
+    throw_backend_error(ErrorKind::transaction_aborted,
+                        "commit(): the transaction had failed earlier, so PostgreSQL rolled it "
+                        "back; nothing was committed");
 }
 
-void PgConnection::rollback() {
+void PgConnection::do_rollback() {
   ensure_usable();
-  require_transaction("rollback()");
   (void)run("ROLLBACK");
 }
 
-void PgConnection::savepoint(std::string_view name) {
-  const std::string quoted = dialect_.quote_identifier(name);
+void PgConnection::do_savepoint(std::string_view name) {
   ensure_usable();
-  require_transaction("savepoint()");
-  (void)run("SAVEPOINT " + quoted);
+  (void)run("SAVEPOINT " + dialect_.quote_identifier(name));
 }
 
-void PgConnection::release(std::string_view name) {
-  const std::string quoted = dialect_.quote_identifier(name);
+void PgConnection::do_release(std::string_view name) {
   ensure_usable();
-  require_transaction("release()");
-  (void)run("RELEASE SAVEPOINT " + quoted);
+  (void)run("RELEASE SAVEPOINT " + dialect_.quote_identifier(name));
 }
 
-void PgConnection::rollback_to(std::string_view name) {
-  const std::string quoted = dialect_.quote_identifier(name);
+void PgConnection::do_rollback_to(std::string_view name) {
   ensure_usable();
-  require_transaction("rollback_to()");
-  (void)run("ROLLBACK TO SAVEPOINT " + quoted);
+  (void)run("ROLLBACK TO SAVEPOINT " + dialect_.quote_identifier(name));
 }
 
-void PgConnection::execute_script(std::string_view sql) {
+void PgConnection::do_execute_script(std::string_view sql) {
   reject_nul(sql);
   ensure_usable();
   (void)run(std::string(sql));
 }
 
 ResultHandle PgConnection::run(const std::string& sql, bool committing) {
-  const bool was_in_transaction = in_transaction();
-  return check(PQexec(conn_.get(), sql.c_str()), was_in_transaction, committing);
+  return check(PQexec(conn_.get(), sql.c_str()), committing);
 }
 
-ResultHandle PgConnection::check(PGresult* raw, bool was_in_transaction, bool committing) {
+ResultHandle PgConnection::check(PGresult* raw, bool committing) {
   ResultHandle result(raw);
   const ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
   switch (status) {
@@ -227,9 +202,8 @@ ResultHandle PgConnection::check(PGresult* raw, bool was_in_transaction, bool co
     broken_ = true;
     info.commit_outcome_unknown = committing;
   }
-  // PostgreSQL aborts the open transaction on any error: only ROLLBACK (TO SAVEPOINT) helps.
-  info.transaction_aborted = info.transaction_aborted || was_in_transaction ||
-                             PQtransactionStatus(conn_.get()) == PQTRANS_INERROR;
+  // What the error did to an open transaction (PostgreSQL fails it on any error) is the core's
+  // business: it asks do_transaction_status().
   anydb::throw_error(std::move(info));
 }
 
@@ -249,10 +223,8 @@ void PgConnection::abandon_copy(ExecStatusType status) noexcept {
 
 std::string PgConnection::prepare_named(const std::string& sql, std::span<const Oid> types) {
   std::string name = fmt::format("anydb_s{}", ++statement_counter_);
-  const bool was_in_transaction = in_transaction();
   (void)check(PQprepare(conn_.get(), name.c_str(), sql.c_str(), static_cast<int>(types.size()),
-                        types.empty() ? nullptr : types.data()),
-              was_in_transaction);
+                        types.empty() ? nullptr : types.data()));
   return name;
 }
 
@@ -266,7 +238,7 @@ std::unique_ptr<Statement> PgConnection::do_prepare(std::string_view sql) {
     // One more round trip per cached statement: the parameter count (checked before every
     // execution, because a wrong one is a protocol error) and the types the server inferred.
     const ResultHandle described =
-        check(PQdescribePrepared(conn_.get(), name.c_str()), in_transaction());
+        check(PQdescribePrepared(conn_.get(), name.c_str()));
     return std::make_unique<PgStatement>(*this, std::move(text), name, *described);
   } catch (...) {
     forget_statement(std::move(name));

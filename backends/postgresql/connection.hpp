@@ -19,9 +19,9 @@ namespace anydb::postgresql {
 
 // One libpq connection. Like every anydb::Connection it is used by one thread at a time.
 //
-// The transaction state is always asked of libpq (PQtransactionStatus), never tracked here: a
-// script that runs BEGIN or COMMIT itself leaves the connection consistent. Once the connection
-// is lost, every later call throws anydb::ConnectionLost at once.
+// The transaction status it reports to the core is always asked of libpq (PQtransactionStatus),
+// never tracked here. Once the connection is lost, every later call throws anydb::ConnectionLost
+// at once.
 class PgConnection final : public Connection {
 public:
   // Connects and applies the URI's settings. Throws anydb::ConnectionFailed (one line, no
@@ -35,25 +35,14 @@ public:
   [[nodiscard]] const Dialect& dialect() const noexcept override { return dialect_; }
   [[nodiscard]] std::string_view backend_name() const noexcept override;
 
-  void begin(AccessMode mode) override;
-  void commit() override;
-  void rollback() override;
-  void savepoint(std::string_view name) override;
-  void release(std::string_view name) override;
-  void rollback_to(std::string_view name) override;
-  [[nodiscard]] bool in_transaction() const noexcept override;
-  void set_isolation_level(IsolationLevel level) override;
-
-  void execute_script(std::string_view sql) override;
-
   // For PgStatement.
   [[nodiscard]] PGconn* native() const noexcept { return conn_.get(); }
   // Throws anydb::ConnectionLost when the connection broke earlier.
   void ensure_usable() const;
   // Takes ownership of `raw`, the result of a command, and returns it when the command
-  // succeeded. Otherwise throws the mapped error: transaction_aborted when a transaction was
-  // open, commit_outcome_unknown when `committing` and the connection broke.
-  ResultHandle check(PGresult* raw, bool was_in_transaction, bool committing = false);
+  // succeeded. Otherwise throws the mapped error (commit_outcome_unknown when `committing` and
+  // the connection broke).
+  ResultHandle check(PGresult* raw, bool committing = false);
   // Prepares `sql` under a fresh name, with `types` (0 = let the server infer) declared.
   [[nodiscard]] std::string prepare_named(const std::string& sql, std::span<const Oid> types);
   // A statement that is gone no longer needs its server-side twin; DEALLOCATE runs later, when
@@ -61,12 +50,20 @@ public:
   void forget_statement(std::string name) noexcept;
 
 protected:
+  void do_begin(AccessMode mode) override;
+  void do_commit() override;
+  void do_rollback() override;
+  void do_savepoint(std::string_view name) override;
+  void do_release(std::string_view name) override;
+  void do_rollback_to(std::string_view name) override;
+  void do_execute_script(std::string_view sql) override;
   [[nodiscard]] std::unique_ptr<Statement> do_prepare(std::string_view sql) override;
+  void do_set_isolation_level(IsolationLevel level) override;
+  [[nodiscard]] DatabaseTransaction do_transaction_status() const noexcept override;
 
 private:
   // Runs one command without parameters (BEGIN, SAVEPOINT, ...), outside the cache.
   ResultHandle run(const std::string& sql, bool committing = false);
-  void require_transaction(std::string_view operation) const;
   void set_isolation(IsolationLevel level, std::string_view display);
   void deallocate_forgotten() noexcept;
   // A COPY started by a script: end it, so that the connection is usable again.

@@ -17,8 +17,8 @@ struct SqlstateRule {
 };
 
 // THE mapping from PostgreSQL's SQLSTATEs to anydb kinds. An exact code wins over its class;
-// a code matching neither is a database_error. Whatever the kind, PostgreSQL aborts an open
-// transaction on every error, which the connection records as transaction_aborted.
+// a code matching neither is a database_error. Whatever the kind, PostgreSQL fails an open
+// transaction on every error; the core learns that from PQtransactionStatus.
 constexpr std::array exact_rules{
     SqlstateRule{"23505", ErrorKind::unique_violation},
     SqlstateRule{"23503", ErrorKind::foreign_key_violation},
@@ -38,7 +38,7 @@ constexpr std::array exact_rules{
     SqlstateRule{"42704", ErrorKind::undefined_object},  // undefined_object
     SqlstateRule{"42501", ErrorKind::permission_denied},  // insufficient_privilege
     SqlstateRule{"25006", ErrorKind::permission_denied},  // read_only_sql_transaction
-    SqlstateRule{"25P02", ErrorKind::invalid_usage},      // in_failed_sql_transaction
+    SqlstateRule{"25P02", ErrorKind::transaction_aborted},  // in_failed_sql_transaction
     SqlstateRule{"3B001", ErrorKind::invalid_usage},      // invalid_savepoint_specification
     SqlstateRule{"0A000", ErrorKind::unsupported},        // feature_not_supported
 };
@@ -119,8 +119,11 @@ ErrorInfo describe_error(PGconn* conn, const PGresult* result) {
       if (const std::string_view column = field(result, PG_DIAG_COLUMN_NAME); !column.empty())
         info.columns.emplace_back(column);
       break;
-    case ErrorKind::invalid_usage:
-      info.transaction_aborted = info.sqlstate == "25P02";
+    case ErrorKind::unsupported:
+      // A cached plan whose result columns changed under it (ALTER TABLE by another session):
+      // preparing the statement again fixes it, so the core must hear it as such.
+      if (info.message.find("cached plan must not change result type") != std::string::npos)
+        info.kind = ErrorKind::schema_changed;
       break;
     default:
       break;

@@ -74,7 +74,7 @@ const std::string& PgStatement::name_for(const Parameters& params) {
   return variants_.back().second;
 }
 
-Result PgStatement::execute(std::span<const Value> params) {
+Result PgStatement::do_execute(std::span<const Value> params) {
   connection_.ensure_usable();
   if (params.size() != parameter_types_.size())
     throw_backend_error(ErrorKind::invalid_argument,
@@ -83,11 +83,9 @@ Result PgStatement::execute(std::span<const Value> params) {
                                     printable(sql_, 120)));
   const Parameters bound(params);
   const std::string& name = name_for(bound);
-  const bool was_in_transaction = connection_.in_transaction();
   const ResultHandle result = connection_.check(
       PQexecPrepared(connection_.native(), name.c_str(), bound.count(), bound.values(),
-                     bound.lengths(), bound.formats(), /*resultFormat=text*/ 0),
-      was_in_transaction);
+                     bound.lengths(), bound.formats(), /*resultFormat=text*/ 0));
 
   const PGresult* raw = result.get();
   const int fields = PQnfields(raw);

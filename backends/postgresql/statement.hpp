@@ -26,9 +26,10 @@ public:
   PgStatement(const PgStatement&) = delete;
   PgStatement& operator=(const PgStatement&) = delete;
 
+protected:
   // Binds `params` (text, blobs as binary bytea), runs the statement and reads every row.
   // Throws anydb::InvalidArgument when the number of parameters is wrong.
-  [[nodiscard]] Result execute(std::span<const Value> params) override;
+  [[nodiscard]] Result do_execute(std::span<const Value> params) override;
 
 private:
   // The prepared statement to run: the first one when the server inferred bytea wherever a

@@ -139,10 +139,7 @@ SqliteConnection::~SqliteConnection() {
 
 std::string_view SqliteConnection::backend_name() const noexcept { return sqlite::backend_name; }
 
-void SqliteConnection::set_isolation_level(IsolationLevel level) {
-  if (in_transaction())
-    throw_backend_error(ErrorKind::invalid_usage,
-                        "the isolation level cannot change inside a transaction");
+void SqliteConnection::do_set_isolation_level(IsolationLevel level) {
   if (level != IsolationLevel::serializable)
     throw_backend_error(ErrorKind::unsupported,
                         fmt::format("isolation level {} is not available: SQLite only provides "
@@ -150,86 +147,41 @@ void SqliteConnection::set_isolation_level(IsolationLevel level) {
                                     to_string(level)));
 }
 
-bool SqliteConnection::in_transaction() const noexcept {
-  return sqlite3_get_autocommit(db_.get()) == 0;
+DatabaseTransaction SqliteConnection::do_transaction_status() const noexcept {
+  return sqlite3_get_autocommit(db_.get()) == 0 ? DatabaseTransaction::open
+                                                 : DatabaseTransaction::none;
 }
 
-void SqliteConnection::require_transaction(std::string_view operation) const {
-  if (!in_transaction())
-    throw_backend_error(ErrorKind::invalid_usage,
-                        fmt::format("{}: no transaction is open (SQLite would silently start "
-                                    "one; anydb refuses that on every backend)",
-                                    operation));
-}
-
-void SqliteConnection::begin(AccessMode mode) {
-  if (in_transaction())
-    throw_backend_error(ErrorKind::invalid_usage,
-                        "begin(): a transaction is already open; nest with savepoint() or "
-                        "anydb::Transaction");
+void SqliteConnection::do_begin(AccessMode mode) {
   // IMMEDIATE takes the write lock now, waiting up to the busy timeout. A DEFERRED transaction
   // that reads and then writes would instead fail at the write with SQLITE_BUSY, at once.
   run_control(mode == AccessMode::read_write ? begin_immediate : begin_deferred);
-  began_ = true;
 }
 
-void SqliteConnection::commit() {
-  if (!in_transaction()) {
-    if (!began_)
-      throw_backend_error(ErrorKind::invalid_usage, "commit(): no transaction is open");
-    began_ = false;
-    ErrorInfo info;
-    info.kind = ErrorKind::database_error;
-    info.backend = std::string(sqlite::backend_name);
-    info.message = "commit(): the transaction opened by begin() has ended already, most "
-                   "likely rolled back by SQLite itself after an earlier error";
-    info.transaction_aborted = true;
-    anydb::throw_error(std::move(info));
-  }
-  // A COMMIT that fails with SQLITE_BUSY leaves the transaction open: began_ stays set, and
-  // the caller's guard rolls it back.
+void SqliteConnection::do_commit() {
+  // A COMMIT that fails with SQLITE_BUSY leaves the transaction open; the core sees that.
   run_control(commit_control);
-  began_ = false;
 }
 
-void SqliteConnection::rollback() {
-  if (!in_transaction()) {
-    if (!began_)
-      throw_backend_error(ErrorKind::invalid_usage, "rollback(): no transaction is open");
-    began_ = false;  // SQLite rolled it back already; the error that did it was reported
-    return;
-  }
-  run_control(rollback_control);
-  began_ = false;
+void SqliteConnection::do_rollback() { run_control(rollback_control); }
+
+void SqliteConnection::do_savepoint(std::string_view name) {
+  run("SAVEPOINT " + dialect_.quote_identifier(name));
 }
 
-void SqliteConnection::savepoint(std::string_view name) {
-  const std::string quoted = dialect_.quote_identifier(name);
-  require_transaction("savepoint()");
-  run("SAVEPOINT " + quoted);
+void SqliteConnection::do_release(std::string_view name) {
+  run("RELEASE SAVEPOINT " + dialect_.quote_identifier(name));
 }
 
-void SqliteConnection::release(std::string_view name) {
-  const std::string quoted = dialect_.quote_identifier(name);
-  require_transaction("release()");
-  run("RELEASE SAVEPOINT " + quoted);
+void SqliteConnection::do_rollback_to(std::string_view name) {
+  run("ROLLBACK TO SAVEPOINT " + dialect_.quote_identifier(name));
 }
 
-void SqliteConnection::rollback_to(std::string_view name) {
-  const std::string quoted = dialect_.quote_identifier(name);
-  // After SQLite rolled the whole transaction back, everything since the savepoint is undone
-  // already; the enclosing guard's rollback() finishes the job quietly.
-  if (began_ && !in_transaction()) return;
-  require_transaction("rollback_to()");
-  run("ROLLBACK TO SAVEPOINT " + quoted);
-}
-
-void SqliteConnection::execute_script(std::string_view sql) { run(sql); }
+void SqliteConnection::do_execute_script(std::string_view sql) { run(sql); }
 
 void SqliteConnection::run_control(Control which) {
   static constexpr std::string_view texts[control_count] = {"BEGIN IMMEDIATE", "BEGIN DEFERRED", "COMMIT",
                                                             "ROLLBACK"};
-  const bool was_in_transaction = in_transaction();
   StatementHandle& statement = control_[which];
   if (!statement) {
     sqlite3_stmt* raw = nullptr;
@@ -237,29 +189,28 @@ void SqliteConnection::run_control(Control which) {
     const int rc = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()),
                                       SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
     statement.reset(raw);
-    if (rc != SQLITE_OK) throw_sqlite_error(db_.get(), rc, was_in_transaction);
+    if (rc != SQLITE_OK) throw_sqlite_error(db_.get(), rc);
   }
   const int rc = sqlite3_step(statement.get());
   sqlite3_reset(statement.get());
-  if (rc != SQLITE_DONE) throw_sqlite_error(db_.get(), rc, was_in_transaction);
+  if (rc != SQLITE_DONE) throw_sqlite_error(db_.get(), rc);
 }
 
 void SqliteConnection::run(std::string_view sql) {
   const char* next = sql.data();
   const char* const end = next + sql_length(sql);
   while (next < end) {
-    const bool was_in_transaction = in_transaction();
     sqlite3_stmt* raw = nullptr;
     const char* tail = nullptr;
     int rc = sqlite3_prepare_v2(db_.get(), next, static_cast<int>(end - next), &raw, &tail);
     const StatementHandle statement(raw);
-    if (rc != SQLITE_OK) throw_sqlite_error(db_.get(), rc, was_in_transaction);
+    if (rc != SQLITE_OK) throw_sqlite_error(db_.get(), rc);
     if (tail == nullptr || tail <= next) break;
     next = tail;
     if (!statement) continue;  // only whitespace or a comment
     while ((rc = sqlite3_step(statement.get())) == SQLITE_ROW) {
     }
-    if (rc != SQLITE_DONE) throw_sqlite_error(db_.get(), rc, was_in_transaction);
+    if (rc != SQLITE_DONE) throw_sqlite_error(db_.get(), rc);
   }
 }
 
@@ -274,7 +225,7 @@ std::unique_ptr<Statement> SqliteConnection::do_prepare(std::string_view sql) {
   const int rc = sqlite3_prepare_v3(db_.get(), sql.data(), sql_length(sql),
                                     SQLITE_PREPARE_PERSISTENT, &raw, &tail);
   StatementHandle statement(raw);
-  if (rc != SQLITE_OK) throw_sqlite_error(db_.get(), rc, in_transaction());
+  if (rc != SQLITE_OK) throw_sqlite_error(db_.get(), rc);
   if (!statement)
     throw_backend_error(ErrorKind::invalid_argument,
                         fmt::format("'{}' holds no SQL statement", printable(sql)));

@@ -25,20 +25,19 @@ public:
   [[nodiscard]] const Dialect& dialect() const noexcept override { return dialect_; }
   [[nodiscard]] std::string_view backend_name() const noexcept override;
 
-  void begin(AccessMode mode) override;
-  void commit() override;
-  void rollback() override;
-  void savepoint(std::string_view name) override;
-  void release(std::string_view name) override;
-  void rollback_to(std::string_view name) override;
-  [[nodiscard]] bool in_transaction() const noexcept override;
-  // SQLite runs every transaction serializably; other levels are refused.
-  void set_isolation_level(IsolationLevel level) override;
-
-  void execute_script(std::string_view sql) override;
-
 protected:
+  void do_begin(AccessMode mode) override;
+  void do_commit() override;
+  void do_rollback() override;
+  void do_savepoint(std::string_view name) override;
+  void do_release(std::string_view name) override;
+  void do_rollback_to(std::string_view name) override;
+  void do_execute_script(std::string_view sql) override;
   [[nodiscard]] std::unique_ptr<Statement> do_prepare(std::string_view sql) override;
+  // SQLite runs every transaction serializably; other levels are refused.
+  void do_set_isolation_level(IsolationLevel level) override;
+  // sqlite3_get_autocommit: SQLite rolls a transaction back by itself after some errors.
+  [[nodiscard]] DatabaseTransaction do_transaction_status() const noexcept override;
 
 private:
   // Runs one statement without parameters, outside the cache.
@@ -46,15 +45,10 @@ private:
   // BEGIN IMMEDIATE, BEGIN DEFERRED, COMMIT, ROLLBACK: prepared once, on first use.
   enum Control { begin_immediate, begin_deferred, commit_control, rollback_control, control_count };
   void run_control(Control which);
-  void require_transaction(std::string_view operation) const;
 
   DatabaseHandle db_;
   StatementHandle control_[control_count];  // destroyed before db_
   Dialect dialect_;
-  // begin() succeeded and neither commit() nor rollback() has ended the transaction since.
-  // When SQLite rolls a transaction back by itself after an error, rollback() must then be a
-  // quiet no-op rather than a usage error: the caller (a Transaction guard) did nothing wrong.
-  bool began_ = false;
 };
 
 }  // namespace anydb::sqlite

@@ -201,12 +201,11 @@ void add_constraint_details(ErrorInfo& info, std::string_view message) {
 
 }  // namespace
 
-void throw_sqlite_error(sqlite3* db, int rc, bool was_in_transaction) {
-  ErrorInfo info = describe(db, rc);
+void throw_sqlite_error(sqlite3* db, int rc) {
   // SQLite keeps a transaction open after most statement errors, but rolls it back by itself
-  // after some (SQLITE_FULL, SQLITE_NOMEM, SQLITE_IOERR, an ON CONFLICT ROLLBACK clause).
-  info.transaction_aborted = was_in_transaction && db != nullptr && sqlite3_get_autocommit(db) != 0;
-  anydb::throw_error(std::move(info));
+  // after some (SQLITE_FULL, SQLITE_NOMEM, SQLITE_IOERR, an ON CONFLICT ROLLBACK clause); the
+  // core asks sqlite3_get_autocommit through the connection.
+  anydb::throw_error(describe(db, rc));
 }
 
 void throw_open_error(sqlite3* db, int rc, std::string_view target) {

@@ -16,7 +16,7 @@ inline constexpr std::string_view backend_name = "sqlite";
 // SQLite left on `db` (which may be null). `was_in_transaction` is whether a transaction was
 // open before the failing call: if none is open afterwards, SQLite rolled it back by itself
 // and the error says so (transaction_aborted).
-[[noreturn]] void throw_sqlite_error(sqlite3* db, int rc, bool was_in_transaction);
+[[noreturn]] void throw_sqlite_error(sqlite3* db, int rc);
 
 // The same for a failure while opening or configuring a connection, which connect() reports
 // as anydb::ConnectionFailed (or anydb::Busy, which is worth retrying). `target` names the

@@ -60,19 +60,18 @@ SqliteStatement::SqliteStatement(StatementHandle statement)
   refresh_columns();
 }
 
-Result SqliteStatement::execute(std::span<const Value> params) {
+Result SqliteStatement::do_execute(std::span<const Value> params) {
   sqlite3_stmt* const statement = statement_.get();
   // ResetOnExit left it reset and unbound after the previous execution.
   const ResetOnExit reset_on_exit(statement);
 
-  const bool was_in_transaction = sqlite3_get_autocommit(db_) == 0;
-  bind(params, was_in_transaction);
+  bind(params);
   const std::int64_t total_before = total_changes(db_);
 
   Result result;
   result.rows.reserve(last_row_count_);
   int rc = sqlite3_step(statement);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) throw_sqlite_error(db_, rc, was_in_transaction);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) throw_sqlite_error(db_, rc);
   refresh_columns();
   result.columns = columns_;
   const auto width = static_cast<int>(columns_->size());
@@ -80,10 +79,10 @@ Result SqliteStatement::execute(std::span<const Value> params) {
     std::vector<Value> values;
     values.reserve(columns_->size());
     for (int index = 0; index < width; ++index)
-      values.push_back(column(index, was_in_transaction));
+      values.push_back(column(index));
     result.rows.emplace_back(columns_, std::move(values));
   }
-  if (rc != SQLITE_DONE) throw_sqlite_error(db_, rc, was_in_transaction);
+  if (rc != SQLITE_DONE) throw_sqlite_error(db_, rc);
   last_row_count_ = std::min<std::size_t>(result.rows.size(), 4096);
 
   // sqlite3_changes() reports the last INSERT, UPDATE or DELETE, which may be an earlier
@@ -93,7 +92,7 @@ Result SqliteStatement::execute(std::span<const Value> params) {
   return result;
 }
 
-void SqliteStatement::bind(std::span<const Value> params, bool was_in_transaction) {
+void SqliteStatement::bind(std::span<const Value> params) {
   sqlite3_stmt* const statement = statement_.get();
   const int expected = sqlite3_bind_parameter_count(statement);
   if (params.size() != static_cast<std::size_t>(expected))
@@ -130,12 +129,12 @@ void SqliteStatement::bind(std::span<const Value> params, bool was_in_transactio
         break;
       }
     }
-    if (rc != SQLITE_OK) throw_sqlite_error(db_, rc, was_in_transaction);
+    if (rc != SQLITE_OK) throw_sqlite_error(db_, rc);
     ++index;
   }
 }
 
-Value SqliteStatement::column(int index, bool was_in_transaction) const {
+Value SqliteStatement::column(int index) const {
   sqlite3_stmt* const statement = statement_.get();
   switch (sqlite3_column_type(statement, index)) {
     case SQLITE_INTEGER:
@@ -148,7 +147,7 @@ Value SqliteStatement::column(int index, bool was_in_transaction) const {
       const auto size = static_cast<std::size_t>(sqlite3_column_bytes(statement, index));
       if (text == nullptr) {
         if (sqlite3_errcode(db_) == SQLITE_NOMEM)
-          throw_sqlite_error(db_, SQLITE_NOMEM, was_in_transaction);
+          throw_sqlite_error(db_, SQLITE_NOMEM);
         return Value(std::string());
       }
       return Value(std::string(reinterpret_cast<const char*>(text), size));
@@ -158,7 +157,7 @@ Value SqliteStatement::column(int index, bool was_in_transaction) const {
       const void* data = sqlite3_column_blob(statement, index);
       const auto size = static_cast<std::size_t>(sqlite3_column_bytes(statement, index));
       if (size == 0) return Value(Blob{});
-      if (data == nullptr) throw_sqlite_error(db_, SQLITE_NOMEM, was_in_transaction);
+      if (data == nullptr) throw_sqlite_error(db_, SQLITE_NOMEM);
       const auto* bytes = static_cast<const std::byte*>(data);
       return Value(Blob(bytes, bytes + size));
     }
@@ -187,7 +186,7 @@ void SqliteStatement::refresh_columns() {
   names.reserve(static_cast<std::size_t>(count));
   for (int index = 0; index < count; ++index) {
     const char* name = sqlite3_column_name(statement, index);
-    if (name == nullptr) throw_sqlite_error(db_, SQLITE_NOMEM, sqlite3_get_autocommit(db_) == 0);
+    if (name == nullptr) throw_sqlite_error(db_, SQLITE_NOMEM);
     names.emplace_back(name);
   }
   columns_ = make_column_names(std::move(names));

@@ -18,13 +18,14 @@ public:
   explicit SqliteStatement(StatementHandle statement);
   ~SqliteStatement() override = default;
 
+protected:
   // Binds `params` in order, steps to the end and materialises every row. The statement is
   // left reset on every exit, so that it never keeps a read transaction (and its lock) open.
-  [[nodiscard]] Result execute(std::span<const Value> params) override;
+  [[nodiscard]] Result do_execute(std::span<const Value> params) override;
 
 private:
-  void bind(std::span<const Value> params, bool was_in_transaction);
-  [[nodiscard]] Value column(int index, bool was_in_transaction) const;
+  void bind(std::span<const Value> params);
+  [[nodiscard]] Value column(int index) const;
   // SQLite re-prepares a statement after a schema change, which can change its columns.
   void refresh_columns();
 

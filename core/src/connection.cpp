@@ -3,11 +3,28 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <utility>
 
 namespace anydb {
 
+std::string_view to_string(TransactionState state) noexcept {
+  switch (state) {
+    case TransactionState::idle: return "idle";
+    case TransactionState::active: return "active";
+    case TransactionState::failed: return "failed";
+    case TransactionState::aborted: return "aborted";
+  }
+  return "unknown";
+}
+
 Statement::~Statement() = default;
+
+Result Statement::execute(std::span<const Value> params) {
+  if (owner_ == nullptr) return do_execute(params);
+  return owner_->run_statement(*this, params);
+}
 
 Connection::Connection() = default;
 
@@ -17,19 +34,262 @@ Connection::~Connection() {
   close_statements();
 }
 
+// ---------------------------------------------------------------------------------------------
+// The transaction state machine
+
+void Connection::require_usable(std::string_view operation) const {
+  if (state_ == TransactionState::failed || state_ == TransactionState::aborted)
+    throw_transaction_aborted(operation);
+}
+
+void Connection::require_open(std::string_view operation) const {
+  if (state_ == TransactionState::idle)
+    throw_error(ErrorKind::invalid_usage, fmt::format("{}: no transaction is open", operation),
+                std::string(backend_name()));
+}
+
+void Connection::throw_transaction_aborted(std::string_view operation) const {
+  ErrorInfo info;
+  info.kind = ErrorKind::transaction_aborted;
+  info.backend = std::string(backend_name());
+  info.transaction_aborted = true;
+  if (state_ == TransactionState::aborted) {
+    info.message = fmt::format("{}: the database ended the transaction ({}); nothing in it was "
+                               "committed: call rollback() before anything else",
+                               operation, abort_reason_);
+  } else {
+    info.message = fmt::format("{}: the transaction failed earlier ({}); only rollback() or "
+                               "rollback_to() a savepoint is accepted",
+                               operation, abort_reason_);
+  }
+  throw_error(std::move(info));
+}
+
+void Connection::fail(const Error& error, bool committing) {
+  ErrorInfo info = error.info();
+  info.transaction_aborted = false;
+  info.commit_outcome_unknown = false;
+  if (state_ != TransactionState::idle) {
+    if (committing && error.is_connection_error()) {
+      // COMMIT was sent and its answer never came: the work may be durable, or not.
+      state_ = TransactionState::idle;
+      info.commit_outcome_unknown = true;
+      throw_error(std::move(info));
+    }
+    const DatabaseTransaction database = do_transaction_status();
+    if (database == DatabaseTransaction::open) {
+      if (state_ == TransactionState::idle) state_ = TransactionState::active;
+    } else {
+      if (state_ == TransactionState::active) abort_reason_ = error.what();
+      if (committing && database == DatabaseTransaction::none) {
+        // The failed COMMIT ended the transaction: it is over, and nothing was committed.
+        state_ = TransactionState::idle;
+      } else {
+        state_ = database == DatabaseTransaction::failed ? TransactionState::failed
+                                                          : TransactionState::aborted;
+      }
+      info.transaction_aborted = true;
+    }
+  }
+  throw_error(std::move(info));
+}
+
+void Connection::rethrow_for_current_state(const Error& error) const {
+  ErrorInfo info = error.info();
+  info.transaction_aborted =
+      state_ == TransactionState::failed || state_ == TransactionState::aborted;
+  if (info.transaction_aborted) info.commit_outcome_unknown = false;
+  throw_error(std::move(info));
+}
+
+void Connection::begin(AccessMode mode) {
+  if (state_ != TransactionState::idle)
+    throw_error(ErrorKind::invalid_usage,
+                "begin(): a transaction is already open; nest with savepoint() or "
+                "anydb::Transaction",
+                std::string(backend_name()));
+  try {
+    do_begin(mode);
+  } catch (const Error& error) {
+    fail(error, false);
+  }
+  state_ = TransactionState::active;
+  abort_reason_.clear();
+}
+
+void Connection::commit() {
+  require_open("commit()");
+  if (state_ != TransactionState::active) {
+    const std::string reason = abort_reason_;
+    const bool ended_by_database = state_ == TransactionState::aborted;
+    end_aborted_transaction();
+    ErrorInfo info;
+    info.kind = ErrorKind::transaction_aborted;
+    info.backend = std::string(backend_name());
+    info.transaction_aborted = true;
+    info.message = ended_by_database
+                       ? fmt::format("commit(): the database rolled the transaction back "
+                                     "({}); nothing was committed",
+                                     reason)
+                       : fmt::format("commit(): the transaction had failed ({}), so it was "
+                                     "rolled back; nothing was committed",
+                                     reason);
+    throw_error(std::move(info));
+  }
+  try {
+    do_commit();
+  } catch (const Error& error) {
+    fail(error, true);
+  }
+  state_ = TransactionState::idle;
+}
+
+void Connection::end_aborted_transaction() {
+  // The database may still hold the remains (PostgreSQL's failed transaction, an ODBC driver's
+  // manual-commit mode): end them without reporting, the error that caused this was reported.
+  if (do_transaction_status() != DatabaseTransaction::none) {
+    try {
+      do_rollback();
+    } catch (const Error& error) {
+      report_cleanup_error(fmt::format("rollback of an aborted transaction failed: {}",
+                                       error.what()));
+    }
+  }
+  state_ = TransactionState::idle;
+}
+
+void Connection::rollback() {
+  require_open("rollback()");
+  if (state_ == TransactionState::aborted) {
+    end_aborted_transaction();
+    return;
+  }
+  try {
+    do_rollback();
+  } catch (const Error& error) {
+    // Only a transaction the database no longer has counts as over: ending it here otherwise
+    // would let the next statement run in whatever the database still holds open.
+    if (error.is_connection_error() || do_transaction_status() == DatabaseTransaction::none)
+      state_ = TransactionState::idle;
+    throw;
+  }
+  state_ = TransactionState::idle;
+}
+
+void Connection::savepoint(std::string_view name) {
+  (void)dialect().quote_identifier(name);  // validates: throws InvalidArgument for a bad name
+  require_open("savepoint()");
+  require_usable("savepoint()");
+  try {
+    do_savepoint(name);
+  } catch (const Error& error) {
+    fail(error, false);
+  }
+}
+
+void Connection::release(std::string_view name) {
+  (void)dialect().quote_identifier(name);  // validates: throws InvalidArgument for a bad name
+  require_open("release()");
+  require_usable("release()");
+  try {
+    do_release(name);
+  } catch (const Error& error) {
+    fail(error, false);
+  }
+}
+
+void Connection::rollback_to(std::string_view name) {
+  (void)dialect().quote_identifier(name);  // validates: throws InvalidArgument for a bad name
+  require_open("rollback_to()");
+  if (state_ == TransactionState::aborted) throw_transaction_aborted("rollback_to()");
+  try {
+    do_rollback_to(name);
+  } catch (const Error& error) {
+    fail(error, false);
+  }
+  state_ = TransactionState::active;
+}
+
+void Connection::set_isolation_level(IsolationLevel level) {
+  if (state_ != TransactionState::idle)
+    throw_error(ErrorKind::invalid_usage,
+                "the isolation level cannot change inside a transaction",
+                std::string(backend_name()));
+  do_set_isolation_level(level);
+}
+
+void Connection::do_set_isolation_level(IsolationLevel level) {
+  throw_error(ErrorKind::unsupported,
+              fmt::format("this backend cannot set the isolation level ({})", to_string(level)),
+              std::string(backend_name()));
+}
+
+void Connection::execute_script(std::string_view sql) {
+  require_usable("execute_script()");
+  try {
+    do_execute_script(sql);
+  } catch (const Error& error) {
+    fail(error, false);
+  }
+  // A script may run BEGIN, COMMIT or ROLLBACK itself: follow what the database did.
+  const DatabaseTransaction database = do_transaction_status();
+  if (state_ == TransactionState::idle &&
+      (database == DatabaseTransaction::open || database == DatabaseTransaction::failed)) {
+    state_ = TransactionState::active;
+    abort_reason_.clear();
+  } else if (state_ == TransactionState::active && database == DatabaseTransaction::none) {
+    state_ = TransactionState::idle;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statements and their cache
+
+Result Connection::run_statement(Statement& statement, std::span<const Value> params) {
+  require_usable("execute()");
+  try {
+    return statement.do_execute(params);
+  } catch (const Error& error) {
+    if (error.kind() == ErrorKind::schema_changed) statement.stale_ = true;
+    fail(error, false);
+  }
+}
+
 Result Connection::execute(std::string_view sql, std::span<const Value> params) {
+  const bool autocommit = state_ == TransactionState::idle;
+  try {
+    return prepare(sql).execute(params);
+  } catch (const SchemaChanged&) {
+    // Outside a transaction nothing was lost: the statement is prepared again (prepare() drops
+    // the stale one) and run once more. Inside one the database may have aborted the
+    // transaction, so the transient error goes to the retry loop that owns it.
+    if (!autocommit) throw;
+  }
   return prepare(sql).execute(params);
 }
 
 Statement& Connection::prepare(std::string_view sql) {
+  require_usable("prepare()");
   if (const auto found = cache_index_.find(sql); found != cache_index_.end()) {
-    ++cache_stats_.hits;
-    cache_lru_.splice(cache_lru_.begin(), cache_lru_, found->second);
-    return *found->second->statement;
+    if (!found->second->statement->stale_) {
+      ++cache_stats_.hits;
+      cache_lru_.splice(cache_lru_.begin(), cache_lru_, found->second);
+      return *found->second->statement;
+    }
+    const auto entry = found->second;
+    cache_index_.erase(found);
+    cache_lru_.erase(entry);
+    ++cache_stats_.evictions;
   }
   ++cache_stats_.misses;
-  std::unique_ptr<Statement> statement = do_prepare(sql);
+  std::unique_ptr<Statement> statement;
+  try {
+    statement = do_prepare(sql);
+  } catch (const Error& error) {
+    fail(error, false);
+  }
   if (!statement) throw_error(ErrorKind::database_error, "the backend prepared no statement");
+  statement->owner_ = this;
   if (cache_capacity_ == 0) {
     // Caching disabled: keep exactly one statement alive so the returned reference is valid
     // until the next prepare().
@@ -61,12 +321,6 @@ void Connection::set_statement_cache_capacity(std::size_t capacity) {
 void Connection::close_statements() noexcept {
   cache_index_.clear();
   cache_lru_.clear();
-}
-
-void Connection::set_isolation_level(IsolationLevel level) {
-  throw_error(ErrorKind::unsupported,
-              fmt::format("this backend cannot set the isolation level ({})", to_string(level)),
-              std::string(backend_name()));
 }
 
 std::string Connection::next_savepoint_name() {

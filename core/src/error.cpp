@@ -38,6 +38,8 @@ std::string_view to_string(ErrorKind kind) noexcept {
     case ErrorKind::configuration: return "configuration";
     case ErrorKind::plugin: return "plugin";
     case ErrorKind::unsupported: return "unsupported";
+    case ErrorKind::transaction_aborted: return "transaction_aborted";
+    case ErrorKind::schema_changed: return "schema_changed";
     case ErrorKind::database_error: return "database_error";
   }
   return "unknown";
@@ -50,7 +52,8 @@ bool Error::is_transient() const noexcept {
   switch (info_.kind) {
     case ErrorKind::serialization_failure:
     case ErrorKind::deadlock:
-    case ErrorKind::busy: return true;
+    case ErrorKind::busy:
+    case ErrorKind::schema_changed: return true;
     default: return false;
   }
 }
@@ -70,6 +73,8 @@ TransientError::~TransientError() = default;
 SerializationFailure::~SerializationFailure() = default;
 DeadlockDetected::~DeadlockDetected() = default;
 Busy::~Busy() = default;
+SchemaChanged::~SchemaChanged() = default;
+TransactionAborted::~TransactionAborted() = default;
 ConnectionError::~ConnectionError() = default;
 ConnectionLost::~ConnectionLost() = default;
 ConnectionFailed::~ConnectionFailed() = default;
@@ -107,6 +112,8 @@ void throw_error(ErrorInfo info) {
     case ErrorKind::configuration: throw ConfigurationError(std::move(info));
     case ErrorKind::plugin: throw PluginError(std::move(info));
     case ErrorKind::unsupported: throw Unsupported(std::move(info));
+    case ErrorKind::transaction_aborted: throw TransactionAborted(std::move(info));
+    case ErrorKind::schema_changed: throw SchemaChanged(std::move(info));
     case ErrorKind::database_error: break;
   }
   throw DatabaseError(std::move(info));

@@ -43,13 +43,31 @@ void Transaction::commit() {
   }
 }
 
+void Transaction::rollback_and_rethrow(const Error& error) {
+  if (active_) {
+    try {
+      rollback();
+    } catch (const std::exception& failure) {
+      // The error in flight is what the caller must see; the failed cleanup is reported.
+      connection_.report_cleanup_error(
+          fmt::format("rollback after an error failed: {}", failure.what()));
+    }
+  }
+  // A savepoint rolled back leaves the enclosing transaction usable: the error no longer aborts
+  // it, whatever it said when it was raised. At the top level the transaction is over anyway.
+  if (is_savepoint()) connection_.rethrow_for_current_state(error);
+  throw;
+}
+
 void Transaction::rollback() {
   if (!active_) throw_error(ErrorKind::invalid_usage, "rollback() on a finished transaction");
   active_ = false;
   if (is_savepoint()) {
-    // The database may have ended the whole transaction already (a lost connection, SQLite's
-    // automatic rollback after some errors): then there is no savepoint left to go back to.
-    if (!connection_.in_transaction()) return;
+    // The database may have ended the whole transaction already (a deadlock victim on MariaDB,
+    // a lost connection, SQLite's automatic rollback): then there is no savepoint left to go
+    // back to, and the outermost guard's rollback() ends what is left.
+    const TransactionState state = connection_.transaction_state();
+    if (state == TransactionState::aborted || state == TransactionState::idle) return;
     connection_.rollback_to(savepoint_);
     connection_.release(savepoint_);
   } else if (connection_.in_transaction()) {

@@ -41,7 +41,8 @@ public:
   TraceStatement(TraceConnection& connection, std::string sql)
       : connection_(connection), sql_(std::move(sql)) {}
 
-  anydb::Result execute(std::span<const anydb::Value> params) override {
+protected:
+  anydb::Result do_execute(std::span<const anydb::Value> params) override {
     // The inner connection caches its own prepared statement for this text.
     return connection_.traced(one_line(sql_), [&] { return connection_.inner().execute(sql_, params); });
   }
@@ -57,29 +58,39 @@ TraceConnection::TraceConnection(anydb::ConnectionPtr inner) : inner_(std::move(
 
 TraceConnection::~TraceConnection() { close_statements(); }
 
-void TraceConnection::begin(anydb::AccessMode mode) {
+void TraceConnection::do_begin(anydb::AccessMode mode) {
   traced("BEGIN", [&] { inner_->begin(mode); return 0; });
 }
-void TraceConnection::commit() {
+void TraceConnection::do_commit() {
   traced("COMMIT", [&] { inner_->commit(); return 0; });
 }
-void TraceConnection::rollback() {
+void TraceConnection::do_rollback() {
   traced("ROLLBACK", [&] { inner_->rollback(); return 0; });
 }
-void TraceConnection::savepoint(std::string_view name) {
+void TraceConnection::do_savepoint(std::string_view name) {
   traced("SAVEPOINT", [&] { inner_->savepoint(name); return 0; });
 }
-void TraceConnection::release(std::string_view name) {
+void TraceConnection::do_release(std::string_view name) {
   traced("RELEASE", [&] { inner_->release(name); return 0; });
 }
-void TraceConnection::rollback_to(std::string_view name) {
+void TraceConnection::do_rollback_to(std::string_view name) {
   traced("ROLLBACK TO", [&] { inner_->rollback_to(name); return 0; });
 }
-void TraceConnection::set_isolation_level(anydb::IsolationLevel level) {
+void TraceConnection::do_set_isolation_level(anydb::IsolationLevel level) {
   traced("SET ISOLATION", [&] { inner_->set_isolation_level(level); return 0; });
 }
-void TraceConnection::execute_script(std::string_view sql) {
+void TraceConnection::do_execute_script(std::string_view sql) {
   traced(one_line(sql), [&] { inner_->execute_script(sql); return 0; });
+}
+
+anydb::DatabaseTransaction TraceConnection::do_transaction_status() const noexcept {
+  switch (inner_->transaction_state()) {
+    case anydb::TransactionState::idle: return anydb::DatabaseTransaction::none;
+    case anydb::TransactionState::active: return anydb::DatabaseTransaction::open;
+    case anydb::TransactionState::failed: return anydb::DatabaseTransaction::failed;
+    case anydb::TransactionState::aborted: return anydb::DatabaseTransaction::ended;
+  }
+  return anydb::DatabaseTransaction::none;
 }
 
 std::unique_ptr<anydb::Statement> TraceConnection::do_prepare(std::string_view sql) {

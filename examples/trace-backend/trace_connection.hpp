@@ -17,16 +17,6 @@ public:
   [[nodiscard]] const anydb::Dialect& dialect() const noexcept override { return inner_->dialect(); }
   [[nodiscard]] std::string_view backend_name() const noexcept override { return "trace"; }
 
-  void begin(anydb::AccessMode mode) override;
-  void commit() override;
-  void rollback() override;
-  void savepoint(std::string_view name) override;
-  void release(std::string_view name) override;
-  void rollback_to(std::string_view name) override;
-  [[nodiscard]] bool in_transaction() const noexcept override { return inner_->in_transaction(); }
-  void set_isolation_level(anydb::IsolationLevel level) override;
-  void execute_script(std::string_view sql) override;
-
   // Runs `operation` on the inner connection, tracing its duration and outcome.
   template <class Operation>
   decltype(auto) traced(std::string_view what, Operation&& operation);
@@ -34,7 +24,17 @@ public:
   [[nodiscard]] anydb::Connection& inner() noexcept { return *inner_; }
 
 protected:
+  void do_begin(anydb::AccessMode mode) override;
+  void do_commit() override;
+  void do_rollback() override;
+  void do_savepoint(std::string_view name) override;
+  void do_release(std::string_view name) override;
+  void do_rollback_to(std::string_view name) override;
+  void do_set_isolation_level(anydb::IsolationLevel level) override;
+  void do_execute_script(std::string_view sql) override;
   [[nodiscard]] std::unique_ptr<anydb::Statement> do_prepare(std::string_view sql) override;
+  // The inner connection's state, as its core tracks it.
+  [[nodiscard]] anydb::DatabaseTransaction do_transaction_status() const noexcept override;
 
 private:
   anydb::ConnectionPtr inner_;

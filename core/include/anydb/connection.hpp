@@ -29,24 +29,74 @@ enum class IsolationLevel { read_uncommitted, read_committed, repeatable_read, s
 // anydb::ConfigurationError naming the accepted values.
 [[nodiscard]] ANYDB_API IsolationLevel parse_isolation_level(std::string_view text);
 
+// Where a transaction stands, as the core tracks it for every backend (docs/architecture.md,
+// "The transaction contract", has the full table of transitions).
+enum class TransactionState {
+  idle,     // no transaction: statements run in autocommit
+  active,   // begin() succeeded; statements run inside the transaction
+  failed,   // a statement failed and the database accepts nothing but rollback_to() a
+            // savepoint or rollback() (PostgreSQL's "current transaction is aborted")
+  aborted,  // the database ended the transaction by itself (deadlock victim, lock-wait timeout
+            // with rollback, SQLite's automatic rollback, a lost connection): nothing runs until
+            // the caller ends it with rollback() (or a guard's destructor does)
+};
+
+[[nodiscard]] ANYDB_API std::string_view to_string(TransactionState state) noexcept;
+
+// What a backend's database says about its transaction right now (Connection's
+// do_transaction_status hook). Backends report; the core decides what follows.
+enum class DatabaseTransaction {
+  none,    // no transaction is open on the database side (never begun, ended, or rolled back)
+  open,    // a transaction is open and accepts statements
+  failed,  // a transaction is open but accepts nothing but ROLLBACK [TO SAVEPOINT]
+  ended,   // the database ended the transaction, but the backend still holds state that its
+           // do_rollback() must clear (a wrapping connection, a driver's manual-commit mode)
+};
+
+class Connection;
+class Error;
+
 // A prepared statement, owned by the Connection that made it. Not thread-safe.
 class ANYDB_API Statement {
 public:
   virtual ~Statement();
-  Statement() = default;
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
 
-  // Runs the statement with `params` bound in order and materialises the whole result.
-  // Throws anydb::Error (the subclass of its kind).
-  virtual Result execute(std::span<const Value> params) = 0;
+  // Runs the statement with `params` bound in order and materialises the whole result, under
+  // the owning connection's transaction contract: in a failed or aborted transaction it throws
+  // anydb::TransactionAborted without reaching the database. Throws anydb::Error (the subclass
+  // of its kind).
+  Result execute(std::span<const Value> params);
+
+protected:
+  Statement() = default;
+  // Runs the statement on the database. Backends implement it; they never call it through
+  // execute() from their own code unless the statement is one of their private ones.
+  virtual Result do_execute(std::span<const Value> params) = 0;
+
+private:
+  friend class Connection;
+  Connection* owner_ = nullptr;  // set by Connection::prepare(); null for a backend's own
+  bool stale_ = false;           // the database said the schema changed under it
 };
 
 // One session with a database. A Connection is used by one thread at a time; different
 // connections may be used from different threads concurrently.
 //
-// Backends implement the protected do_* hooks and the transaction primitives. The public
-// execute() goes through a per-connection cache of prepared statements keyed by SQL text.
+// The core owns the transaction contract: the public transaction calls and execute() check and
+// update one state machine (TransactionState) and call the backend's protected do_* hooks. A
+// backend only runs what it is asked to and reports, through do_transaction_status(), what its
+// database did to the transaction. The rules, written once here, hold on every backend:
+//   - once the database has ended a transaction on its own, the connection is `aborted` until
+//     rollback(): every statement, savepoint and get-or-create throws anydb::TransactionAborted,
+//     nothing ever runs in autocommit, and commit() throws anydb::TransactionAborted saying that
+//     the database rolled the transaction back;
+//   - ErrorInfo::transaction_aborted on an error means "the transaction that was open can no
+//     longer commit" (see error.hpp), computed by the core from the state after the error;
+//   - a cached statement the database calls stale after a schema change is prepared again: run
+//     once more at once outside a transaction, reported as the transient anydb::SchemaChanged
+//     inside one (run_transaction's retry prepares it afresh).
 //
 // Destruction: a backend's destructor must call close_statements() before it releases its
 // native handle, because the cached statements are destroyed after the derived part otherwise.
@@ -61,21 +111,32 @@ public:
 
   // Transaction primitives. Most code wants anydb::Transaction or anydb::atomic() instead,
   // which pair these correctly even when exceptions fly.
-  virtual void begin(AccessMode mode = AccessMode::read_write) = 0;
-  virtual void commit() = 0;
-  virtual void rollback() = 0;
-  // Savepoint names are validated and quoted by the backend; they may only be used inside a
-  // transaction (anydb::UsageError otherwise, on every backend).
-  virtual void savepoint(std::string_view name) = 0;
-  virtual void release(std::string_view name) = 0;
-  virtual void rollback_to(std::string_view name) = 0;
-  [[nodiscard]] virtual bool in_transaction() const noexcept = 0;
+  //
+  // begin(): idle only (anydb::UsageError otherwise; nest with savepoints).
+  void begin(AccessMode mode = AccessMode::read_write);
+  // commit(): active -> idle. From failed or aborted it rolls back and throws
+  // anydb::TransactionAborted ("nothing was committed"). A COMMIT the database refuses leaves
+  // the state the database reports (SQLite keeps a BUSY transaction open); one whose connection
+  // broke throws with commit_outcome_unknown() true.
+  void commit();
+  // rollback(): any open state -> idle. From aborted it only tidies up, quietly: the error that
+  // ended the transaction was reported already.
+  void rollback();
+  // Savepoint names are validated by the core and quoted by the backend; savepoint() and release() need an
+  // active transaction, rollback_to() an active or failed one (anydb::UsageError when none is
+  // open, anydb::TransactionAborted when the transaction cannot go on).
+  void savepoint(std::string_view name);
+  void release(std::string_view name);
+  void rollback_to(std::string_view name);
+  // True in every state but idle: a failed or aborted transaction still has to be ended.
+  [[nodiscard]] bool in_transaction() const noexcept { return state_ != TransactionState::idle; }
+  [[nodiscard]] TransactionState transaction_state() const noexcept { return state_; }
 
   // The isolation level of every transaction this connection begins from now on (also set by
   // a URI's isolation= parameter). A backend verifies that the database really runs the level
   // and throws anydb::Unsupported when it cannot provide it (SQLite: only serializable);
-  // inside a transaction it throws anydb::UsageError. The default refuses every change.
-  virtual void set_isolation_level(IsolationLevel level);
+  // inside a transaction it throws anydb::UsageError.
+  void set_isolation_level(IsolationLevel level);
 
   // Runs `sql` with `params` bound (never spliced) through the statement cache.
   Result execute(std::string_view sql, std::span<const Value> params = {});
@@ -83,10 +144,13 @@ public:
     return execute(sql, std::span<const Value>(params.begin(), params.size()));
   }
   // Runs `sql` without preparing or caching it: for DDL and one-off statements. No parameters.
-  virtual void execute_script(std::string_view sql) = 0;
+  // A script that begins or ends a transaction itself is followed: the state is asked of the
+  // backend afterwards.
+  void execute_script(std::string_view sql);
 
-  // Returns the cached prepared statement for `sql`, preparing it on a miss. The reference
-  // stays valid until the statement is evicted (capacity reached) or the cache is cleared.
+  // Returns the cached prepared statement for `sql`, preparing it on a miss (or when the cached
+  // one went stale). The reference stays valid until the statement is evicted (capacity
+  // reached), replaced after going stale, or the cache is cleared.
   Statement& prepare(std::string_view sql);
   void set_statement_cache_capacity(std::size_t capacity);
   [[nodiscard]] std::size_t statement_cache_size() const noexcept { return cache_index_.size(); }
@@ -104,14 +168,49 @@ public:
   void set_cleanup_error_handler(CleanupErrorHandler handler);
   void report_cleanup_error(std::string_view what) const noexcept;
 
+  // Throws a copy of `error` whose transaction_aborted() says whether the transaction open now
+  // can still commit. For code that recovered the transaction (rolled back to its own savepoint)
+  // before passing an error on, as get-or-create and nested anydb::Transaction guards do.
+  [[noreturn]] void rethrow_for_current_state(const Error& error) const;
+
 protected:
   Connection();
+
+  // The backend's hooks. Each runs its operation on the database and throws the mapped
+  // anydb::Error when it fails; the core has checked the state before calling and updates it
+  // afterwards. A savepoint `name` has been validated already: dialect().quote_identifier(name)
+  // quotes it.
+  virtual void do_begin(AccessMode mode) = 0;
+  virtual void do_commit() = 0;
+  // Called only while the backend reports a transaction (open, failed or ended).
+  virtual void do_rollback() = 0;
+  virtual void do_savepoint(std::string_view name) = 0;
+  virtual void do_release(std::string_view name) = 0;
+  virtual void do_rollback_to(std::string_view name) = 0;
+  virtual void do_execute_script(std::string_view sql) = 0;
   // Prepares one statement. Called by prepare() on a cache miss.
   virtual std::unique_ptr<Statement> do_prepare(std::string_view sql) = 0;
+  // Called only when no transaction is open. The default refuses every level.
+  virtual void do_set_isolation_level(IsolationLevel level);
+  // What the database says about its transaction now. Asked after every failed operation inside
+  // a transaction, after a script, and before tidying up an aborted transaction. Backends whose
+  // database cannot be asked (ODBC) answer from what they know of their product.
+  [[nodiscard]] virtual DatabaseTransaction do_transaction_status() const noexcept = 0;
+
   // Destroys every cached statement; call it first thing in a backend's destructor.
   void close_statements() noexcept;
 
 private:
+  friend class Statement;
+  Result run_statement(Statement& statement, std::span<const Value> params);
+  // Refuses to run anything in a failed or aborted transaction.
+  void require_usable(std::string_view operation) const;
+  void require_open(std::string_view operation) const;
+  // After `error` escaped a hook: moves the state to what the database reports and throws the
+  // error again with transaction_aborted set from the new state.
+  [[noreturn]] void fail(const Error& error, bool committing);
+  [[noreturn]] void throw_transaction_aborted(std::string_view operation) const;
+  void end_aborted_transaction();
   void evict_if_full();
 
   struct CachedStatement {
@@ -124,6 +223,8 @@ private:
   CacheStats cache_stats_;
   std::uint64_t savepoint_counter_ = 0;
   CleanupErrorHandler cleanup_error_handler_;
+  TransactionState state_ = TransactionState::idle;
+  std::string abort_reason_;  // the error that made the transaction failed or aborted
 };
 
 }  // namespace anydb

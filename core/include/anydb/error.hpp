@@ -35,6 +35,11 @@ enum class ErrorKind {
   configuration,          // malformed URI, unknown URI parameter
   plugin,                 // a backend plugin could not be found or loaded
   unsupported,            // the backend lacks a feature that was asked for
+  transaction_aborted,    // the transaction failed or was ended by the database: only a
+                          // rollback is accepted (PostgreSQL's 25P02, Django's
+                          // TransactionManagementError); see Connection
+  schema_changed,         // transient: a prepared statement went stale after a schema change
+                          // inside a transaction; a retry prepares it afresh
   database_error,         // a database error with no more specific kind
 };
 
@@ -50,8 +55,16 @@ struct ErrorInfo {
   std::optional<std::int64_t> native_code;
   std::string constraint;   // constraint name, where the database reports it
   std::vector<std::string> columns;  // columns of the violated constraint, where known
-  bool transaction_aborted = false;  // the open transaction accepts nothing but a rollback
-  bool commit_outcome_unknown = false;  // the connection died during COMMIT
+  // Set by the core (Connection), never by a backend: the transaction that was open when the
+  // error happened can no longer commit. The database rolled it back, or accepts nothing but a
+  // rollback (to a savepoint); its work is lost. False when no transaction was open, when the
+  // transaction is still usable (SQLite's BUSY, a failed statement on a database that only
+  // undoes the statement), and when anydb recovered it by rolling back to a savepoint of its own
+  // before the error reached the caller (get-or-create, a nested anydb::Transaction).
+  bool transaction_aborted = false;
+  // The connection died during COMMIT: the work may or may not be durable. Never set together
+  // with transaction_aborted.
+  bool commit_outcome_unknown = false;
 };
 
 // The root of every exception anydb throws. Its noexcept queries answer what a retry loop
@@ -76,7 +89,7 @@ public:
   [[nodiscard]] bool is_transient() const noexcept;
   // The connection is gone; it must be discarded.
   [[nodiscard]] bool is_connection_error() const noexcept;
-  // The open transaction accepts nothing but ROLLBACK (or ROLLBACK TO a savepoint).
+  // The transaction open when this error happened can no longer commit (see ErrorInfo).
   [[nodiscard]] bool transaction_aborted() const noexcept { return info_.transaction_aborted; }
   // COMMIT was sent but its result never arrived: the work may or may not be durable, so it
   // must never be retried blindly.
@@ -105,6 +118,8 @@ ANYDB_DECLARE_ERROR(TransientError, Error);
 ANYDB_DECLARE_ERROR(SerializationFailure, TransientError);
 ANYDB_DECLARE_ERROR(DeadlockDetected, TransientError);
 ANYDB_DECLARE_ERROR(Busy, TransientError);
+ANYDB_DECLARE_ERROR(SchemaChanged, TransientError);
+ANYDB_DECLARE_ERROR(TransactionAborted, Error);
 ANYDB_DECLARE_ERROR(ConnectionError, Error);
 ANYDB_DECLARE_ERROR(ConnectionLost, ConnectionError);
 ANYDB_DECLARE_ERROR(ConnectionFailed, ConnectionError);

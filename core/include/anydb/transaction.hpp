@@ -29,6 +29,10 @@ public:
   void commit();
   // Rolls back now instead of in the destructor; throws what the backend throws.
   void rollback();
+  // For a catch block handling `error` (the exception in flight): rolls back, then rethrows it;
+  // after rolling back to a savepoint, with transaction_aborted() saying whether the enclosing
+  // transaction can still commit (it normally can).
+  [[noreturn]] void rollback_and_rethrow(const Error& error);
 
   [[nodiscard]] bool is_savepoint() const noexcept { return !savepoint_.empty(); }
   [[nodiscard]] bool active() const noexcept { return active_; }
@@ -44,13 +48,17 @@ private:
 template <class Fn>
 decltype(auto) atomic(Connection& connection, Fn&& fn, AccessMode mode = AccessMode::read_write) {
   Transaction transaction(connection, mode);
-  if constexpr (std::is_void_v<std::invoke_result_t<Fn&>>) {
-    fn();
-    transaction.commit();
-  } else {
-    decltype(auto) result = fn();
-    transaction.commit();
-    return result;
+  try {
+    if constexpr (std::is_void_v<std::invoke_result_t<Fn&>>) {
+      fn();
+      transaction.commit();
+    } else {
+      decltype(auto) result = fn();
+      transaction.commit();
+      return result;
+    }
+  } catch (const Error& error) {
+    transaction.rollback_and_rethrow(error);
   }
 }
 
