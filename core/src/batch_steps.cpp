@@ -9,19 +9,6 @@ namespace anydb::detail {
 
 namespace {
 
-// Runs `run(chunk, rows)` for consecutive pieces of `which` of at most max_rows keys: `chunk`
-// holds the piece's unique indices, `rows` the size of its statement (see round_up_rows).
-template <class Run>
-void for_each_chunk(const std::vector<std::size_t>& which, std::size_t max_rows, Run&& run) {
-  std::vector<std::size_t> chunk;
-  for (std::size_t begin = 0; begin < which.size(); begin += max_rows) {
-    const std::size_t count = std::min(max_rows, which.size() - begin);
-    chunk.assign(which.begin() + static_cast<std::ptrdiff_t>(begin),
-                 which.begin() + static_cast<std::ptrdiff_t>(begin + count));
-    run(chunk, round_up_rows(count, max_rows));
-  }
-}
-
 // The parameters of a statement of `rows` keys for `chunk`: each key's values, and its defaults
 // when `with_defaults`. Padding repeats the last key: in a SELECT, IN (..., x, x) means the same
 // as IN (..., x); in an INSERT the copies conflict with the first and are skipped.
@@ -37,31 +24,50 @@ void fill_parameters(std::vector<Value>& params, const BatchState& state,
   }
 }
 
-std::vector<RowMatch> match_result(const GetOrCreatePlan& plan, BatchState& state,
-                                   const std::vector<Row>& rows,
-                                   const std::vector<std::size_t>& chunk) {
-  const auto positions = key_positions(rows.front().columns(), plan.spec.key_columns);
-  return match_rows(rows, positions, chunk, state.distinct, state.slot);
+// Runs the statement `(plan.batch.*text)(rows)` (select or insert; the insert binds each key's
+// defaults too) for consecutive pieces of `which` of at most max_rows keys (`rows`: the piece's
+// size rounded up, see round_up_rows), and hands the rows that came back to
+// `take(chunk, rows, matches)`: `chunk` holds the piece's unique indices, `matches` says which
+// row is which key's.
+using BatchText = const std::string& (BatchStatements::*)(std::size_t rows) const;
+
+template <class Take>
+void run_in_chunks(Connection& connection, const GetOrCreatePlan& plan, BatchState& state,
+                   const std::vector<std::size_t>& which, std::size_t max_rows, BatchText text,
+                   const Take& take) {
+  const bool with_defaults = text == &BatchStatements::insert;
+  std::vector<Value> params;
+  std::vector<std::size_t> chunk;
+  for (std::size_t begin = 0; begin < which.size(); begin += max_rows) {
+    const std::size_t count = std::min(max_rows, which.size() - begin);
+    const std::size_t rows = round_up_rows(count, max_rows);
+    chunk.assign(which.begin() + static_cast<std::ptrdiff_t>(begin),
+                 which.begin() + static_cast<std::ptrdiff_t>(begin + count));
+    fill_parameters(params, state, chunk, rows, with_defaults);
+    Result result = connection.execute((plan.batch.*text)(rows), params);
+    if (result.rows.empty()) continue;
+    const auto positions = key_positions(result.rows.front().columns(), plan.spec.key_columns);
+    take(chunk, result.rows,
+         match_rows(result.rows, positions, chunk, state.distinct, state.slot));
+  }
 }
 
 // INSERTs the keys in `which` with ON CONFLICT DO NOTHING RETURNING * and records the rows our
 // statement created. Rows it returned that match no key wait in state.unclaimed.
 void batch_insert(Connection& connection, const GetOrCreatePlan& plan, BatchState& state,
                   const std::vector<std::size_t>& which, std::size_t max_rows) {
-  std::vector<Value> params;
-  for_each_chunk(which, max_rows, [&](const std::vector<std::size_t>& chunk, std::size_t rows) {
-    fill_parameters(params, state, chunk, rows, /*with_defaults=*/true);
-    Result result = connection.execute(plan.batch.insert(rows), params);
-    if (result.rows.empty()) return;
-    std::vector<char> used(result.rows.size(), 0);
-    for (const auto& match : match_result(plan, state, result.rows, chunk)) {
-      used[match.row] = 1;
-      state.row[chunk[match.key]] = std::move(result.rows[match.row]);
-      state.created[chunk[match.key]] = 1;
-    }
-    for (std::size_t r = 0; r < result.rows.size(); ++r)
-      if (!used[r]) state.unclaimed.push_back(std::move(result.rows[r]));
-  });
+  run_in_chunks(connection, plan, state, which, max_rows, &BatchStatements::insert,
+                [&](const std::vector<std::size_t>& chunk, std::vector<Row>& rows,
+                    const std::vector<RowMatch>& matches) {
+                  std::vector<char> used(rows.size(), 0);
+                  for (const auto& match : matches) {
+                    used[match.row] = 1;
+                    state.row[chunk[match.key]] = std::move(rows[match.row]);
+                    state.created[chunk[match.key]] = 1;
+                  }
+                  for (std::size_t r = 0; r < rows.size(); ++r)
+                    if (!used[r]) state.unclaimed.push_back(std::move(rows[r]));
+                });
 }
 
 // A row the first SELECT found for key u: one our own multi-row INSERT made but no key claimed,
@@ -145,14 +151,12 @@ void resolve_multi_row(Connection& connection, const GetOrCreatePlan& plan, Batc
 
 void batch_select(Connection& connection, const GetOrCreatePlan& plan, BatchState& state,
                   const std::vector<std::size_t>& which, std::size_t max_rows) {
-  std::vector<Value> params;
-  for_each_chunk(which, max_rows, [&](const std::vector<std::size_t>& chunk, std::size_t rows) {
-    fill_parameters(params, state, chunk, rows, /*with_defaults=*/false);
-    Result result = connection.execute(plan.batch.select(rows), params);
-    if (result.rows.empty()) return;
-    for (const auto& match : match_result(plan, state, result.rows, chunk))
-      state.row[chunk[match.key]] = std::move(result.rows[match.row]);
-  });
+  run_in_chunks(connection, plan, state, which, max_rows, &BatchStatements::select,
+                [&](const std::vector<std::size_t>& chunk, std::vector<Row>& rows,
+                    const std::vector<RowMatch>& matches) {
+                  for (const auto& match : matches)
+                    state.row[chunk[match.key]] = std::move(rows[match.row]);
+                });
 }
 
 void resolve_missing(Connection& connection, const GetOrCreatePlan& plan, BatchState& state,
