@@ -171,4 +171,69 @@ TEST(RetrySleep, SleepsAtMostTheCeiling) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds{2});
 }
 
+// --- retry_transient ------------------------------------------------------------------------
+
+RetryPolicy fast_policy(int max_attempts) {
+  return RetryPolicy{max_attempts, microseconds{0}, microseconds{0}};
+}
+
+TEST(RetryTransient, ReturnsTheFirstResultAndCountsTheRetriesBeforeIt) {
+  int retries = 0;
+  const int value = anydb::retry_transient(
+      fast_policy(5),
+      [](int attempt) {
+        if (attempt < 3) throw make<anydb::DeadlockDetected>(ErrorKind::deadlock);
+        return attempt * 10;
+      },
+      [&](int) { ++retries; });
+  EXPECT_EQ(value, 30);
+  EXPECT_EQ(retries, 2);
+}
+
+TEST(RetryTransient, TheLastAttemptsErrorPropagates) {
+  int attempts = 0, retries = 0;
+  EXPECT_THROW(anydb::retry_transient(
+                   fast_policy(3),
+                   [&](int attempt) {
+                     attempts = attempt;
+                     throw make<anydb::Busy>(ErrorKind::busy);
+                   },
+                   [&](int) { ++retries; }),
+               anydb::Busy);
+  EXPECT_EQ(attempts, 3);
+  EXPECT_EQ(retries, 2);
+}
+
+TEST(RetryTransient, NeverRetriesACommitOfUnknownOutcomeOrAPermanentError) {
+  int attempts = 0;
+  const auto count = [&](int attempt) { attempts = attempt; };
+  EXPECT_THROW(anydb::retry_transient(
+                   fast_policy(5),
+                   [&](int attempt) {
+                     count(attempt);
+                     throw make<anydb::SerializationFailure>(ErrorKind::serialization_failure, true);
+                   },
+                   [](int) { FAIL() << "retried"; }),
+               anydb::SerializationFailure);
+  EXPECT_EQ(attempts, 1);
+  EXPECT_THROW(anydb::retry_transient(
+                   fast_policy(5),
+                   [&](int attempt) {
+                     count(attempt);
+                     throw make<anydb::SyntaxError>(ErrorKind::syntax_error);
+                   },
+                   [](int) { FAIL() << "retried"; }),
+               anydb::SyntaxError);
+  EXPECT_EQ(attempts, 1);
+}
+
+TEST(RetryTransient, ReturnsReferencesAndVoid) {
+  int target = 0;
+  int& same = anydb::retry_transient(fast_policy(1), [&](int) -> int& { return target; }, [](int) {});
+  EXPECT_EQ(&same, &target);
+  bool ran = false;
+  anydb::retry_transient(fast_policy(1), [&](int) { ran = true; }, [](int) {});
+  EXPECT_TRUE(ran);
+}
+
 }  // namespace

@@ -94,6 +94,10 @@ struct GetOrCreateBatchResult {
   int transient_retries = 0;  // runs that followed a transient error or an invisible row
 };
 
+namespace detail {
+struct GetOrCreatePlan;
+}  // namespace detail
+
 // A get-or-create compiled for one dialect: identifiers validated and quoted, statements built
 // once. Immutable after construction, so one instance may serve many threads, each calling it
 // with its own connection (of the backend whose dialect built it).
@@ -150,9 +154,9 @@ public:
                                             std::span<const std::vector<Value>> defaults = {},
                                             BatchOptions options = {}) const;
 
-  [[nodiscard]] const GetOrCreateSpec& spec() const noexcept { return spec_; }
-  [[nodiscard]] const std::string& select_sql() const noexcept { return select_sql_; }
-  [[nodiscard]] const std::string& insert_sql() const noexcept { return insert_sql_; }
+  [[nodiscard]] const GetOrCreateSpec& spec() const noexcept;
+  [[nodiscard]] const std::string& select_sql() const noexcept;
+  [[nodiscard]] const std::string& insert_sql() const noexcept;
   // The statements many() runs for `rows` keys (rows must be one of its sizes, see
   // batch_statement_rows): for logs, tests and benchmarks that must send the same SQL text.
   [[nodiscard]] const std::string& batch_select_sql(std::size_t rows) const;
@@ -163,43 +167,9 @@ public:
   [[nodiscard]] static std::size_t batch_statement_rows(std::size_t keys, std::size_t max_rows) noexcept;
 
 private:
-  struct BatchState;
-  struct BatchSql;
-  GetOrCreateBatchResult run_many(Connection&, std::span<const Value>, std::span<const Value>,
-                                  BatchOptions) const;
-  void batch_select(Connection&, BatchState&, const std::vector<std::size_t>& which,
-                    std::size_t max_rows) const;
-  void batch_insert(Connection&, BatchState&, const std::vector<std::size_t>& which,
-                    std::size_t max_rows) const;
-  void resolve_missing(Connection&, BatchState&, BatchMethod, std::size_t max_parameters) const;
-  bool resolve_one_in_transaction(Connection&, BatchState&, std::size_t unique_index,
-                                  bool inserted_already) const;
-
-  GetOrCreateResult run_owned(Connection&, std::span<const Value>, std::span<const Value>) const;
-  GetOrCreateResult run_in_callers_transaction(Connection&, std::span<const Value>,
-                                               std::span<const Value>) const;
-  GetOrCreateResult run_naive(Connection&, std::span<const Value>, std::span<const Value>) const;
-  bool attempt_owned(Connection&, std::span<const Value>, std::span<const Value>,
-                     GetOrCreateResult&) const;
-  std::optional<Row> select(Connection&, std::span<const Value> key) const;
-  std::optional<Row> insert(Connection&, std::span<const Value> key,
-                            std::span<const Value> defaults) const;
-  std::optional<Row> insert_with(Connection&, const std::string& sql, std::span<const Value> key,
-                                 std::span<const Value> defaults) const;
-  // The insert of the safe strategy, in a Transaction of its own (a savepoint inside a caller's
-  // transaction). A unique violation on the key is rolled back and reported by `conflict`.
-  std::optional<Row> insert_guarded(Connection&, const std::string& sql, std::span<const Value> key,
-                                    std::span<const Value> defaults, bool& conflict) const;
-  [[noreturn]] void throw_row_invisible(std::string_view backend, std::string_view why) const;
-
-  GetOrCreateSpec spec_;
-  bool returning_ = false;
-  std::string select_sql_;
-  std::string insert_sql_;  // the upsert statement for Strategy::upsert
-  std::string safe_insert_sql_;    // the plain INSERT (RETURNING where available), for per_key
-  std::string upsert_insert_sql_;  // the ON CONFLICT DO NOTHING form, empty without upsert
-  // Batch statement texts, built on first use per size; shared by copies, guarded inside.
-  std::shared_ptr<BatchSql> batch_sql_;
+  // The statements built from the spec (core/src/get_or_create_plan.hpp): immutable, shared by
+  // copies.
+  std::shared_ptr<const detail::GetOrCreatePlan> plan_;
 };
 
 // One-shot convenience: builds a GetOrCreate for this connection's dialect and runs it.

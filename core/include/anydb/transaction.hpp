@@ -81,16 +81,13 @@ decltype(auto) run_transaction(Connection& connection, Fn&& fn, RetryPolicy poli
                 "outermost owner of a transaction may retry it");
   TransactionRunStats local;
   TransactionRunStats& counted = stats ? *stats : local;
-  for (int attempt = 1;; ++attempt) {
-    counted.attempts = attempt;
-    try {
-      return atomic(connection, [&]() -> decltype(auto) { return fn(connection); }, mode);
-    } catch (const Error& error) {
-      if (!policy.should_retry(error, attempt)) throw;
-    }
-    ++counted.transient_retries;
-    policy.sleep_before(attempt);
-  }
+  return retry_transient(
+      policy,
+      [&](int attempt) -> decltype(auto) {
+        counted.attempts = attempt;
+        return atomic(connection, [&]() -> decltype(auto) { return fn(connection); }, mode);
+      },
+      [&](int) { ++counted.transient_retries; });
 }
 
 }  // namespace anydb
