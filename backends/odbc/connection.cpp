@@ -425,6 +425,18 @@ void OdbcConnection::do_rollback_to(std::string_view name) {
 
 void OdbcConnection::do_execute_script(std::string_view sql) { (void)run(sql); }
 
+std::int64_t OdbcConnection::sqlite_schema_version() {
+  const auto row = run("PRAGMA schema_version");
+  std::int64_t version = 0;
+  if (!row.empty() && row[0]) {
+    const std::string& text = *row[0];
+    (void)std::from_chars(text.data(), text.data() + text.size(), version);
+  }
+  return version;
+}
+
+void OdbcConnection::reload_sqlite_schema() { (void)run("SELECT count(*) FROM sqlite_master"); }
+
 bool OdbcConnection::sqlite_transaction_survived() noexcept {
   // SQLite rolls a transaction back by itself after some errors (SQLITE_FULL, SQLITE_IOERR,
   // SQLITE_NOMEM, an ON CONFLICT ROLLBACK clause), and ODBC cannot ask sqlite3_get_autocommit.

@@ -40,6 +40,12 @@ public:
 
   [[nodiscard]] Product product() const noexcept { return product_; }
   [[nodiscard]] SQLHDBC dbc() const noexcept { return dbc_.get(); }
+  // SQLite only: PRAGMA schema_version, which changes with every schema change by any
+  // connection (see OdbcStatement).
+  [[nodiscard]] std::int64_t sqlite_schema_version();
+  // SQLite only: makes SQLite reload this connection's copy of the schema (a statement on the
+  // schema table does), so that a prepare sees another connection's changes.
+  void reload_sqlite_schema();
 
   // Throws the anydb error for the diagnostics on `handle` after a failed call, and records what
   // the database did to an open transaction, for do_transaction_status(): PostgreSQL fails it

@@ -56,6 +56,9 @@ constexpr std::array postgresql_rules{
     Rule{"55P03", any_native, "", ErrorKind::busy},             // lock_not_available
     Rule{"57014", any_native, "", ErrorKind::busy},             // query_canceled (timeouts)
     Rule{"25P02", any_native, "", ErrorKind::transaction_aborted},  // in_failed_sql_transaction
+    // A server-side prepared statement whose result columns changed under it (ALTER TABLE by
+    // another session): preparing it again fixes it.
+    Rule{"0A000", any_native, "cached plan must not change result type", ErrorKind::schema_changed},
     Rule{"42601", any_native, "", ErrorKind::syntax_error},
     Rule{"42P01", any_native, "", ErrorKind::undefined_object},  // undefined_table
     Rule{"42703", any_native, "", ErrorKind::undefined_object},  // undefined_column
@@ -69,6 +72,9 @@ constexpr std::array postgresql_rules{
 constexpr std::array mariadb_rules{
     Rule{"", 1062, "", ErrorKind::unique_violation},       // ER_DUP_ENTRY
     Rule{"", 1048, "", ErrorKind::not_null_violation},     // ER_BAD_NULL_ERROR
+    // ER_NO_DEFAULT_FOR_FIELD: an INSERT that leaves out a NOT NULL column without a default
+    // (strict mode) — the same mistake PostgreSQL and SQLite report as a NOT NULL violation.
+    Rule{"", 1364, "", ErrorKind::not_null_violation},
     // 1216/1217 (ER_NO_REFERENCED_ROW, ER_ROW_IS_REFERENCED) are left out: MariaDB 10.11 sends
     // 1452/1451 for every foreign-key failure we could produce, and a row no test covers is a
     // guess. They fall to the generic 23000 row (integrity_violation).
@@ -83,6 +89,9 @@ constexpr std::array mariadb_rules{
     // Client errors; Connector/ODBC reports them under SQLSTATE HY001 / HY000, not 08S01.
     Rule{"", 2006, "", ErrorKind::connection_lost},        // CR_SERVER_GONE_ERROR
     Rule{"", 2013, "", ErrorKind::connection_lost},        // CR_SERVER_LOST (during a query)
+    // CR_NEW_STMT_METADATA: the table changed under a prepared statement (another session's
+    // ALTER TABLE); Connector/ODBC refuses to fetch until it is prepared again.
+    Rule{"", 2057, "", ErrorKind::schema_changed},
 };
 
 // Every product, after its own rows: the SQLSTATEs of the ODBC standard.

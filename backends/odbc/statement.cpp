@@ -63,18 +63,57 @@ OdbcStatement::OdbcStatement(OdbcConnection& connection, std::string_view sql)
                         fmt::format("SQL text contains a NUL byte: '{}'", printable(sql_)));
   if (!fits_sqlinteger(sql_.size()))
     throw_backend_error(ErrorKind::invalid_argument, "SQL text is too long for ODBC");
-  SQLHANDLE raw = SQL_NULL_HANDLE;
-  if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, connection_.dbc(), &raw)))
-    connection_.fail(SQL_HANDLE_DBC, connection_.dbc());
-  statement_ = StatementHandle(raw);
-  const SQLRETURN rc = SQLPrepare(raw, sql_chars(sql_), static_cast<SQLINTEGER>(sql_.size()));
-  if (!SQL_SUCCEEDED(rc)) connection_.fail(SQL_HANDLE_STMT, raw, sql_);
+  statement_ = prepare_handle();
   SQLSMALLINT count = 0;
-  if (SQL_SUCCEEDED(SQLNumParams(raw, &count))) parameter_count_ = count;
+  if (SQL_SUCCEEDED(SQLNumParams(statement_.get(), &count))) parameter_count_ = count;
   buffer_.resize(initial_buffer);
 }
 
+StatementHandle OdbcStatement::prepare_handle() {
+  SQLHANDLE raw = SQL_NULL_HANDLE;
+  if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, connection_.dbc(), &raw)))
+    connection_.fail(SQL_HANDLE_DBC, connection_.dbc());
+  StatementHandle statement(raw);
+  const SQLRETURN rc = SQLPrepare(raw, sql_chars(sql_), static_cast<SQLINTEGER>(sql_.size()));
+  if (!SQL_SUCCEEDED(rc)) connection_.fail(SQL_HANDLE_STMT, raw, sql_);
+  return statement;
+}
+
+void OdbcStatement::prepare_again_if_schema_changed() {
+  // sqliteodbc 0.9998 keeps the column list it read at SQLPrepare: after another connection
+  // altered the table, SQLite re-prepares underneath, but the driver goes on reporting (and
+  // fetching) the old columns. One PRAGMA per execution, on this driver, tells when to prepare
+  // again.
+  const std::int64_t version = connection_.sqlite_schema_version();
+  if (version == schema_version_) return;
+  if (schema_version_ >= 0) {
+    // The PRAGMA reads the cookie without reloading this connection's copy of the schema, and a
+    // prepare would expand `*` from the stale copy: a statement on a schema table reloads it.
+    connection_.reload_sqlite_schema();
+    // A new handle: sqliteodbc keeps the old column count on a handle prepared again.
+    statement_.reset();
+    statement_ = prepare_handle();
+    columns_.reset();  // described again, names and kinds
+  }
+  schema_version_ = version;
+}
+
 Result OdbcStatement::do_execute(std::span<const Value> params) {
+  try {
+    return execute_once(params);
+  } catch (const Error& error) {
+    // Connector/ODBC leaves the connection out of sync after a statement's metadata changed
+    // (CR_NEW_STMT_METADATA): freeing the handle flushes it, and the new one sees the new table.
+    if (error.kind() == ErrorKind::schema_changed) {
+      statement_.reset();  // first: the flush must come before the next command
+      statement_ = prepare_handle();
+    }
+    throw;
+  }
+}
+
+Result OdbcStatement::execute_once(std::span<const Value> params) {
+  if (connection_.product() == Product::sqlite) prepare_again_if_schema_changed();
   SQLHSTMT const statement = statement_.get();
   SQLFreeStmt(statement, SQL_CLOSE);
   SQLFreeStmt(statement, SQL_RESET_PARAMS);

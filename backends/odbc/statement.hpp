@@ -33,6 +33,10 @@ protected:
 private:
   enum class Kind { integer, real, text, blob };
 
+  [[nodiscard]] StatementHandle prepare_handle();
+  [[nodiscard]] Result execute_once(std::span<const Value> params);
+  void prepare_again_if_schema_changed();
+
   void describe(SQLSMALLINT count);
   [[nodiscard]] Value fetch(SQLUSMALLINT column, Kind kind);
   template <class Bytes>
@@ -42,6 +46,7 @@ private:
   StatementHandle statement_;
   std::string sql_;
   std::optional<SQLSMALLINT> parameter_count_;  // none when the driver cannot tell
+  std::int64_t schema_version_ = -1;  // SQLite: PRAGMA schema_version when last prepared
   ColumnNames columns_;
   std::vector<Kind> kinds_;
   std::vector<char> buffer_;

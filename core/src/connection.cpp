@@ -114,6 +114,7 @@ void Connection::begin(AccessMode mode) {
     fail(error, false);
   }
   state_ = TransactionState::active;
+  access_mode_ = mode;
   abort_reason_.clear();
 }
 
@@ -236,6 +237,7 @@ void Connection::execute_script(std::string_view sql) {
   if (state_ == TransactionState::idle &&
       (database == DatabaseTransaction::open || database == DatabaseTransaction::failed)) {
     state_ = TransactionState::active;
+    access_mode_ = AccessMode::read_write;  // whatever the script began, anydb cannot tell
     abort_reason_.clear();
   } else if (state_ == TransactionState::active && database == DatabaseTransaction::none) {
     state_ = TransactionState::idle;

@@ -56,12 +56,16 @@ std::optional<Row> insert_guarded(Connection& connection, const GetOrCreatePlan&
     guard.commit();
     return created;
   } catch (const UniqueViolation& error) {
+    if (!violation_is_on_key(error, plan.spec.key_columns)) guard.rollback_and_rethrow(error);
     // A violation raised by COMMIT itself (a deferred constraint) has ended the transaction:
     // only a guard still active has anything to roll back.
     if (guard.active()) guard.rollback();
-    if (!violation_is_on_key(error, plan.spec.key_columns)) throw;
     violation = true;
     return std::nullopt;
+  } catch (const Error& error) {
+    // Rolled back to the savepoint, the caller's transaction goes on: the error must say so
+    // (transaction_aborted() false), although the database said otherwise when it was raised.
+    guard.rollback_and_rethrow(error);
   }
 }
 

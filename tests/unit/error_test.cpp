@@ -64,6 +64,8 @@ TEST(ThrowError, EveryKindThrowsItsOwnClass) {
   expect_leaf<anydb::ConfigurationError>(ErrorKind::configuration);
   expect_leaf<anydb::PluginError>(ErrorKind::plugin);
   expect_leaf<anydb::Unsupported>(ErrorKind::unsupported);
+  expect_leaf<anydb::TransactionAborted>(ErrorKind::transaction_aborted);
+  expect_leaf<anydb::SchemaChanged>(ErrorKind::schema_changed);
   expect_leaf<anydb::DatabaseError>(ErrorKind::database_error);
 }
 
@@ -72,7 +74,7 @@ TEST(ThrowError, BaseCategoriesCatchExactlyTheirKinds) {
       ErrorKind::unique_violation, ErrorKind::foreign_key_violation, ErrorKind::not_null_violation,
       ErrorKind::check_violation, ErrorKind::integrity_violation};
   const std::set<ErrorKind> transient = {ErrorKind::serialization_failure, ErrorKind::deadlock,
-                                         ErrorKind::busy};
+                                         ErrorKind::busy, ErrorKind::schema_changed};
   const std::set<ErrorKind> connection = {ErrorKind::connection_lost,
                                           ErrorKind::connection_failed};
   for (ErrorKind kind : all_kinds()) {
@@ -114,7 +116,7 @@ TEST(ErrorKindNames, AllDistinctAndKnown) {
     EXPECT_NE(name, "unknown");
     EXPECT_TRUE(names.insert(name).second) << name;
   }
-  EXPECT_EQ(names.size(), 21U);
+  EXPECT_EQ(names.size(), 23U);
   EXPECT_EQ(anydb::to_string(ErrorKind::unique_violation), "unique_violation");
   EXPECT_EQ(anydb::to_string(ErrorKind::plugin), "plugin");
   EXPECT_EQ(anydb::to_string(static_cast<ErrorKind>(999)), "unknown");

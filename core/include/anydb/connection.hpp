@@ -131,6 +131,10 @@ public:
   // True in every state but idle: a failed or aborted transaction still has to be ended.
   [[nodiscard]] bool in_transaction() const noexcept { return state_ != TransactionState::idle; }
   [[nodiscard]] TransactionState transaction_state() const noexcept { return state_; }
+  // The access mode the open transaction was begun with (read_write when none is open).
+  [[nodiscard]] AccessMode transaction_access_mode() const noexcept {
+    return state_ == TransactionState::idle ? AccessMode::read_write : access_mode_;
+  }
 
   // The isolation level of every transaction this connection begins from now on (also set by
   // a URI's isolation= parameter). A backend verifies that the database really runs the level
@@ -224,6 +228,7 @@ private:
   std::uint64_t savepoint_counter_ = 0;
   CleanupErrorHandler cleanup_error_handler_;
   TransactionState state_ = TransactionState::idle;
+  AccessMode access_mode_ = AccessMode::read_write;
   std::string abort_reason_;  // the error that made the transaction failed or aborted
 };
 
