@@ -2,6 +2,9 @@
 
 #include "statement.hpp"
 
+#include "common/isolation.hpp"
+#include "common/text.hpp"
+
 #include <anydb/error.hpp>
 
 #include <fmt/format.h>
@@ -16,13 +19,6 @@
 
 namespace anydb::odbc {
 namespace {
-
-[[nodiscard]] std::string lower(std::string_view text) {
-  std::string result(text);
-  std::transform(result.begin(), result.end(), result.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return result;
-}
 
 [[nodiscard]] std::string get_info(SQLHDBC dbc, SQLUSMALLINT type) {
   std::array<char, 256> buffer{};
@@ -48,21 +44,11 @@ namespace {
 }
 
 [[nodiscard]] Product product_of(std::string_view dbms_name) {
-  const std::string name = lower(dbms_name);
+  const std::string name = support::ascii_lower(dbms_name);
   if (name.starts_with("sqlite")) return Product::sqlite;
   if (name.starts_with("postgresql")) return Product::postgresql;
   if (name.starts_with("mariadb") || name.starts_with("mysql")) return Product::mariadb;
   return Product::generic;
-}
-
-[[nodiscard]] std::string_view sql_name(IsolationLevel level) noexcept {
-  switch (level) {
-    case IsolationLevel::read_uncommitted: return "READ UNCOMMITTED";
-    case IsolationLevel::read_committed: return "READ COMMITTED";
-    case IsolationLevel::repeatable_read: return "REPEATABLE READ";
-    case IsolationLevel::serializable: return "SERIALIZABLE";
-  }
-  return "SERIALIZABLE";
 }
 
 [[nodiscard]] std::uintptr_t odbc_isolation(IsolationLevel level) noexcept {
@@ -83,7 +69,7 @@ namespace {
   };
   const auto keyword = [&](std::string_view word) {
     skip_space();
-    if (sql.size() < word.size() || lower(sql.substr(0, word.size())) != word) return false;
+    if (sql.size() < word.size() || support::ascii_lower(sql.substr(0, word.size())) != word) return false;
     sql.remove_prefix(word.size());
     return true;
   };
@@ -278,7 +264,7 @@ void OdbcConnection::apply_isolation(IsolationLevel level, ErrorKind refusal) {
                                              display_, to_string(level), why));
   };
   const auto verify = [&](std::string_view actual, std::string_view expected) {
-    if (lower(actual) != lower(expected))
+    if (!support::iequals(actual, expected))
       refuse(fmt::format("it was set, but the server runs transactions at '{}'",
                          printable(actual, 40)));
   };
@@ -291,16 +277,16 @@ void OdbcConnection::apply_isolation(IsolationLevel level, ErrorKind refusal) {
       if (level == IsolationLevel::read_uncommitted)
         refuse("PostgreSQL runs READ UNCOMMITTED as READ COMMITTED");
       (void)run(fmt::format("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL {}",
-                            sql_name(level)));
+                            support::isolation_sql_name(level)));
       const auto row = run("SHOW transaction_isolation");
-      verify(row.empty() || !row[0] ? std::string() : *row[0], sql_name(level));
+      verify(row.empty() || !row[0] ? std::string() : *row[0], support::isolation_sql_name(level));
       return;
     }
     case Product::mariadb: {
       // SQL_ATTR_TXN_ISOLATION is accepted by Connector/ODBC and then not applied: use SQL.
-      (void)run(fmt::format("SET SESSION TRANSACTION ISOLATION LEVEL {}", sql_name(level)));
+      (void)run(fmt::format("SET SESSION TRANSACTION ISOLATION LEVEL {}", support::isolation_sql_name(level)));
       const auto row = run("SELECT @@tx_isolation");
-      std::string expected(sql_name(level));
+      std::string expected(support::isolation_sql_name(level));
       std::replace(expected.begin(), expected.end(), ' ', '-');
       verify(row.empty() || !row[0] ? std::string() : *row[0], expected);
       return;

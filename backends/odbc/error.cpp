@@ -1,5 +1,8 @@
 #include "error.hpp"
 
+#include "common/messages.hpp"
+#include "common/text.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -133,74 +136,6 @@ template <std::size_t N>
   return nullptr;
 }
 
-[[nodiscard]] std::string one_line(std::string_view text) {
-  std::string line;
-  line.reserve(text.size());
-  bool space = false;
-  for (char c : text) {
-    if (c == '\n' || c == '\r' || c == '\t') {
-      space = true;
-      continue;
-    }
-    if (space && !line.empty() && line.back() != ' ') line += ' ';
-    space = false;
-    line += c;
-  }
-  while (!line.empty() && (line.back() == ' ' || line.back() == ';')) line.pop_back();
-  return line;
-}
-
-[[nodiscard]] std::vector<std::string> split(std::string_view text, std::string_view separator) {
-  std::vector<std::string> parts;
-  for (std::size_t at = text.find(separator); at != std::string_view::npos;
-       at = text.find(separator)) {
-    parts.emplace_back(text.substr(0, at));
-    text.remove_prefix(at + separator.size());
-  }
-  parts.emplace_back(text);
-  return parts;
-}
-
-[[nodiscard]] bool is_plain_identifier(std::string_view text) noexcept {
-  const auto word_char = [](char c) {
-    const auto byte = static_cast<unsigned char>(c);
-    return byte >= 0x80 || std::isalnum(byte) != 0 || c == '_' || c == '$';
-  };
-  return !text.empty() && std::isdigit(static_cast<unsigned char>(text.front())) == 0 &&
-         std::all_of(text.begin(), text.end(), word_char);
-}
-
-// SQLite: "[SQLite]UNIQUE constraint failed: t.a, t.b (19)". The columns are listed as
-// "tbl.col", names unquoted; as in the sqlite backend, the table prefix that explains the most
-// entries wins (a '.' inside a name is rare, but possible).
-void add_sqlite_details(ErrorInfo& info, std::string_view message) {
-  constexpr std::string_view marker = "constraint failed: ";
-  const std::size_t at = message.find(marker);
-  if (at == std::string_view::npos) return;
-  std::string_view detail = message.substr(at + marker.size());
-  // The driver appends " (19)".
-  if (const std::size_t paren = detail.rfind(" ("); paren != std::string_view::npos &&
-                                                    detail.ends_with(')'))
-    detail = detail.substr(0, paren);
-  if (info.kind == ErrorKind::check_violation) {
-    if (is_plain_identifier(detail)) info.constraint = std::string(detail);
-    return;
-  }
-  if (info.kind != ErrorKind::unique_violation && info.kind != ErrorKind::not_null_violation) return;
-  if (detail.starts_with("index '") && detail.ends_with('\'') && detail.size() > 8) {
-    info.constraint = std::string(detail.substr(7, detail.size() - 8));
-    return;
-  }
-  std::vector<std::string> best;
-  for (std::size_t dot = detail.find('.'); dot != std::string_view::npos;
-       dot = detail.find('.', dot + 1)) {
-    const std::string separator = fmt::format(", {}.", detail.substr(0, dot));
-    std::vector<std::string> columns = split(detail.substr(dot + 1), separator);
-    if (columns.size() > best.size()) best = std::move(columns);
-  }
-  info.columns = std::move(best);
-}
-
 // The text between the first `open` after `marker` and the next `close`.
 [[nodiscard]] std::string_view between(std::string_view text, std::string_view marker,
                                        char open, char close) {
@@ -213,26 +148,24 @@ void add_sqlite_details(ErrorInfo& info, std::string_view message) {
   return text.substr(start + 1, end - start - 1);
 }
 
+// SQLite: "[SQLite]UNIQUE constraint failed: t.a, t.b (19)": SQLite's own text, plus the
+// driver's " (<code>)".
+void add_sqlite_details(ErrorInfo& info, std::string_view message) {
+  if (const std::size_t paren = message.rfind(" ("); paren != std::string_view::npos &&
+                                                     message.ends_with(')')) {
+    const std::string_view code = message.substr(paren + 2, message.size() - paren - 3);
+    if (!code.empty() && code.find_first_not_of("0123456789") == std::string_view::npos)
+      message = message.substr(0, paren);
+  }
+  support::add_sqlite_constraint_details(info, message);
+}
+
 // PostgreSQL: 'ERROR: duplicate key value violates unique constraint "t_k_key"
-// DETAIL: Key (k)=(1) already exists.' The columns are taken only when every entry is a plain
-// column name: a unique index on an expression reports "Key (lower(name))=(...)".
+// DETAIL: Key (k)=(1) already exists.'
 void add_postgresql_details(ErrorInfo& info, std::string_view message) {
   const std::string_view constraint = between(message, "constraint ", '"', '"');
   if (!constraint.empty()) info.constraint = std::string(constraint);
-  if (info.kind != ErrorKind::unique_violation) return;
-  const std::size_t key = message.find("Key (");
-  if (key == std::string_view::npos) return;
-  const std::size_t end = message.find(")=(", key);
-  if (end == std::string_view::npos) return;
-  std::vector<std::string> columns;
-  for (std::string& column : split(message.substr(key + 5, end - key - 5), ", ")) {
-    if (column.size() >= 2 && column.front() == '"' && column.back() == '"')
-      column = column.substr(1, column.size() - 2);
-    else if (!is_plain_identifier(column))
-      return;
-    columns.push_back(std::move(column));
-  }
-  info.columns = std::move(columns);
+  if (info.kind == ErrorKind::unique_violation) info.columns = support::postgresql_key_columns(message);
 }
 
 // MariaDB: "Duplicate entry '1' for key 'PRIMARY'". The key's columns are looked up by the
@@ -296,7 +229,7 @@ std::string join_diagnostics(const std::vector<Diagnostic>& records) {
   std::string joined;
   for (const Diagnostic& record : records) {
     if (!joined.empty()) joined += "; ";
-    joined += fmt::format("[{}] {} (native {})", record.sqlstate, one_line(record.message),
+    joined += fmt::format("[{}] {} (native {})", record.sqlstate, support::one_line(record.message),
                           record.native);
   }
   return joined;

@@ -1,6 +1,8 @@
 #include "connection.hpp"
 
 #include "error.hpp"
+#include "common/isolation.hpp"
+#include "common/text.hpp"
 #include "statement.hpp"
 
 #include <anydb/error.hpp>
@@ -42,7 +44,7 @@ void ignore_notice(void*, const char*) {}
     throw_backend_error(ErrorKind::resource_exhausted,
                         "cannot connect to PostgreSQL: libpq ran out of memory");
   if (PQstatus(conn.get()) != CONNECTION_OK) {
-    std::string why = scrub(first_line(PQerrorMessage(conn.get())), options);
+    std::string why = scrub(support::first_line(PQerrorMessage(conn.get())), options);
     if (why.empty()) why = "libpq gave no reason";
     // libpq checks option values (sslmode=bogus, port=abc) only when it connects, and says so
     // before it tries any server: that is a mistake in the URI, not an unreachable database.
@@ -52,23 +54,6 @@ void ignore_notice(void*, const char*) {}
   }
   PQsetNoticeProcessor(conn.get(), ignore_notice, nullptr);
   return conn;
-}
-
-[[nodiscard]] std::string_view sql_name(IsolationLevel level) noexcept {
-  switch (level) {
-    case IsolationLevel::read_uncommitted: return "READ UNCOMMITTED";
-    case IsolationLevel::read_committed: return "READ COMMITTED";
-    case IsolationLevel::repeatable_read: return "REPEATABLE READ";
-    case IsolationLevel::serializable: return "SERIALIZABLE";
-  }
-  return "SERIALIZABLE";
-}
-
-[[nodiscard]] std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
 }
 
 void reject_nul(std::string_view sql) {
@@ -99,13 +84,13 @@ void PgConnection::do_set_isolation_level(IsolationLevel level) {
 }
 
 void PgConnection::set_isolation(IsolationLevel level, std::string_view display) {
-  const std::string_view wanted = sql_name(level);
+  const std::string_view wanted = support::isolation_sql_name(level);
   (void)run(fmt::format("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL {}", wanted));
   // Outside a transaction block SHOW reports the level the next transaction gets. A server
   // that speaks the protocol but maps levels differently is refused rather than trusted.
   const ResultHandle shown = run("SHOW transaction_isolation");
   const std::string actual = PQntuples(shown.get()) == 1 ? PQgetvalue(shown.get(), 0, 0) : "";
-  if (lower(actual) != lower(wanted))
+  if (!support::iequals(actual, wanted))
     throw_backend_error(ErrorKind::unsupported,
                         fmt::format("'{}': isolation={} was asked for, but the server runs "
                                     "transactions at '{}'",

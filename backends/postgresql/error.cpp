@@ -1,5 +1,8 @@
 #include "error.hpp"
 
+#include "common/messages.hpp"
+#include "common/text.hpp"
+
 #include <fmt/format.h>
 
 #include <array>
@@ -55,34 +58,19 @@ constexpr std::array class_rules{
   return value == nullptr ? std::string_view{} : std::string_view{value};
 }
 
-[[nodiscard]] bool is_space(char c) noexcept {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-[[nodiscard]] std::string_view trim(std::string_view text) noexcept {
-  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-  return text;
-}
-
-[[nodiscard]] bool is_identifier_char(char c) noexcept {
-  const auto byte = static_cast<unsigned char>(c);
-  return std::isalnum(byte) != 0 || c == '_' || c == '$' || byte >= 0x80;
-}
-
 [[nodiscard]] std::string message_of(PGconn* conn, const PGresult* result) {
   if (result != nullptr) {
     const std::string_view primary = field(result, PG_DIAG_MESSAGE_PRIMARY);
     if (!primary.empty()) {
-      const std::string_view detail = trim(field(result, PG_DIAG_MESSAGE_DETAIL));
-      if (detail.empty()) return one_line(primary);
-      return one_line(fmt::format("{} ({})", primary, detail));
+      const std::string_view detail = support::trim(field(result, PG_DIAG_MESSAGE_DETAIL));
+      if (detail.empty()) return support::one_line(primary);
+      return support::one_line(fmt::format("{} ({})", primary, detail));
     }
     // Errors that libpq itself puts into a result carry no fields, only the text.
-    std::string text = one_line(PQresultErrorMessage(result));
+    std::string text = support::one_line(PQresultErrorMessage(result));
     if (!text.empty()) return text;
   }
-  std::string text = conn == nullptr ? std::string() : one_line(PQerrorMessage(conn));
+  std::string text = conn == nullptr ? std::string() : support::one_line(PQerrorMessage(conn));
   return text.empty() ? std::string("unknown error (libpq gave no message)") : text;
 }
 
@@ -113,7 +101,7 @@ ErrorInfo describe_error(PGconn* conn, const PGresult* result) {
   info.constraint = std::string(field(result, PG_DIAG_CONSTRAINT_NAME));
   switch (info.kind) {
     case ErrorKind::unique_violation:
-      info.columns = key_columns_from_detail(trim(field(result, PG_DIAG_MESSAGE_DETAIL)));
+      info.columns = support::postgresql_key_columns(field(result, PG_DIAG_MESSAGE_DETAIL));
       break;
     case ErrorKind::not_null_violation:
       if (const std::string_view column = field(result, PG_DIAG_COLUMN_NAME); !column.empty())
@@ -129,66 +117,6 @@ ErrorInfo describe_error(PGconn* conn, const PGresult* result) {
       break;
   }
   return info;
-}
-
-std::vector<std::string> key_columns_from_detail(std::string_view detail) {
-  constexpr std::string_view prefix = "Key (";
-  if (!detail.starts_with(prefix)) return {};
-  std::vector<std::string> columns;
-  std::string current;
-  enum class State { start, unquoted, quoted, after_quote } state = State::start;
-  for (std::size_t i = prefix.size(); i < detail.size(); ++i) {
-    const char c = detail[i];
-    if (state == State::quoted) {
-      if (c != '"') {
-        current += c;
-      } else if (i + 1 < detail.size() && detail[i + 1] == '"') {
-        current += '"';
-        ++i;
-      } else {
-        state = State::after_quote;
-      }
-      continue;
-    }
-    if (c == ',' || c == ')') {
-      if (current.empty()) return {};
-      columns.push_back(std::move(current));
-      current.clear();
-      state = State::start;
-      if (c == ')') return detail.substr(i + 1).starts_with("=(") ? columns : std::vector<std::string>{};
-      if (i + 1 < detail.size() && detail[i + 1] == ' ') ++i;
-    } else if (c == '"' && state == State::start) {
-      state = State::quoted;
-    } else if (state != State::after_quote && is_identifier_char(c)) {
-      current += c;
-      state = State::unquoted;
-    } else {
-      return {};  // an expression such as lower(name): no plain column list
-    }
-  }
-  return {};
-}
-
-std::string one_line(std::string_view text) {
-  text = trim(text);
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (!is_space(text[i]) || text[i] == ' ') {
-      out += text[i];
-      continue;
-    }
-    // A line break or tab: swallow the whole whitespace run around it into one space.
-    while (!out.empty() && out.back() == ' ') out.pop_back();
-    while (i + 1 < text.size() && is_space(text[i + 1])) ++i;
-    out += ' ';
-  }
-  return out;
-}
-
-std::string first_line(std::string_view text) {
-  text = trim(text);
-  return std::string(trim(text.substr(0, text.find('\n'))));
 }
 
 }  // namespace anydb::postgresql

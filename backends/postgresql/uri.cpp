@@ -1,6 +1,7 @@
 #include "uri.hpp"
 
 #include "error.hpp"
+#include "common/text.hpp"
 #include "handle.hpp"
 
 #include <anydb/dialect.hpp>
@@ -210,7 +211,7 @@ ConnectOptions parse_connect_options(const Uri& uri) {
   const ConninfoOptions parsed(PQconninfoParse(options.conninfo.c_str(), &raw_message));
   const LibpqBuffer<char> message(raw_message);
   if (!parsed) {
-    std::string why = message ? scrub(first_line(message.get()), options) : "out of memory";
+    std::string why = message ? scrub(support::first_line(message.get()), options) : "out of memory";
     if (uri.shape() == Uri::Shape::bare && options.conninfo.find('=') == std::string::npos)
       why += " (write postgresql://user@host:port/dbname or host=... dbname=...)";
     reject(options, why);

@@ -1,5 +1,8 @@
 #include "error.hpp"
 
+#include "common/messages.hpp"
+#include "common/text.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -107,94 +110,20 @@ constexpr std::array error_message_rules{
   return fmt::format("{} extended code {}", rule.name, rc);
 }
 
-// Error messages are one line (a CLI prints them after "error: ").
-[[nodiscard]] std::string one_line(const char* text) {
-  std::string line = text != nullptr ? text : "unknown error";
-  std::replace_if(line.begin(), line.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
-  return line;
-}
-
-// Splits `text` at every occurrence of `separator`.
-[[nodiscard]] std::vector<std::string> split(std::string_view text, std::string_view separator) {
-  std::vector<std::string> parts;
-  for (std::size_t at = text.find(separator); at != std::string_view::npos;
-       at = text.find(separator)) {
-    parts.emplace_back(text.substr(0, at));
-    text.remove_prefix(at + separator.size());
-  }
-  parts.emplace_back(text);
-  return parts;
-}
-
-// SQLite lists the columns as "tbl.a, tbl.b", names unquoted, so a '.' or ", " inside a name
-// makes the text ambiguous. Every entry repeats the same table, so each candidate table name
-// (the text before some '.') is tried as the separator ", tbl."; the candidate that explains
-// the most entries wins, and on a tie the shortest table name (dots in column names and in
-// table names are equally rare; the shortest is the common case of neither).
-[[nodiscard]] std::vector<std::string> parse_columns(std::string_view list) {
-  std::vector<std::string> best;
-  for (std::size_t dot = list.find('.'); dot != std::string_view::npos;
-       dot = list.find('.', dot + 1)) {
-    const std::string separator = fmt::format(", {}.", list.substr(0, dot));
-    std::vector<std::string> columns = split(list.substr(dot + 1), separator);
-    if (columns.size() > best.size()) best = std::move(columns);
-  }
-  if (best.empty() && !list.empty()) best.emplace_back(list);
-  return best;
-}
-
-// What follows "<KIND> constraint failed: " in SQLite's message, or nothing.
-[[nodiscard]] std::string_view constraint_detail(std::string_view message) {
-  constexpr std::string_view marker = "constraint failed: ";
-  const std::size_t at = message.find(marker);
-  return at == std::string_view::npos ? std::string_view{} : message.substr(at + marker.size());
-}
-
-[[nodiscard]] bool is_plain_identifier(std::string_view text) noexcept {
-  const auto word_char = [](char c) {
-    const auto byte = static_cast<unsigned char>(c);
-    return byte >= 0x80 || std::isalnum(byte) != 0 || c == '_';
-  };
-  return !text.empty() && std::isdigit(static_cast<unsigned char>(text.front())) == 0 &&
-         std::all_of(text.begin(), text.end(), word_char);
-}
-
-// Fills in what SQLite tells about the violated constraint. Unique and primary-key
-// constraints have no names in SQLite, but the columns are listed, or "index 'name'" for a
-// unique index on expressions. A CHECK reports its name when it has one and its expression
-// text otherwise; only something that looks like a name is taken as the name.
-void add_constraint_details(ErrorInfo& info, std::string_view message) {
-  const std::string_view detail = constraint_detail(message);
-  if (detail.empty()) return;
-  switch (info.kind) {
-    case ErrorKind::unique_violation:
-    case ErrorKind::not_null_violation:
-      if (detail.starts_with("index '") && detail.ends_with('\'') && detail.size() > 8)
-        info.constraint = std::string(detail.substr(7, detail.size() - 8));
-      else
-        info.columns = parse_columns(detail);
-      break;
-    case ErrorKind::check_violation:
-      if (is_plain_identifier(detail)) info.constraint = std::string(detail);
-      break;
-    default:
-      break;
-  }
-}
-
 [[nodiscard]] ErrorInfo describe(sqlite3* db, int rc) {
   // The handle's message belongs to this error only when its code is this one: some failures
   // (a bind, an open that ran out of memory) leave an older message behind.
   const bool handle_has_message =
       db != nullptr && (sqlite3_extended_errcode(db) == rc || sqlite3_errcode(db) == rc);
-  const std::string text = one_line(handle_has_message ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  const char* raw = handle_has_message ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  const std::string text = support::one_line(raw != nullptr ? raw : "unknown error");
   const CodeRule rule = rule_for(rc);
 
   ErrorInfo info;
   info.kind = (rc & 0xff) == SQLITE_ERROR ? refine_error(text) : rule.kind;
   info.backend = std::string(backend_name);
   info.native_code = rc;
-  add_constraint_details(info, text);
+  support::add_sqlite_constraint_details(info, text);
   info.message = fmt::format("{} ({})", text, code_name(rc, rule));
   return info;
 }

@@ -1,5 +1,7 @@
 #include "uri.hpp"
 
+#include "common/text.hpp"
+
 #include "error.hpp"
 
 #include <anydb/backend.hpp>
@@ -34,13 +36,6 @@ constexpr std::string_view memory_name = ":memory:";
                       fmt::format("URI '{}': {}", options.display, problem));
 }
 
-[[nodiscard]] std::string lower(std::string_view text) {
-  std::string result(text);
-  std::transform(result.begin(), result.end(), result.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return result;
-}
-
 [[nodiscard]] std::string database_path(const Uri& uri, const OpenOptions& options) {
   switch (uri.shape()) {
     case Uri::Shape::bare:
@@ -56,7 +51,7 @@ constexpr std::string_view memory_name = ":memory:";
     case Uri::Shape::hierarchical:
       if (!uri.user().empty() || uri.password() || uri.port())
         reject(options, "SQLite opens a local file: a URI for it has no user, password or port");
-      if (!uri.host().empty() && lower(uri.host()) != "localhost")
+      if (!uri.host().empty() && support::ascii_lower(uri.host()) != "localhost")
         reject(options, fmt::format("host '{}' is not supported: SQLite opens local files only; "
                                     "write sqlite:///absolute/path.db or sqlite:relative/path.db",
                                     printable(uri.host())));
@@ -79,7 +74,7 @@ constexpr std::string_view memory_name = ":memory:";
 }
 
 void apply_mode(OpenOptions& options, std::string_view text) {
-  const std::string mode = lower(text);
+  const std::string mode = support::ascii_lower(text);
   if (mode == "ro") {
     options.read_only = true;
     options.open_flags = SQLITE_OPEN_READONLY;
@@ -94,7 +89,7 @@ void apply_mode(OpenOptions& options, std::string_view text) {
 
 [[nodiscard]] bool parse_switch(const OpenOptions& options, std::string_view name,
                                 std::string_view text) {
-  const std::string value = lower(text);
+  const std::string value = support::ascii_lower(text);
   if (value == "on" || value == "true" || value == "1") return true;
   if (value == "off" || value == "false" || value == "0") return false;
   reject(options, fmt::format("{}='{}' is not on or off", name, printable(text)));
@@ -151,7 +146,7 @@ OpenOptions parse_open_options(const Uri& uri) {
 
   const auto journal = uri.query_value("journal_mode");
   if (journal) {
-    const std::string mode = lower(*journal);
+    const std::string mode = support::ascii_lower(*journal);
     if (std::find(journal_modes.begin(), journal_modes.end(), mode) == journal_modes.end())
       reject(options, fmt::format("journal_mode='{}' is not one of wal, delete, truncate, "
                                   "persist, memory, off",

@@ -226,11 +226,14 @@ TEST(PostgresqlErrors, StatementTimeoutIsBusy) {
                [&] { (void)connection->execute("SELECT pg_sleep(2)"); });
 }
 
-TEST(PostgresqlErrors, StatementInAbortedTransactionIsUsageError) {
+// psqlODBC (Protocol=7.4-0) fails the transaction on any error, as libpq does: the core then
+// refuses the next statement itself (the server would answer 25P02), sending nothing.
+TEST(PostgresqlErrors, StatementInFailedTransactionIsTransactionAborted) {
   const ConnectionPtr connection = connect(pg_uri());
   connection->begin();
   EXPECT_THROW((void)connection->execute("SELECT * FROM anydb_no_such_table"), UndefinedObject);
-  const auto error = expect_error("psqlodbc aborted transaction", {ErrorKind::invalid_usage, "25P02", std::nullopt, "current transaction is aborted"},
+  EXPECT_EQ(connection->transaction_state(), TransactionState::failed);
+  const auto error = expect_error("psqlodbc failed transaction", {ErrorKind::transaction_aborted, "", std::nullopt, "the transaction failed earlier"},
                                   [&] { (void)connection->execute("SELECT 1"); });
   ASSERT_TRUE(error);
   EXPECT_TRUE(error->transaction_aborted());
