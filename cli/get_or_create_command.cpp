@@ -192,8 +192,7 @@ int run_get_or_create(const GetOrCreateOptions& options) {
   const bool bulk = !options.keys_from.empty();
   check_option_combinations(options, bulk);
 
-  PluginLoader loader(PluginLoader::Options{
-      {options.database.plugin_dirs.begin(), options.database.plugin_dirs.end()}, true});
+  PluginLoader loader(plugin_loader_options(options.database.plugin_dirs));
   const std::shared_ptr<Backend> backend = loader.load(options.database.backend);
   const Uri uri = Uri::parse(options.database.db);
   const std::optional<IsolationLevel> isolation =

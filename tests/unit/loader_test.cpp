@@ -484,6 +484,17 @@ TEST_F(Loader, BackendOutlivesTheLoader) {
   EXPECT_FALSE(is_mapped(minimal_plugin)) << "the last reference did not unload the plugin";
 }
 
+TEST_F(Loader, EmptyPluginDirIsRefused) {
+  // Issue 10, defect 5: an empty directory in plugin_dirs meant the current directory (an empty
+  // path joined with the file name), which is never to be searched implicitly.
+  for (const std::vector<fs::path>& dirs : {std::vector<fs::path>{""}, {minimal_dir, ""}}) {
+    const std::string message = anydb_test::what_of<anydb::InvalidArgument>(
+        [&] { PluginLoader loader(only(dirs)); }, anydb::ErrorKind::invalid_argument);
+    EXPECT_TRUE(Contains(message, "an empty directory name is not allowed")) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  }
+}
+
 #ifdef ANYDB_TEST_SQLITE_PLUGIN
 TEST_F(Loader, ConnectionFromBackendConnectKeepsItsPluginLoaded) {
   // Issue 10, defect 4: a connection made by Backend::connect() (not anydb::connect()) did not
