@@ -1,5 +1,6 @@
 #include "backends_command.hpp"
 
+#include "options.hpp"
 #include "output.hpp"
 
 #include <anydb/loader.hpp>
@@ -22,7 +23,7 @@ CLI::App* add_backends_command(CLI::App& app, BackendsOptions& options) {
 }
 
 int run_backends(const BackendsOptions& options) {
-  PluginLoader loader(PluginLoader::Options{{options.plugin_dirs.begin(), options.plugin_dirs.end()}, true});
+  PluginLoader loader(plugin_loader_options(options.plugin_dirs));
   const auto plugins = loader.discover();
   int loadable = 0;
 

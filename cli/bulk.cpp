@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <thread>
 
@@ -133,84 +134,124 @@ Value field_value(std::string_view field) {
   return Value(std::string(field));
 }
 
-void read_keys(Shared& shared, int fd, BoundedQueue<Chunk>& queue) {
-  const BulkJob& job = shared.job;
-  const std::size_t chunk_keys = job.batch > 1 ? job.batch : unbatched_chunk_keys;
-  std::size_t file_fields = 0;
-  for (const auto& source : job.default_sources) file_fields += source ? 0 : 1;
-  const std::size_t width = job.default_sources.size();
+// Collects the keys read into chunks and hands each to the workers when it is full (or when
+// the input pauses).
+class ChunkFiller {
+public:
+  ChunkFiller(Shared& shared, BoundedQueue<Chunk>& queue)
+      : shared_(shared),
+        queue_(queue),
+        chunk_keys_(shared.job.batch > 1 ? shared.job.batch : unbatched_chunk_keys),
+        width_(shared.job.default_sources.size()),
+        chunk_(fresh_chunk()) {
+    for (const auto& source : shared.job.default_sources) file_fields_ += source ? 0 : 1;
+  }
 
-  const auto fresh_chunk = [&] {
-    Chunk chunk;
-    chunk.keys.reserve(chunk_keys);
-    chunk.defaults.reserve(chunk_keys * width);
-    return chunk;
-  };
-  Chunk chunk = fresh_chunk();
-  const auto hand_over = [&] {
-    if (chunk.keys.empty()) return true;
-    const std::size_t size = chunk.size();
-    if (!queue.push(std::move(chunk))) {
-      shared.not_processed.fetch_add(size);
+  // The fields a line has after its key: one per bare --set column.
+  [[nodiscard]] std::size_t file_fields() const noexcept { return file_fields_; }
+  [[nodiscard]] bool empty() const noexcept { return chunk_.keys.empty(); }
+  [[nodiscard]] bool full() const noexcept { return chunk_.size() == chunk_keys_; }
+
+  // One line's key and --set values; `fields` holds the key and file_fields() more.
+  void add(const std::vector<std::string_view>& fields) {
+    chunk_.keys.emplace_back(std::string(fields.front()));
+    std::size_t next_field = 1;
+    for (const auto& source : shared_.job.default_sources)
+      chunk_.defaults.push_back(source ? *source : field_value(fields[next_field++]));
+  }
+
+  // Queues the keys collected so far. False when the queue is closed (the workers stopped):
+  // those keys then count as not processed.
+  bool hand_over() {
+    if (chunk_.keys.empty()) return true;
+    const std::size_t size = chunk_.size();
+    if (!queue_.push(std::move(chunk_))) {
+      shared_.not_processed.fetch_add(size);
       return false;
     }
-    chunk = fresh_chunk();
+    chunk_ = fresh_chunk();
     return true;
-  };
+  }
 
+  // Counts the keys collected so far as not processed.
+  void abandon() noexcept { shared_.not_processed.fetch_add(chunk_.size()); }
+
+private:
+  [[nodiscard]] Chunk fresh_chunk() const {
+    Chunk chunk;
+    chunk.keys.reserve(chunk_keys_);
+    chunk.defaults.reserve(chunk_keys_ * width_);
+    return chunk;
+  }
+
+  Shared& shared_;
+  BoundedQueue<Chunk>& queue_;
+  std::size_t chunk_keys_;
+  std::size_t width_;
+  std::size_t file_fields_ = 0;
+  Chunk chunk_;
+};
+
+// Why a line, split into `fields`, cannot be used; nullopt when it can.
+std::optional<std::string> line_problem(const std::vector<std::string_view>& fields, std::size_t file_fields,
+                                        std::uint64_t line_number) {
+  if (fields.size() != 1 + file_fields)
+    return fmt::format("anydb: line {}: {} tab-separated field{}, expected {} (the key{}); skipped",
+                       line_number, fields.size(), fields.size() == 1 ? "" : "s", 1 + file_fields,
+                       file_fields == 0
+                           ? ""
+                           : fmt::format(" and {} --set column{}", file_fields, file_fields == 1 ? "" : "s"));
+  if (fields.front() == "\\N")
+    return fmt::format("anydb: line {}: the key is \\N (NULL), which no unique constraint matches; skipped",
+                       line_number);
+  return std::nullopt;
+}
+
+void reject_line(Shared& shared, const std::string& message) {
+  shared.rejected.fetch_add(1);
+  shared.report(message);
+}
+
+// Reads lines into `chunks` until the input ends, a stop is requested or the workers stop.
+void read_lines(Shared& shared, int fd, ChunkFiller& chunks) {
   LineReader reader(fd);
   std::vector<std::string_view> fields;
   std::uint64_t line_number = 0;
-  try {
-    for (;;) {
-      // Keys that trickle in (a pipe, a terminal) are handed over before the reader waits for
-      // more, not when a chunk is full.
-      if (!chunk.keys.empty() && reader.would_block() && !hand_over()) break;
-      std::string_view line;
-      const LineReader::Status status = reader.next(line, shared.stop_reading);
-      shared.bytes_read.store(reader.bytes_read(), std::memory_order_relaxed);
-      if (status == LineReader::Status::end) {
-        shared.input_complete.store(true);
-        break;
-      }
-      if (status == LineReader::Status::stopped) break;
-      ++line_number;
-      if (status == LineReader::Status::line_too_long) {
-        shared.rejected.fetch_add(1);
-        shared.report(fmt::format("anydb: line {}: longer than {} bytes; skipped", line_number,
-                                  LineReader::max_line_bytes));
-        continue;
-      }
-      if (line.empty()) continue;
-      split_tabs(line, fields);
-      if (fields.size() != 1 + file_fields) {
-        shared.rejected.fetch_add(1);
-        shared.report(fmt::format("anydb: line {}: {} tab-separated field{}, expected {} (the key{}); "
-                                  "skipped",
-                                  line_number, fields.size(), fields.size() == 1 ? "" : "s",
-                                  1 + file_fields,
-                                  file_fields == 0 ? "" : fmt::format(" and {} --set column{}", file_fields,
-                                                                      file_fields == 1 ? "" : "s")));
-        continue;
-      }
-      if (fields.front() == "\\N") {
-        shared.rejected.fetch_add(1);
-        shared.report(fmt::format("anydb: line {}: the key is \\N (NULL), which no unique constraint "
-                                  "matches; skipped",
-                                  line_number));
-        continue;
-      }
-      chunk.keys.emplace_back(std::string(fields.front()));
-      std::size_t next_field = 1;
-      for (const auto& source : job.default_sources)
-        chunk.defaults.push_back(source ? *source : field_value(fields[next_field++]));
-      shared.keys_read.fetch_add(1, std::memory_order_relaxed);
-      if (chunk.size() == chunk_keys && !hand_over()) break;
+  for (;;) {
+    // Keys that trickle in (a pipe, a terminal) are handed over before the reader waits for
+    // more, not when a chunk is full.
+    if (!chunks.empty() && reader.would_block() && !chunks.hand_over()) return;
+    std::string_view line;
+    const LineReader::Status status = reader.next(line, shared.stop_reading);
+    shared.bytes_read.store(reader.bytes_read(), std::memory_order_relaxed);
+    if (status == LineReader::Status::end) shared.input_complete.store(true);
+    if (status == LineReader::Status::end || status == LineReader::Status::stopped) return;
+    ++line_number;
+    if (status == LineReader::Status::line_too_long) {
+      reject_line(shared, fmt::format("anydb: line {}: longer than {} bytes; skipped", line_number,
+                                      LineReader::max_line_bytes));
+      continue;
     }
-    if (!shared.stop_reading.load()) (void)hand_over();
-    else shared.not_processed.fetch_add(chunk.size());
+    if (line.empty()) continue;
+    split_tabs(line, fields);
+    if (const std::optional<std::string> problem = line_problem(fields, chunks.file_fields(), line_number)) {
+      reject_line(shared, *problem);
+      continue;
+    }
+    chunks.add(fields);
+    shared.keys_read.fetch_add(1, std::memory_order_relaxed);
+    if (chunks.full() && !chunks.hand_over()) return;
+  }
+}
+
+void read_keys(Shared& shared, int fd, BoundedQueue<Chunk>& queue) {
+  ChunkFiller chunks(shared, queue);
+  try {
+    read_lines(shared, fd, chunks);
+    if (!shared.stop_reading.load()) (void)chunks.hand_over();
+    else chunks.abandon();
   } catch (const std::exception& error) {
-    shared.not_processed.fetch_add(chunk.size());
+    chunks.abandon();
     const std::lock_guard lock(shared.read_error_mutex);
     shared.read_error = error.what();
   }

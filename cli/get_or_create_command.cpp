@@ -73,6 +73,54 @@ unsigned default_bulk_threads() {
   return cores == 0 ? 1 : std::min(cores, max_pool_threads);
 }
 
+// Refuses flags that contradict each other, before anything is loaded or opened.
+void check_option_combinations(const GetOrCreateOptions& options, bool bulk) {
+  if (bulk && !options.keys.empty())
+    throw_error(ErrorKind::invalid_argument,
+                "give keys either as KEY arguments or with --keys-from, not both");
+  if (!bulk && options.keys.empty())
+    throw_error(ErrorKind::invalid_argument, "no KEY given (give keys as arguments or with --keys-from FILE)");
+  if (!bulk && options.batch != 1) throw_error(ErrorKind::invalid_argument, "--batch needs --keys-from");
+  if (!bulk && options.per_key) throw_error(ErrorKind::invalid_argument, "--per-key needs --keys-from");
+  if (bulk && options.batch > 1 && options.strategy == "naive")
+    throw_error(ErrorKind::invalid_argument,
+                "--batch has no naive strategy: a batch is always protected (use safe or upsert)");
+  if (options.threads == 0 && options.keys.size() > max_threads_per_key)
+    throw_error(ErrorKind::invalid_argument,
+                fmt::format("{} keys would start {} threads; use --threads N for a worker pool",
+                            options.keys.size(), options.keys.size()));
+  if (options.table.empty() && !options.key_column.empty() && options.key_column != demo_key)
+    throw_error(ErrorKind::invalid_argument, "--key needs --table (the demo table's key is my_id)");
+  if (!options.table.empty() && options.key_column.empty())
+    throw_error(ErrorKind::invalid_argument, "--table needs --key COL (a column with a unique constraint)");
+}
+
+// One positional key: in a transaction of its own unless the strategy is naive.
+GetOrCreateResult get_or_create_key(const GetOrCreate& get_or_create, Connection& connection,
+                                    const std::string& key, const std::vector<Value>& default_values) {
+  const Value key_value(key);
+  const std::span<const Value> key_values(&key_value, 1);
+  if (get_or_create.spec().strategy == Strategy::naive)
+    return get_or_create(connection, key_values, default_values);
+  // Each key is one unit of work in a transaction of its own, as a management command that
+  // syncs records would write it. The runner re-runs the unit when a transient error ends it —
+  // including a lost race whose winner the snapshot cannot see.
+  TransactionRunStats stats;
+  int conflicts = 0;
+  GetOrCreateResult result = run_transaction(
+      connection,
+      [&](Connection& in_transaction) {
+        GetOrCreateResult attempt = get_or_create(in_transaction, key_values, default_values);
+        conflicts += attempt.conflicts;
+        return attempt;
+      },
+      get_or_create.spec().retry, AccessMode::read_write, &stats);
+  result.attempts = stats.attempts;
+  result.transient_retries = stats.transient_retries;
+  result.conflicts = conflicts;
+  return result;
+}
+
 }  // namespace
 
 CLI::App* add_get_or_create_command(CLI::App& app, GetOrCreateOptions& options) {
@@ -142,27 +190,9 @@ CLI::App* add_get_or_create_command(CLI::App& app, GetOrCreateOptions& options) 
 
 int run_get_or_create(const GetOrCreateOptions& options) {
   const bool bulk = !options.keys_from.empty();
-  if (bulk && !options.keys.empty())
-    throw_error(ErrorKind::invalid_argument,
-                "give keys either as KEY arguments or with --keys-from, not both");
-  if (!bulk && options.keys.empty())
-    throw_error(ErrorKind::invalid_argument, "no KEY given (give keys as arguments or with --keys-from FILE)");
-  if (!bulk && options.batch != 1) throw_error(ErrorKind::invalid_argument, "--batch needs --keys-from");
-  if (!bulk && options.per_key) throw_error(ErrorKind::invalid_argument, "--per-key needs --keys-from");
-  if (bulk && options.batch > 1 && options.strategy == "naive")
-    throw_error(ErrorKind::invalid_argument,
-                "--batch has no naive strategy: a batch is always protected (use safe or upsert)");
-  if (options.threads == 0 && options.keys.size() > max_threads_per_key)
-    throw_error(ErrorKind::invalid_argument,
-                fmt::format("{} keys would start {} threads; use --threads N for a worker pool",
-                            options.keys.size(), options.keys.size()));
-  if (options.table.empty() && !options.key_column.empty() && options.key_column != demo_key)
-    throw_error(ErrorKind::invalid_argument, "--key needs --table (the demo table's key is my_id)");
-  if (!options.table.empty() && options.key_column.empty())
-    throw_error(ErrorKind::invalid_argument, "--table needs --key COL (a column with a unique constraint)");
+  check_option_combinations(options, bulk);
 
-  PluginLoader loader(PluginLoader::Options{
-      {options.database.plugin_dirs.begin(), options.database.plugin_dirs.end()}, true});
+  PluginLoader loader(plugin_loader_options(options.database.plugin_dirs));
   const std::shared_ptr<Backend> backend = loader.load(options.database.backend);
   const Uri uri = Uri::parse(options.database.db);
   const std::optional<IsolationLevel> isolation =
@@ -210,31 +240,10 @@ int run_get_or_create(const GetOrCreateOptions& options) {
     return run_bulk(job);
   }
 
-  const RetryPolicy retry = get_or_create.spec().retry;
   const int failures = run_keys(
       options.keys, options.threads, open_connection,
       [&](Connection& connection, const std::string& key) {
-        const Value key_value(key);
-        const std::span<const Value> key_values(&key_value, 1);
-        if (get_or_create.spec().strategy == Strategy::naive)
-          return get_or_create(connection, key_values, default_values);
-        // Each key is one unit of work in a transaction of its own, as a management command
-        // that syncs records would write it. The runner re-runs the unit when a transient
-        // error ends it — including a lost race whose winner the snapshot cannot see.
-        TransactionRunStats stats;
-        int conflicts = 0;
-        GetOrCreateResult result = run_transaction(
-            connection,
-            [&](Connection& in_transaction) {
-              GetOrCreateResult attempt = get_or_create(in_transaction, key_values, default_values);
-              conflicts += attempt.conflicts;
-              return attempt;
-            },
-            retry, AccessMode::read_write, &stats);
-        result.attempts = stats.attempts;
-        result.transient_retries = stats.transient_retries;
-        result.conflicts = conflicts;
-        return result;
+        return get_or_create_key(get_or_create, connection, key, default_values);
       },
       [&](const KeyOutcome& outcome) { print_outcome(outcome, options.format); },
       std::chrono::seconds(options.reconnect_for_seconds));

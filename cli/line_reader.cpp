@@ -51,6 +51,15 @@ bool LineReader::fill(const std::atomic<bool>& stop) {
   }
 }
 
+namespace {
+
+std::string_view without_carriage_return(std::string_view line) noexcept {
+  if (line.ends_with('\r')) line.remove_suffix(1);
+  return line;
+}
+
+}  // namespace
+
 LineReader::Status LineReader::next(std::string_view& line, const std::atomic<bool>& stop) {
   bool too_long = false;
   for (;;) {
@@ -60,8 +69,7 @@ LineReader::Status LineReader::next(std::string_view& line, const std::atomic<bo
       const auto length = static_cast<std::size_t>(newline - start);
       begin_ += length + 1;
       if (too_long) return Status::line_too_long;
-      line = std::string_view(start, length);
-      if (line.ends_with('\r')) line.remove_suffix(1);
+      line = without_carriage_return(std::string_view(start, length));
       return Status::line;
     }
     if (end_ - begin_ > max_line_bytes) {
@@ -69,17 +77,19 @@ LineReader::Status LineReader::next(std::string_view& line, const std::atomic<bo
       too_long = true;
       begin_ = end_ = 0;
     }
-    if (eof_) {
-      if (begin_ == end_) return too_long ? Status::line_too_long : Status::end;
-      // The last line has no newline.
-      line = std::string_view(buffer_.data() + begin_, end_ - begin_);
-      begin_ = end_;
-      if (too_long) return Status::line_too_long;
-      if (line.ends_with('\r')) line.remove_suffix(1);
-      return Status::line;
-    }
+    if (eof_) return last_line(line, too_long);
     if (!fill(stop) && stopped_) return Status::stopped;
   }
+}
+
+LineReader::Status LineReader::last_line(std::string_view& line, bool too_long) {
+  if (begin_ == end_) return too_long ? Status::line_too_long : Status::end;
+  // The last line has no newline.
+  line = std::string_view(buffer_.data() + begin_, end_ - begin_);
+  begin_ = end_;
+  if (too_long) return Status::line_too_long;
+  line = without_carriage_return(line);
+  return Status::line;
 }
 
 bool LineReader::would_block() const noexcept {

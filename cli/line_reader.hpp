@@ -35,6 +35,8 @@ public:
 private:
   // Reads more into the buffer; false at end of input or when stopped.
   bool fill(const std::atomic<bool>& stop);
+  // next() at the end of input: the unterminated last line, if there is one.
+  Status last_line(std::string_view& line, bool too_long);
 
   int fd_;
   std::vector<char> buffer_;

@@ -1,14 +1,16 @@
 #pragma once
 
+#include <anydb/error.hpp>
 #include <anydb/get_or_create.hpp>
+#include <anydb/loader.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace anydb::cli {
-
 
 // Exit statuses of the anydb command.
 inline constexpr int exit_ok = 0;
@@ -21,6 +23,17 @@ struct DatabaseOptions {
   std::string db = "anydb.sqlite3";  // the embedded default: a file in the current directory
   std::vector<std::string> plugin_dirs;
 };
+
+// The loader's options for the --plugin-dir flags given. An empty one (--plugin-dir '') is refused
+// before anything is loaded: it would mean the current directory, which is searched
+// only when named (--plugin-dir .).
+[[nodiscard]] inline PluginLoader::Options plugin_loader_options(const std::vector<std::string>& plugin_dirs) {
+  if (std::any_of(plugin_dirs.begin(), plugin_dirs.end(), [](const std::string& dir) { return dir.empty(); }))
+    throw_error(ErrorKind::invalid_argument,
+                "--plugin-dir: an empty directory name is not allowed (write --plugin-dir . to search "
+                "the current directory)");
+  return PluginLoader::Options{{plugin_dirs.begin(), plugin_dirs.end()}, true};
+}
 
 struct GetOrCreateOptions {
   DatabaseOptions database;

@@ -28,7 +28,7 @@ std::string OdbcBackend::version() const {
   return fmt::format("{} (ODBC driver manager {})", anydb::version_string, driver_manager_version());
 }
 
-std::unique_ptr<Connection> OdbcBackend::connect(const Uri& uri) {
+std::unique_ptr<Connection> OdbcBackend::do_connect(const Uri& uri) {
   ConnectOptions options = parse_connect_options(uri);
   const std::lock_guard lock(connect_mutex_);
   return std::make_unique<OdbcConnection>(std::move(options));

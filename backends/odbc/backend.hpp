@@ -18,8 +18,10 @@ public:
   OdbcBackend();
   [[nodiscard]] std::string_view name() const noexcept override;
   [[nodiscard]] std::string version() const override;
+
+protected:
   // Accepts the URIs described in uri.hpp.
-  [[nodiscard]] std::unique_ptr<Connection> connect(const Uri& uri) override;
+  [[nodiscard]] std::unique_ptr<Connection> do_connect(const Uri& uri) override;
 
 private:
   // psqlODBC's SQLDriverConnect calls setlocale(), which is not thread-safe: two threads

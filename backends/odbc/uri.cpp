@@ -80,56 +80,69 @@ constexpr std::size_t max_statement_cache = 100'000;
                       fmt::format("URI 'odbc:{}': {}", display, problem));
 }
 
+// Where the segment that starts at `pos` ends: at its ';', or at the end of the text.
+[[nodiscard]] std::size_t segment_end(std::string_view text, std::size_t pos) noexcept {
+  const std::size_t semicolon = text.find(';', pos);
+  return semicolon == std::string_view::npos ? text.size() : semicolon;
+}
+
+// Reads the braced value that starts at text[pos] == '{' into `value` ("}}" is a literal '}');
+// returns the position after the closing brace.
+[[nodiscard]] std::size_t read_braced(std::string_view text, std::size_t pos, std::string& value,
+                                      std::string_view key, std::string_view display) {
+  for (++pos;; ++pos) {
+    if (pos >= text.size())
+      reject(display, fmt::format("the value of {} has no closing '}}'", printable(key)));
+    if (text[pos] != '}') {
+      value += text[pos];
+    } else if (pos + 1 < text.size() && text[pos + 1] == '}') {
+      value += '}';
+      ++pos;
+    } else {
+      return pos + 1;
+    }
+  }
+}
+
+// Reads the value that follows "KEY=" at `pos` into `attribute`; returns where the next
+// attribute starts (past the end of the text after the last one).
+[[nodiscard]] std::size_t read_value(std::string_view text, std::size_t pos, Attribute& attribute,
+                                     std::string_view display) {
+  while (pos < text.size() && text[pos] == ' ') ++pos;
+  if (pos >= text.size() || text[pos] != '{') {
+    const std::size_t end = segment_end(text, pos);
+    attribute.value = std::string(trim(text.substr(pos, end - pos)));
+    attribute.raw = attribute.value;
+    return end + 1;
+  }
+  const std::size_t value_start = pos;
+  pos = read_braced(text, pos, attribute.value, attribute.key, display);
+  attribute.raw = std::string(text.substr(value_start, pos - value_start));
+  const std::size_t end = segment_end(text, pos);
+  if (!trim(text.substr(pos, end - pos)).empty())
+    reject(display, fmt::format("unexpected text after the braced value of {}", printable(attribute.key)));
+  return end + 1;
+}
+
 // Splits an ODBC connection string into attributes. `display` is only for messages.
 [[nodiscard]] std::vector<Attribute> split_attributes(std::string_view text,
                                                       std::string_view display) {
   std::vector<Attribute> attributes;
   std::size_t pos = 0;
   while (pos < text.size()) {
+    const std::size_t end = segment_end(text, pos);
     const std::size_t equals = text.find('=', pos);
-    const std::size_t semicolon = text.find(';', pos);
-    if (equals == std::string_view::npos || (semicolon != std::string_view::npos && semicolon < equals)) {
+    if (equals == std::string_view::npos || equals > end) {
       // A segment without '=': only whitespace (as in "a=b;;" or a trailing ';') is allowed.
-      const std::size_t end = semicolon == std::string_view::npos ? text.size() : semicolon;
-      if (!trim(text.substr(pos, end - pos)).empty())
-        reject(display, fmt::format("'{}' is not KEY=VALUE", printable(trim(text.substr(pos, end - pos)))));
+      const std::string_view segment = trim(text.substr(pos, end - pos));
+      if (!segment.empty()) reject(display, fmt::format("'{}' is not KEY=VALUE", printable(segment)));
       pos = end + 1;
       continue;
     }
     Attribute attribute;
     attribute.key = std::string(trim(text.substr(pos, equals - pos)));
     if (attribute.key.empty()) reject(display, "an attribute has an empty key");
-    pos = equals + 1;
-    while (pos < text.size() && text[pos] == ' ') ++pos;
-    const std::size_t value_start = pos;
-    if (pos < text.size() && text[pos] == '{') {
-      ++pos;
-      for (;;) {
-        if (pos >= text.size())
-          reject(display, fmt::format("the value of {} has no closing '}}'", printable(attribute.key)));
-        if (text[pos] == '}') {
-          if (pos + 1 < text.size() && text[pos + 1] == '}') {
-            attribute.value += '}';
-            pos += 2;
-            continue;
-          }
-          ++pos;
-          break;
-        }
-        attribute.value += text[pos++];
-      }
-      attribute.raw = std::string(text.substr(value_start, pos - value_start));
-      const std::size_t end = text.find(';', pos);
-      const std::string_view rest = text.substr(pos, end == std::string_view::npos ? text.npos : end - pos);
-      if (!trim(rest).empty())
-        reject(display, fmt::format("unexpected text after the braced value of {}", printable(attribute.key)));
-      pos = end == std::string_view::npos ? text.size() : end + 1;
-    } else {
-      const std::size_t end = text.find(';', pos);
-      attribute.value = std::string(trim(text.substr(pos, end == std::string_view::npos ? text.npos : end - pos)));
-      attribute.raw = attribute.value;
-      pos = end == std::string_view::npos ? text.size() : end + 1;
-    }
+    pos = read_value(text, equals + 1, attribute, display);
     attributes.push_back(std::move(attribute));
   }
   return attributes;

@@ -20,7 +20,7 @@ std::string PgBackend::version() const {
   return fmt::format("{} (libpq {}.{})", anydb::version_string, libpq / 10000, libpq % 10000);
 }
 
-std::unique_ptr<Connection> PgBackend::connect(const Uri& uri) {
+std::unique_ptr<Connection> PgBackend::do_connect(const Uri& uri) {
   const ConnectOptions options = parse_connect_options(uri);
   if (!serialise_connects_) return std::make_unique<PgConnection>(options);
   const std::lock_guard lock(connect_mutex_);

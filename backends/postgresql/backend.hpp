@@ -17,9 +17,11 @@ public:
   [[nodiscard]] std::string_view name() const noexcept override;
   // "0.1.0 (libpq 15.18)": the libpq actually loaded, not the one compiled against.
   [[nodiscard]] std::string version() const override;
+
+protected:
   // Throws anydb::ConfigurationError for a URI it does not accept, anydb::ConnectionFailed when
   // the server cannot be reached or refuses the credentials.
-  [[nodiscard]] std::unique_ptr<Connection> connect(const Uri& uri) override;
+  [[nodiscard]] std::unique_ptr<Connection> do_connect(const Uri& uri) override;
 
 private:
   // libpq built without thread safety (never the case on current systems) gets its connects

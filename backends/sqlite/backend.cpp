@@ -18,7 +18,7 @@ std::string SqliteBackend::version() const {
   return fmt::format("{} (SQLite {})", anydb::version_string, sqlite3_libversion());
 }
 
-std::unique_ptr<Connection> SqliteBackend::connect(const Uri& uri) {
+std::unique_ptr<Connection> SqliteBackend::do_connect(const Uri& uri) {
   const OpenOptions options = parse_open_options(uri);
   // A library built with SQLITE_THREADSAFE=0 cannot serve connections on several threads,
   // which anydb promises; refuse it rather than corrupt memory later.

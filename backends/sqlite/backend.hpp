@@ -14,8 +14,10 @@ class SqliteBackend final : public Backend {
 public:
   [[nodiscard]] std::string_view name() const noexcept override;
   [[nodiscard]] std::string version() const override;
+
+protected:
   // Accepts the URIs described in uri.hpp.
-  [[nodiscard]] std::unique_ptr<Connection> connect(const Uri& uri) override;
+  [[nodiscard]] std::unique_ptr<Connection> do_connect(const Uri& uri) override;
 };
 
 }  // namespace anydb::sqlite

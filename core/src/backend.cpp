@@ -41,13 +41,18 @@ void ConnectionDeleter::operator()(Connection* connection) const noexcept {
   delete connection;
 }
 
+ConnectionPtr Backend::connect(const Uri& uri) {
+  std::unique_ptr<Connection> connection = do_connect(uri);
+  if (!connection)
+    throw_error(ErrorKind::plugin, fmt::format("backend '{}' returned no connection", name()));
+  // The owner is the shared_ptr the loader made, whose deleter holds the library; it is empty
+  // for a backend that no shared_ptr owns, and so was not loaded from a plugin.
+  return ConnectionPtr(connection.release(), ConnectionDeleter(weak_from_this().lock()));
+}
+
 ConnectionPtr connect(const std::shared_ptr<Backend>& backend, const Uri& uri) {
   if (!backend) throw_error(ErrorKind::invalid_usage, "connect() was given no backend");
-  std::unique_ptr<Connection> connection = backend->connect(uri);
-  if (!connection)
-    throw_error(ErrorKind::plugin,
-                fmt::format("backend '{}' returned no connection", backend->name()));
-  return ConnectionPtr(connection.release(), ConnectionDeleter(backend));
+  return backend->connect(uri);
 }
 
 }  // namespace anydb

@@ -103,7 +103,16 @@ fs::path default_plugin_dir() {
 }
 
 PluginLoader::PluginLoader() : PluginLoader(Options{}) {}
-PluginLoader::PluginLoader(Options options) : options_(std::move(options)) {}
+PluginLoader::PluginLoader(Options options) : options_(std::move(options)) {
+  // An empty path joined with a file name is a relative file name: the current directory,
+  // which is never searched implicitly (empty ANYDB_PLUGIN_PATH entries are skipped for the
+  // same reason).
+  for (const auto& directory : options_.plugin_dirs)
+    if (directory.empty())
+      throw_error(ErrorKind::invalid_argument,
+                  "PluginLoader: an empty directory name is not allowed in plugin_dirs (it would "
+                  "mean the current directory; give \".\" to search it)");
+}
 PluginLoader::~PluginLoader() = default;
 
 std::string PluginLoader::file_name_for(std::string_view name) {

@@ -22,7 +22,7 @@ std::string TraceBackend::version() const {
   return std::string(anydb::version_string) + " (example)";
 }
 
-std::unique_ptr<anydb::Connection> TraceBackend::connect(const anydb::Uri& uri) {
+std::unique_ptr<anydb::Connection> TraceBackend::do_connect(const anydb::Uri& uri) {
   if (uri.scheme() != "trace" || uri.shape() != anydb::Uri::Shape::opaque)
     anydb::throw_error(anydb::ErrorKind::configuration,
                        "the trace backend takes URIs of the form trace:<inner URI>, not '" +

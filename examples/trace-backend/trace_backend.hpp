@@ -14,7 +14,9 @@ class TraceBackend final : public anydb::Backend {
 public:
   [[nodiscard]] std::string_view name() const noexcept override { return "trace"; }
   [[nodiscard]] std::string version() const override;
-  [[nodiscard]] std::unique_ptr<anydb::Connection> connect(const anydb::Uri& uri) override;
+
+protected:
+  [[nodiscard]] std::unique_ptr<anydb::Connection> do_connect(const anydb::Uri& uri) override;
 
 private:
   anydb::PluginLoader loader_;

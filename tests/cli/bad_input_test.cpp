@@ -50,6 +50,30 @@ TEST_F(CliTest, CurrentDirectoryIsNeverSearchedImplicitly) {
   expect_one_line_error(anydb({"get-or-create", "--backend", "mine", "1"}), 2, "unknown backend 'mine'");
 }
 
+TEST_F(CliTest, EmptyPluginDirIsRefusedAndLoadsNothingFromTheCurrentDirectory) {
+  // Issue 10, defect 5: an empty --plugin-dir meant the current directory, so the programs
+  // dlopened (and ran the constructors of) whatever plugin file lay there.
+  std::filesystem::copy_file(ANYDB_MARKER_PLUGIN_PATH, directory.path() / "anydb-backend-sqlite.so");
+  const std::filesystem::path marker = directory.path() / "marker-plugin-was-loaded";
+  const std::string refused = "--plugin-dir: an empty directory name is not allowed";
+
+  expect_one_line_error(anydb({"get-or-create", "--plugin-dir", "", "--db", db_path(), "1"}), 2,
+                        "anydb: " + refused);
+  expect_one_line_error(anydb({"get-or-create", "--plugin-dir", ".", "--plugin-dir", "", "1"}), 2, refused);
+  expect_one_line_error(anydb({"backends", "--plugin-dir", ""}), 2, refused);
+  EXPECT_FALSE(std::filesystem::exists(marker));
+
+  const ProcessResult conformance = run_process(
+      {ANYDB_CONFORMANCE_PATH, "--backend", "sqlite", "--db", db_path(), "--plugin-dir", ""},
+      ProcessOptions{directory.path(), {}});
+  expect_one_line_error(conformance, 2, "anydb-conformance: " + refused);
+  EXPECT_FALSE(std::filesystem::exists(marker));
+
+  // The marker does work: naming the current directory explicitly loads the file.
+  (void)anydb({"get-or-create", "--plugin-dir", ".", "--db", db_path(), "1"});
+  EXPECT_TRUE(std::filesystem::exists(marker));
+}
+
 TEST_F(CliTest, MalformedUris) {
   for (const std::string uri : {"sqlite://host:99999/x.db", "sqlite:///x.db?busy_timeout=%zz", "",
                                 "sqlite:/tmp/x.db?nosuchparam=1", "postgresql://u@h/db"}) {

@@ -65,7 +65,15 @@ int main(int argc, char** argv) {
     if (flag == "--backend") arguments.backend = value;
     else if (flag == "--db") arguments.db = value;
     else if (flag == "--isolation") arguments.isolation = value;
-    else if (flag == "--plugin-dir") arguments.plugin_dirs.emplace_back(value);
+    else if (flag == "--plugin-dir") {
+      // An empty name would mean the current directory, which is searched only when named.
+      if (value.empty()) {
+        std::fprintf(stderr, "anydb-conformance: --plugin-dir: an empty directory name is not allowed "
+                             "(write --plugin-dir . to search the current directory)\n");
+        return 2;
+      }
+      arguments.plugin_dirs.emplace_back(value);
+    }
     else if (flag == "--specs") arguments.spec_dirs.emplace_back(value);
     else if (flag == "--block-timeout") {
       int ms = 0;

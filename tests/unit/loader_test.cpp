@@ -463,7 +463,7 @@ TEST_F(Loader, ExceptionFromPluginIsCaughtByType) {
     EXPECT_TRUE(Contains(error.what(), "minimal://user:***@host/db"));
     EXPECT_TRUE(anydb_test::Lacks(error.what(), "hunter2"));
   }
-  // The same through anydb::connect(), which wraps the connection with the plugin's lifetime.
+  // The same through anydb::connect(), which also refuses a null backend.
   EXPECT_THROW((void)anydb::connect(backend, uri), anydb::Unsupported);
   EXPECT_THROW((void)anydb::connect(nullptr, uri), anydb::UsageError);
 }
@@ -483,6 +483,41 @@ TEST_F(Loader, BackendOutlivesTheLoader) {
   backend.reset();
   EXPECT_FALSE(is_mapped(minimal_plugin)) << "the last reference did not unload the plugin";
 }
+
+TEST_F(Loader, EmptyPluginDirIsRefused) {
+  // Issue 10, defect 5: an empty directory in plugin_dirs meant the current directory (an empty
+  // path joined with the file name), which is never to be searched implicitly.
+  for (const std::vector<fs::path>& dirs : {std::vector<fs::path>{""}, {minimal_dir, ""}}) {
+    const std::string message = anydb_test::what_of<anydb::InvalidArgument>(
+        [&] { PluginLoader loader(only(dirs)); }, anydb::ErrorKind::invalid_argument);
+    EXPECT_TRUE(Contains(message, "an empty directory name is not allowed")) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  }
+}
+
+#ifdef ANYDB_TEST_SQLITE_PLUGIN
+TEST_F(Loader, ConnectionFromBackendConnectKeepsItsPluginLoaded) {
+  // Issue 10, defect 4: a connection made by Backend::connect() (not anydb::connect()) did not
+  // hold its plugin, so it outlived its code once the loader and the backend were gone, and
+  // the next call through it crashed. The real SQLite plugin, so that the connection works.
+  const fs::path plugin = ANYDB_TEST_SQLITE_PLUGIN;
+  {
+    auto connection = [&] {
+      PluginLoader loader(only({}));
+      const std::shared_ptr<anydb::Backend> backend = loader.load(plugin.string());
+      return backend->connect(anydb::Uri::parse("sqlite::memory:"));
+    }();
+    ASSERT_TRUE(connection);
+    if (!is_mapped(plugin)) {
+      // Any call now, even the destructor, would run unmapped code: leak it and fail instead.
+      (void)connection.release();
+      FAIL() << "the plugin was unloaded while a connection it made is alive";
+    }
+    EXPECT_EQ(connection->execute("SELECT 41 + 1").rows.at(0)[0].as_int(), 42);
+  }
+  EXPECT_FALSE(is_mapped(plugin)) << "the last connection did not release the plugin";
+}
+#endif
 
 TEST_F(Loader, LoaderKeepsPluginsLoadedUntilDestroyed) {
   {

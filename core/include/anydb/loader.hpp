@@ -27,7 +27,9 @@ namespace anydb {
 // its library loaded, and so does every connection made through anydb::connect(). Thread-safe,
 // but load plugins before starting threads where you can: concurrent dlopen is slow.
 //
-// Every failure throws anydb::PluginError with one line naming the file and the reason.
+// Every failure to load throws anydb::PluginError with one line naming the file and the reason.
+// The constructor throws anydb::InvalidArgument for an empty path in Options::plugin_dirs,
+// which would otherwise mean the current directory.
 class ANYDB_API PluginLoader {
 public:
   struct Options {

@@ -1,4 +1,4 @@
-// A working test plugin that needs no database: connect() always throws anydb::Unsupported.
+// A working test plugin that needs no database: connecting always throws anydb::Unsupported.
 // The throw expression is compiled into the plugin, so catching it by type in the test proves
 // that exception typeinfo is shared across the dlopen boundary.
 #include <anydb/backend.hpp>
@@ -19,7 +19,9 @@ class MinimalBackend final : public anydb::Backend {
 public:
   [[nodiscard]] std::string_view name() const noexcept override { return "minimal"; }
   [[nodiscard]] std::string version() const override { return ANYDB_TEST_PLUGIN_VERSION; }
-  [[nodiscard]] std::unique_ptr<anydb::Connection> connect(const anydb::Uri& uri) override {
+
+protected:
+  [[nodiscard]] std::unique_ptr<anydb::Connection> do_connect(const anydb::Uri& uri) override {
     anydb::ErrorInfo info;
     info.kind = anydb::ErrorKind::unsupported;
     info.backend = "minimal";
