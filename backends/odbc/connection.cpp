@@ -20,47 +20,6 @@
 namespace anydb::odbc {
 namespace {
 
-[[nodiscard]] std::string get_info(SQLHDBC dbc, SQLUSMALLINT type) {
-  std::array<char, 256> buffer{};
-  SQLSMALLINT length = 0;
-  const SQLRETURN rc = SQLGetInfo(dbc, type, buffer.data(), static_cast<SQLSMALLINT>(buffer.size()),
-                                  &length);
-  if (!SQL_SUCCEEDED(rc)) return {};
-  return std::string(buffer.data(), std::min<std::size_t>(static_cast<std::size_t>(std::max<SQLSMALLINT>(length, 0)),
-                                                          buffer.size() - 1));
-}
-
-// "3.40.1" -> 3040001, "10.11.19-MariaDB-0+deb12u1" -> 10011019: three numbers, the rest ignored.
-[[nodiscard]] long version_number(std::string_view text) {
-  long parts[3] = {0, 0, 0};
-  for (long& part : parts) {
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), part);
-    if (error != std::errc{}) break;
-    text.remove_prefix(static_cast<std::size_t>(end - text.data()));
-    if (text.empty() || text.front() != '.') break;
-    text.remove_prefix(1);
-  }
-  return parts[0] * 1'000'000 + parts[1] * 1'000 + parts[2];
-}
-
-[[nodiscard]] Product product_of(std::string_view dbms_name) {
-  const std::string name = support::ascii_lower(dbms_name);
-  if (name.starts_with("sqlite")) return Product::sqlite;
-  if (name.starts_with("postgresql")) return Product::postgresql;
-  if (name.starts_with("mariadb") || name.starts_with("mysql")) return Product::mariadb;
-  return Product::generic;
-}
-
-[[nodiscard]] std::uintptr_t odbc_isolation(IsolationLevel level) noexcept {
-  switch (level) {
-    case IsolationLevel::read_uncommitted: return SQL_TXN_READ_UNCOMMITTED;
-    case IsolationLevel::read_committed: return SQL_TXN_READ_COMMITTED;
-    case IsolationLevel::repeatable_read: return SQL_TXN_REPEATABLE_READ;
-    case IsolationLevel::serializable: return SQL_TXN_SERIALIZABLE;
-  }
-  return SQL_TXN_SERIALIZABLE;
-}
-
 // The table of "INSERT INTO <table> ...", unquoted, or "" when `sql` is not such a statement.
 [[nodiscard]] std::string insert_target(std::string_view sql) {
   const auto skip_space = [&] {
@@ -107,7 +66,7 @@ std::string driver_manager_version() {
   SQLHANDLE dbc = SQL_NULL_HANDLE;
   if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_DBC, env, &dbc))) return "unknown";
   const Handle<SQL_HANDLE_DBC> dbc_handle(dbc);
-  const std::string version = get_info(dbc, SQL_DM_VER);
+  const std::string version = driver_info(dbc, SQL_DM_VER);
   return version.empty() ? "unknown" : version;
 }
 
@@ -124,10 +83,7 @@ OdbcConnection::OdbcConnection(const ConnectOptions& options) : display_(options
     connect(options.connection_string(detected));
     set_up_product();
   }
-  if (product_ == Product::postgresql) {
-    const std::string protocol = options.value("Protocol").value_or("7.4-0");
-    errors_abort_transaction_ = protocol.ends_with("-0");
-  }
+  settings_ = profile_->settings(query(), options);
   if (options.isolation) apply_isolation(*options.isolation, ErrorKind::configuration);
   if (options.statement_cache) set_statement_cache_capacity(*options.statement_cache);
 }
@@ -188,70 +144,15 @@ void OdbcConnection::connect(const std::string& connection_string) {
 }
 
 void OdbcConnection::set_up_product() {
-  dbms_name_ = get_info(dbc(), SQL_DBMS_NAME);
-  dbms_version_ = get_info(dbc(), SQL_DBMS_VER);
-  product_ = product_of(dbms_name_);
+  dbms_name_ = driver_info(dbc(), SQL_DBMS_NAME);
+  dbms_version_ = driver_info(dbc(), SQL_DBMS_VER);
+  product_ = product_of_dbms(dbms_name_);
+  profile_ = &profile_for(product_);
+  dialect_ = profile_->dialect(query(), dbc());
+}
 
-  Dialect dialect;
-  dialect.placeholders = Dialect::Placeholders::question_mark;  // ODBC always binds '?'
-  dialect.supports_savepoints = true;
-  switch (product_) {
-    case Product::sqlite: {
-      // SQL_DBMS_VER is the SQLite the driver was compiled against, which need not be the
-      // library it runs with: ask the library.
-      const auto row = run("SELECT sqlite_version()");
-      const long version = version_number(row.empty() || !row[0] ? dbms_version_ : *row[0]);
-      dialect.identifier_quote = '"';
-      dialect.upsert = version >= 3'024'000 ? Dialect::Upsert::on_conflict_do_nothing
-                                            : Dialect::Upsert::none;
-      // No RETURNING, although SQLite 3.35+ has it: sqliteodbc 0.9998 runs an INSERT ...
-      // RETURNING but hands back no result set (SQLNumResultCols 0, SQLRowCount 1).
-      dialect.supports_returning = false;
-      dialect.identity_column = "INTEGER PRIMARY KEY";
-      dialect.blob_type = "BLOB";
-      // sqliteodbc 0.9998 reads REAL columns back through text with 15 significant digits.
-      dialect.real_digits = 15;
-      break;
-    }
-    case Product::postgresql:
-      dialect.identifier_quote = '"';
-      dialect.upsert = Dialect::Upsert::on_conflict_do_nothing;
-      dialect.supports_returning = true;
-      dialect.identity_column = "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY";
-      dialect.blob_type = "BYTEA";
-      break;
-    case Product::mariadb: {
-      // Backticks rather than sql_mode=ANSI_QUOTES: changing the session's sql_mode would change
-      // what the application's own SQL means ("..." would stop being a string).
-      dialect.identifier_quote = '`';
-      // No upsert: INSERT IGNORE would also turn NOT NULL, foreign-key, CHECK and truncation
-      // errors into warnings, hiding them, and ON DUPLICATE KEY UPDATE is not "do nothing"
-      // (it takes locks and bumps AUTO_INCREMENT). The safe strategy is used instead.
-      dialect.upsert = Dialect::Upsert::none;
-      // No RETURNING, although MariaDB 10.5+ has INSERT ... RETURNING: through Connector/ODBC
-      // 3.1.15 an INSERT ... RETURNING that fails (a duplicate key, exactly get-or-create's
-      // lost race) never returns: the client waits in mysql_stmt_execute for a result the
-      // server never sends (seen with 10.11; tests/odbc pins it).
-      dialect.supports_returning = false;
-      const auto row = run("SELECT @@innodb_rollback_on_timeout");
-      timeout_rolls_back_ = !row.empty() && row[0] && *row[0] == "1";
-      dialect.identity_column = "BIGINT AUTO_INCREMENT PRIMARY KEY";
-      dialect.blob_type = "LONGBLOB";
-      dialect.text_type = "LONGTEXT";
-      break;
-    }
-    case Product::generic: {
-      // Conservative: savepoints assumed (SQL:1999), no upsert, no RETURNING, standard DDL.
-      const std::string quote = get_info(dbc(), SQL_IDENTIFIER_QUOTE_CHAR);
-      dialect.identifier_quote = quote.size() == 1 && quote != " " ? quote[0] : '"';
-      dialect.upsert = Dialect::Upsert::none;
-      dialect.supports_returning = false;
-      dialect.identity_column = "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY";
-      dialect.blob_type = "BLOB";
-      break;
-    }
-  }
-  dialect_ = std::move(dialect);
+RunQuery OdbcConnection::query() {
+  return [this](std::string_view sql) { return run(sql); };
 }
 
 void OdbcConnection::do_set_isolation_level(IsolationLevel level) {
@@ -259,52 +160,9 @@ void OdbcConnection::do_set_isolation_level(IsolationLevel level) {
 }
 
 void OdbcConnection::apply_isolation(IsolationLevel level, ErrorKind refusal) {
-  const auto refuse = [&](std::string_view why) {
-    throw_backend_error(refusal, fmt::format("'odbc:{}': isolation {} is not available: {}",
-                                             display_, to_string(level), why));
-  };
-  const auto verify = [&](std::string_view actual, std::string_view expected) {
-    if (!support::iequals(actual, expected))
-      refuse(fmt::format("it was set, but the server runs transactions at '{}'",
-                         printable(actual, 40)));
-  };
-  switch (product_) {
-    case Product::sqlite:
-      if (level != IsolationLevel::serializable) refuse("SQLite only provides serializable isolation");
-      return;
-    case Product::postgresql: {
-      // PostgreSQL accepts READ UNCOMMITTED and reports it back, but runs it as READ COMMITTED.
-      if (level == IsolationLevel::read_uncommitted)
-        refuse("PostgreSQL runs READ UNCOMMITTED as READ COMMITTED");
-      (void)run(fmt::format("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL {}",
-                            support::isolation_sql_name(level)));
-      const auto row = run("SHOW transaction_isolation");
-      verify(row.empty() || !row[0] ? std::string() : *row[0], support::isolation_sql_name(level));
-      return;
-    }
-    case Product::mariadb: {
-      // SQL_ATTR_TXN_ISOLATION is accepted by Connector/ODBC and then not applied: use SQL.
-      (void)run(fmt::format("SET SESSION TRANSACTION ISOLATION LEVEL {}", support::isolation_sql_name(level)));
-      const auto row = run("SELECT @@tx_isolation");
-      std::string expected(support::isolation_sql_name(level));
-      std::replace(expected.begin(), expected.end(), ' ', '-');
-      verify(row.empty() || !row[0] ? std::string() : *row[0], expected);
-      return;
-    }
-    case Product::generic: {
-      const SQLRETURN rc = SQLSetConnectAttr(dbc(), SQL_ATTR_TXN_ISOLATION,
-                                             integer_attribute(odbc_isolation(level)), SQL_IS_UINTEGER);
-      if (!SQL_SUCCEEDED(rc))
-        refuse(fmt::format("the driver refused it ({})",
-                           join_diagnostics(read_diagnostics(SQL_HANDLE_DBC, dbc()))));
-      SQLUINTEGER actual = 0;
-      if (!SQL_SUCCEEDED(SQLGetConnectAttr(dbc(), SQL_ATTR_TXN_ISOLATION, &actual, SQL_IS_UINTEGER,
-                                           nullptr)) ||
-          actual != odbc_isolation(level))
-        refuse("the driver does not report it back");
-      return;
-    }
-  }
+  if (const auto why = profile_->apply_isolation(level, query(), dbc()))
+    throw_backend_error(refusal, fmt::format("'odbc:{}': isolation {} is not available: {}", display_,
+                                             to_string(level), *why));
 }
 
 void OdbcConnection::set_autocommit(bool on) {
@@ -322,7 +180,7 @@ DatabaseTransaction OdbcConnection::do_transaction_status() const noexcept {
 void OdbcConnection::abandon_transaction() noexcept {
   in_transaction_ = false;
   failed_ = false;
-  if (product_ == Product::sqlite) {
+  if (profile_->begins_with_sql()) {
     try {
       (void)run("ROLLBACK");
     } catch (...) {
@@ -337,7 +195,7 @@ void OdbcConnection::abandon_transaction() noexcept {
 
 void OdbcConnection::do_begin(AccessMode mode) {
   failed_ = false;
-  if (product_ == Product::sqlite) {
+  if (profile_->begins_with_sql()) {
     // sqliteodbc starts a manual-commit transaction with a DEFERRED "BEGIN TRANSACTION": one
     // that reads and then writes fails at the write with SQLITE_BUSY at once, without waiting
     // (SQLite's deadlock avoidance), so under contention most attempts would fail. The SQLite
@@ -354,7 +212,7 @@ void OdbcConnection::do_begin(AccessMode mode) {
 }
 
 void OdbcConnection::do_commit() {
-  if (product_ == Product::sqlite) {
+  if (profile_->begins_with_sql()) {
     // See do_begin(). A COMMIT that fails with SQLITE_BUSY leaves the transaction open: the
     // core keeps it active, and the caller's guard rolls it back.
     (void)run("COMMIT");
@@ -378,7 +236,7 @@ void OdbcConnection::do_commit() {
 }
 
 void OdbcConnection::do_rollback() {
-  if (product_ == Product::sqlite) {
+  if (profile_->begins_with_sql()) {
     in_transaction_ = false;
     (void)run("ROLLBACK");
     return;
@@ -483,7 +341,7 @@ std::unique_ptr<Statement> OdbcConnection::do_prepare(std::string_view sql) {
 }
 
 ErrorInfo OdbcConnection::diagnose(SQLSMALLINT handle_type, SQLHANDLE handle) {
-  ErrorInfo info = classify(product_, read_diagnostics(handle_type, handle));
+  ErrorInfo info = classify(*profile_, read_diagnostics(handle_type, handle));
   if (info.kind == ErrorKind::database_error) {
     SQLUINTEGER dead = SQL_CD_FALSE;
     if (SQL_SUCCEEDED(SQLGetConnectAttr(dbc(), SQL_ATTR_CONNECTION_DEAD, &dead, SQL_IS_UINTEGER,
@@ -499,7 +357,7 @@ ErrorInfo OdbcConnection::diagnose(SQLSMALLINT handle_type, SQLHANDLE handle) {
 void OdbcConnection::fail(SQLSMALLINT handle_type, SQLHANDLE handle, std::string_view sql) {
   ErrorInfo info = diagnose(handle_type, handle);
   if (in_transaction_) record_transaction_effect(info);
-  if (product_ == Product::mariadb && info.kind == ErrorKind::unique_violation &&
+  if (profile_->unique_violation_names_only_the_key() && info.kind == ErrorKind::unique_violation &&
       !info.constraint.empty() && !sql.empty())
     info.columns = mariadb_key_columns(sql, info.constraint);
   anydb::throw_error(std::move(info));
@@ -509,16 +367,17 @@ void OdbcConnection::record_transaction_effect(const ErrorInfo& info) noexcept {
   if (info.kind == ErrorKind::connection_lost) {
     in_transaction_ = false;
     failed_ = false;
-  } else if (product_ == Product::mariadb &&
-             (info.kind == ErrorKind::deadlock ||
-              (info.kind == ErrorKind::busy && timeout_rolls_back_))) {
-    // InnoDB rolled the whole transaction back. Leave manual-commit mode here: the core refuses
-    // every statement until rollback(), and nothing may start a new transaction meanwhile.
-    abandon_transaction();
-  } else if (product_ == Product::postgresql && errors_abort_transaction_) {
-    failed_ = true;
-  } else if (product_ == Product::sqlite && !sqlite_transaction_survived()) {
-    in_transaction_ = false;
+    return;
+  }
+  switch (profile_->effect_of(info, settings_)) {
+    case TransactionEffect::none: break;
+    case TransactionEffect::failed: failed_ = true; break;
+    // Leave manual-commit mode here: the core refuses every statement until rollback(), and
+    // nothing may start a new transaction meanwhile.
+    case TransactionEffect::ended: abandon_transaction(); break;
+    case TransactionEffect::ask_database:
+      if (!sqlite_transaction_survived()) in_transaction_ = false;
+      break;
   }
 }
 

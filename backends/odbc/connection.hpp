@@ -2,6 +2,7 @@
 
 #include "error.hpp"
 #include "handle.hpp"
+#include "profile.hpp"
 #include "uri.hpp"
 
 #include <anydb/connection.hpp>
@@ -39,6 +40,7 @@ public:
   [[nodiscard]] std::string_view backend_name() const noexcept override;
 
   [[nodiscard]] Product product() const noexcept { return product_; }
+  [[nodiscard]] const ProductProfile& profile() const noexcept { return *profile_; }
   [[nodiscard]] SQLHDBC dbc() const noexcept { return dbc_.get(); }
   // SQLite only: PRAGMA schema_version, which changes with every schema change by any
   // connection (see OdbcStatement).
@@ -73,6 +75,8 @@ protected:
 private:
   void connect(const std::string& connection_string);
   void set_up_product();
+  // run(), for the profile.
+  [[nodiscard]] RunQuery query();
   void apply_isolation(IsolationLevel level, ErrorKind refusal);
   void set_autocommit(bool on);
   // Ends the transaction the database ended (or that cannot go on) without reporting errors.
@@ -90,11 +94,9 @@ private:
   Product product_ = Product::generic;
   std::string dbms_name_;
   std::string dbms_version_;
+  const ProductProfile* profile_ = &profile_for(Product::generic);
+  ProductSettings settings_;
   Dialect dialect_;
-  // Protocol=7.4-0 (the default anydb sets): PostgreSQL aborts a transaction on any error.
-  bool errors_abort_transaction_ = false;
-  // MariaDB innodb_rollback_on_timeout: a lock wait timeout rolls back the whole transaction.
-  bool timeout_rolls_back_ = false;
 
   // What the database holds, as far as ODBC lets us know: a transaction is open (manual-commit
   // mode, or SQLite's own BEGIN), and it failed (PostgreSQL: only ROLLBACK [TO SAVEPOINT]).

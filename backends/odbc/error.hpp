@@ -37,10 +37,12 @@ struct Diagnostic {
 // The record that says what went wrong: the first that is not a warning (class 01).
 [[nodiscard]] const Diagnostic* primary_diagnostic(const std::vector<Diagnostic>& records) noexcept;
 
-// THE mapping (see error.cpp): kind, SQLSTATE, native code, constraint and columns for the
-// diagnostics of a failed call on a database of `product`. The message is the joined records.
-// transaction_aborted is left to the caller, which knows the transaction state.
-[[nodiscard]] ErrorInfo classify(Product product, const std::vector<Diagnostic>& records);
+class ProductProfile;
+
+// THE mapping: kind, SQLSTATE, native code, constraint and columns for the diagnostics of a
+// failed call on a database of the profile's product: the product's rows (profile_<product>.cpp)
+// first, then ODBC's standard SQLSTATEs (error.cpp). The message is the joined records.
+[[nodiscard]] ErrorInfo classify(const ProductProfile& profile, const std::vector<Diagnostic>& records);
 
 // Errors raised by the backend itself rather than by a driver.
 [[noreturn]] inline void throw_backend_error(ErrorKind kind, std::string message) {

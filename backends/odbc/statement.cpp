@@ -113,7 +113,7 @@ Result OdbcStatement::do_execute(std::span<const Value> params) {
 }
 
 Result OdbcStatement::execute_once(std::span<const Value> params) {
-  if (connection_.product() == Product::sqlite) prepare_again_if_schema_changed();
+  if (connection_.profile().prepares_again_after_schema_changes()) prepare_again_if_schema_changed();
   SQLHSTMT const statement = statement_.get();
   SQLFreeStmt(statement, SQL_CLOSE);
   SQLFreeStmt(statement, SQL_RESET_PARAMS);

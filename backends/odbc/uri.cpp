@@ -1,5 +1,9 @@
 #include "uri.hpp"
 
+#include "profile.hpp"
+
+#include "common/text.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -15,27 +19,6 @@ namespace {
 constexpr std::string_view anydb_prefix = "ANYDB_";
 constexpr std::size_t max_statement_cache = 100'000;
 
-[[nodiscard]] std::string lower(std::string_view text) {
-  std::string result(text);
-  std::transform(result.begin(), result.end(), result.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return result;
-}
-
-[[nodiscard]] bool iequals(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::tolower(x) == std::tolower(y);
-         });
-}
-
-[[nodiscard]] std::string_view trim(std::string_view text) noexcept {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0)
-    text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0)
-    text.remove_suffix(1);
-  return text;
-}
 
 // Keys whose values are secrets in every driver anydb knows.
 [[nodiscard]] bool is_secret_key(std::string_view key) {
@@ -44,13 +27,13 @@ constexpr std::size_t max_statement_cache = 100'000;
                                       std::string_view{"token"}, std::string_view{"sslpassword"},
                                       std::string_view{"api_key"},
                                       std::string_view{"access_token"}};
-  const std::string name = lower(key);
+  const std::string name = support::ascii_lower(key);
   return std::find(secrets.begin(), secrets.end(), name) != secrets.end();
 }
 
 // A value needs braces when it holds a character with a meaning in connection strings.
 [[nodiscard]] std::string render_value(std::string_view value) {
-  if (value.find(';') == std::string_view::npos && !value.starts_with('{') && trim(value) == value)
+  if (value.find(';') == std::string_view::npos && !value.starts_with('{') && support::trim(value) == value)
     return std::string(value);
   std::string braced = "{";
   for (char c : value) {
@@ -111,7 +94,7 @@ constexpr std::size_t max_statement_cache = 100'000;
   while (pos < text.size() && text[pos] == ' ') ++pos;
   if (pos >= text.size() || text[pos] != '{') {
     const std::size_t end = segment_end(text, pos);
-    attribute.value = std::string(trim(text.substr(pos, end - pos)));
+    attribute.value = std::string(support::trim(text.substr(pos, end - pos)));
     attribute.raw = attribute.value;
     return end + 1;
   }
@@ -119,7 +102,7 @@ constexpr std::size_t max_statement_cache = 100'000;
   pos = read_braced(text, pos, attribute.value, attribute.key, display);
   attribute.raw = std::string(text.substr(value_start, pos - value_start));
   const std::size_t end = segment_end(text, pos);
-  if (!trim(text.substr(pos, end - pos)).empty())
+  if (!support::trim(text.substr(pos, end - pos)).empty())
     reject(display, fmt::format("unexpected text after the braced value of {}", printable(attribute.key)));
   return end + 1;
 }
@@ -134,13 +117,13 @@ constexpr std::size_t max_statement_cache = 100'000;
     const std::size_t equals = text.find('=', pos);
     if (equals == std::string_view::npos || equals > end) {
       // A segment without '=': only whitespace (as in "a=b;;" or a trailing ';') is allowed.
-      const std::string_view segment = trim(text.substr(pos, end - pos));
+      const std::string_view segment = support::trim(text.substr(pos, end - pos));
       if (!segment.empty()) reject(display, fmt::format("'{}' is not KEY=VALUE", printable(segment)));
       pos = end + 1;
       continue;
     }
     Attribute attribute;
-    attribute.key = std::string(trim(text.substr(pos, equals - pos)));
+    attribute.key = std::string(support::trim(text.substr(pos, equals - pos)));
     if (attribute.key.empty()) reject(display, "an attribute has an empty key");
     pos = read_value(text, equals + 1, attribute, display);
     attributes.push_back(std::move(attribute));
@@ -148,28 +131,18 @@ constexpr std::size_t max_statement_cache = 100'000;
   return attributes;
 }
 
-[[nodiscard]] Product product_of_driver(std::string_view driver) {
-  const std::string name = lower(driver);
-  if (name.find("sqlite") != std::string::npos) return Product::sqlite;
-  if (name.find("psqlodbc") != std::string::npos || name.find("postgres") != std::string::npos)
-    return Product::postgresql;
-  if (name.find("maodbc") != std::string::npos || name.find("mariadb") != std::string::npos ||
-      name.find("mysql") != std::string::npos || name.find("myodbc") != std::string::npos)
-    return Product::mariadb;
-  return Product::generic;
-}
 
 }  // namespace
 
 bool ConnectOptions::has(std::string_view key) const noexcept {
   return std::any_of(attributes.begin(), attributes.end(),
-                     [&](const Attribute& attribute) { return iequals(attribute.key, key); });
+                     [&](const Attribute& attribute) { return support::iequals(attribute.key, key); });
 }
 
 std::optional<std::string> ConnectOptions::value(std::string_view key) const {
   std::optional<std::string> found;
   for (const Attribute& attribute : attributes)
-    if (iequals(attribute.key, key)) found = attribute.value;
+    if (support::iequals(attribute.key, key)) found = attribute.value;
   return found;
 }
 
@@ -178,30 +151,7 @@ std::string ConnectOptions::connection_string(Product product) const {
   const auto add_default = [&](std::string_view key, std::string value) {
     if (!has(key)) all.push_back(Attribute{std::string(key), std::move(value), {}});
   };
-  switch (product) {
-    case Product::sqlite:
-      // sqliteodbc waits 100 s for a lock by default; anydb's SQLite backend waits 5 s. Its
-      // foreign keys are off by default; anydb's SQLite backend turns them on.
-      add_default("Timeout", std::to_string(default_sqlite_timeout_ms));
-      add_default("FKSupport", "1");
-      // WAL, as anydb's SQLite backend does by default: readers and the writer do not block
-      // each other. (The mode is stored in the database file.)
-      add_default("JournalMode", "WAL");
-      break;
-    case Product::postgresql:
-      // 7.4-0: no hidden savepoint around every statement, so an error aborts the
-      // transaction as with libpq, and anydb's own savepoints do the recovering. The default
-      // (7.4-2) would keep a failed transaction going and cost a round trip per statement.
-      add_default("Protocol", "7.4-0");
-      break;
-    case Product::mariadb:
-      // anydb's text is UTF-8; without this the connection's character set is the server's
-      // default, which may be latin1.
-      add_default("CHARSET", "utf8mb4");
-      break;
-    case Product::generic:
-      break;
-  }
+  profile_for(product).add_connection_defaults(add_default);
   return render(all, false);
 }
 
@@ -228,7 +178,7 @@ ConnectOptions parse_connect_options(const Uri& uri) {
   }
   // The first display, before the text is understood, must already be safe.
   const std::string raw_display = redact_uri(text);
-  if (trim(text).empty())
+  if (support::trim(text).empty())
     reject(raw_display, "no connection string: write odbc:DSN=name, odbc:name or odbc:DRIVER=...;...");
   if (text.find('\0') != std::string::npos) reject(raw_display, "the connection string contains a NUL byte");
 
@@ -236,7 +186,7 @@ ConnectOptions parse_connect_options(const Uri& uri) {
   std::vector<Attribute> attributes;
   if (text.find('=') == std::string::npos) {
     // A bare data source name.
-    attributes.push_back(Attribute{"DSN", std::string(trim(text)), {}});
+    attributes.push_back(Attribute{"DSN", std::string(support::trim(text)), {}});
   } else {
     attributes = split_attributes(text, raw_display);
   }

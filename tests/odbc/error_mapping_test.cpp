@@ -274,8 +274,10 @@ TEST(PostgresqlErrors, TerminatedBackendIsConnectionLost) {
   ASSERT_TRUE(error);
   EXPECT_TRUE(error->is_connection_error());
   EXPECT_TRUE(error->transaction_aborted());
+  // The transaction ended with the connection, but its owner still has to end it.
+  EXPECT_EQ(victim->transaction_state(), TransactionState::aborted);
+  EXPECT_NO_THROW(victim->rollback());  // quiet: nothing is left to roll back
   EXPECT_FALSE(victim->in_transaction());
-  EXPECT_NO_THROW(victim->rollback());  // quiet: the transaction ended with the connection
   // Later calls: psqlODBC's own 08S01 (native 35), the generic 08 row.
   expect_error("psqlodbc execute after loss", {ErrorKind::connection_lost, "08S01", 35, "connection lost"},
                [&] { (void)victim->execute("SELECT 1"); });
@@ -311,9 +313,11 @@ TEST(MariadbErrors, DeadlockRollsBackTheWholeTransaction) {
   const int victims = deadlock_victims(mariadb_uri(), table, [](Connection& victim, const Error& error) {
     expect_error("maodbc deadlock", {ErrorKind::deadlock, "40001", 1213, "Deadlock found"}, [&] { throw error; });
     EXPECT_TRUE(error.transaction_aborted());
-    // InnoDB rolled the transaction back; the connection knows it is over.
+    // InnoDB rolled the transaction back: nothing runs until its owner ends it.
+    EXPECT_EQ(victim.transaction_state(), TransactionState::aborted);
+    EXPECT_THROW((void)victim.execute("SELECT 1"), TransactionAborted);
+    EXPECT_NO_THROW(victim.rollback());  // quiet, as after SQLite's own rollbacks
     EXPECT_FALSE(victim.in_transaction());
-    EXPECT_NO_THROW(victim.rollback());  // a quiet no-op, as after SQLite's own rollbacks
   });
   EXPECT_EQ(victims, 1);
 }
@@ -371,6 +375,8 @@ TEST(MariadbErrors, KilledIdleConnectionHasGoneAway) {
                                   [&] { (void)victim->execute("SELECT 1"); });
   ASSERT_TRUE(error);
   EXPECT_TRUE(error->transaction_aborted());
+  EXPECT_EQ(victim->transaction_state(), TransactionState::aborted);
+  EXPECT_NO_THROW(victim->rollback());
   EXPECT_FALSE(victim->in_transaction());
 }
 
