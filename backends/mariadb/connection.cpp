@@ -215,12 +215,12 @@ void MariaDbConnection::refresh_status() noexcept {
 }
 
 void MariaDbConnection::fail(unsigned code, const char* sqlstate, const char* message,
-                             std::string_view sql, bool committing) {
+                             std::string_view sql) {
   ErrorInfo info = describe_error(code, sqlstate == nullptr ? "" : sqlstate,
                                   message == nullptr ? "" : message);
+  // commit_outcome_unknown and transaction_aborted are the core's to decide.
   if (info.kind == ErrorKind::connection_lost) {
     broken_ = true;
-    info.commit_outcome_unknown = committing;
   } else {
     refresh_status();
     if (info.kind == ErrorKind::unique_violation && !info.constraint.empty() && !broken_)
@@ -233,10 +233,10 @@ void MariaDbConnection::fail_statement(MYSQL_STMT* stmt, std::string_view sql) {
   fail(mysql_stmt_errno(stmt), mysql_stmt_sqlstate(stmt), mysql_stmt_error(stmt), sql);
 }
 
-void MariaDbConnection::run(std::string_view sql, bool committing) {
+void MariaDbConnection::run(std::string_view sql) {
   ensure_usable();
   MYSQL* mysql = mysql_.get();
-  const auto raise = [&] { fail(mysql_errno(mysql), mysql_sqlstate(mysql), mysql_error(mysql), sql, committing); };
+  const auto raise = [&] { fail(mysql_errno(mysql), mysql_sqlstate(mysql), mysql_error(mysql), sql); };
   if (mysql_real_query(mysql, sql.data(), sql.size()) != 0) raise();
   for (;;) {
     const ResultHandle result(mysql_store_result(mysql));
@@ -282,7 +282,7 @@ void MariaDbConnection::do_begin(AccessMode mode) {
   run(mode == AccessMode::read_only ? "START TRANSACTION READ ONLY" : "START TRANSACTION");
 }
 
-void MariaDbConnection::do_commit() { run("COMMIT", /*committing=*/true); }
+void MariaDbConnection::do_commit() { run("COMMIT"); }
 
 void MariaDbConnection::do_rollback() { run("ROLLBACK"); }
 

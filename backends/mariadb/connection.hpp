@@ -58,11 +58,11 @@ protected:
 
 private:
   // Runs one or more statements without parameters, discarding rows.
-  void run(std::string_view sql, bool committing = false);
+  void run(std::string_view sql);
   // Runs one query and returns the first column of its first row ("" when NULL or no row).
   [[nodiscard]] std::string query_value(std::string_view sql);
   [[noreturn]] void fail(unsigned code, const char* sqlstate, const char* message,
-                         std::string_view sql, bool committing = false);
+                         std::string_view sql);
   // Refreshes the server status flags after an error packet (see the class comment).
   void refresh_status() noexcept;
   [[nodiscard]] std::vector<std::string> key_columns(std::string_view sql, const std::string& key);
