@@ -96,6 +96,13 @@ void apply_options(MYSQL* mysql, const ConnectOptions& options) {
     info.message = fmt::format("cannot connect to '{}': {}", options.display, info.message);
     anydb::throw_error(std::move(info));
   }
+  // Connector/C 3.3 with MYSQL_OPT_SSL_ENFORCE alone falls back to plain text when the server
+  // offers no TLS (seen with 10.11; tests/mariadb pins it): check what was negotiated.
+  if (options.ssl_mode != SslMode::disabled && mysql_get_ssl_cipher(mysql.get()) == nullptr)
+    throw_backend_error(ErrorKind::connection_failed,
+                        fmt::format("cannot connect to '{}': ssl_mode requires TLS, but the server "
+                                    "does not offer it",
+                                    options.display));
   return mysql;
 }
 

@@ -169,7 +169,7 @@ std::shared_ptr<Backend> PluginLoader::load(std::string_view name_or_path) {
   for (const auto& directory : directories)
     for (const auto& found : plugin_files_in(directory)) available.insert(*backend_name_of(found));
   std::string names;
-  for (const auto& name : available) names += (names.empty() ? "" : ", ") + name;
+  for (const auto& other : available) names += (names.empty() ? "" : ", ") + other;
   refuse(fmt::format("unknown backend '{}': no {} in {}; available: {}", name_or_path, file,
                      join_paths(directories), names.empty() ? "none" : names));
 }

@@ -22,7 +22,7 @@ ProcessResult anydb_cli(std::vector<std::string> args) {
   return run_process(args);
 }
 
-constexpr std::string_view demo_columns = "{id}, my_id INTEGER NOT NULL UNIQUE, name TEXT";
+constexpr std::string_view demo_columns = "id {id}, my_id INTEGER NOT NULL UNIQUE, name TEXT";
 
 TEST(Cli, EightThreadsCreateOneKeyExactlyOnce) {
   for (const char* backend : {"mariadb", "mysql"}) {
@@ -57,7 +57,7 @@ TEST(Cli, TwoHundredKeysEightThreadsEachKeyCreatedOnce) {
     connect()->execute_script(fmt::format("DELETE FROM {}", table.quoted()));
     const ProcessResult result =
         anydb_cli({"get-or-create", "--backend", "mariadb", "--db", uri(), "--table", table.name(),
-                   "--key", "my_id", "--isolation", isolation, "--threads", "8", "--keys-from",
+                   "--key", "my_id", "--isolation", isolation, "--threads", "8", "--per-key", "--keys-from",
                    keys_file.string()});
     ASSERT_EQ(result.exit_code, 0) << isolation << ": " << result.err;
     std::map<std::string, int> created;

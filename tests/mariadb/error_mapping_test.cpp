@@ -13,7 +13,7 @@ namespace anydb::mariadb_test {
 namespace {
 
 TEST(ErrorMapping, DuplicateKeyNamesTheKeyAndItsColumns) {
-  const Table table("dup", "{id}, a VARCHAR(20), b BIGINT, CONSTRAINT uq_ab UNIQUE (b, a)");
+  const Table table("dup", "id {id}, a VARCHAR(20), b BIGINT, CONSTRAINT uq_ab UNIQUE (b, a)");
   const auto connection = connect();
   const std::string insert = fmt::format("INSERT INTO {} (a, b) VALUES (?, ?)", table.quoted());
   connection->execute(insert, {Value("x"), Value(1)});
@@ -33,7 +33,7 @@ TEST(ErrorMapping, DuplicateKeyNamesTheKeyAndItsColumns) {
 }
 
 TEST(ErrorMapping, NotNull) {
-  const Table table("nn", "{id}, v VARCHAR(5) NOT NULL, w INT NOT NULL");
+  const Table table("nn", "id {id}, v VARCHAR(5) NOT NULL, w INT NOT NULL");
   const auto connection = connect();
   const auto error = expect_error("1048 ER_BAD_NULL_ERROR", {ErrorKind::not_null_violation, 1048, "'v'"}, [&] {
     (void)connection->execute(fmt::format("INSERT INTO {} (v, w) VALUES (?, 1)", table.quoted()), {Value()});
@@ -152,7 +152,7 @@ TEST(ErrorMapping, DeadlockAbortsTheVictimsTransaction) {
   victim.rollback();
   EXPECT_EQ(victim.transaction_state(), TransactionState::idle);
   survivor.commit();
-  EXPECT_EQ(setup->execute(fmt::format("SELECT SUM(v) FROM {}", table.quoted())).rows.at(0)[0].as_int(), 2);
+  EXPECT_EQ(setup->execute(fmt::format("SELECT CAST(SUM(v) AS SIGNED) FROM {}", table.quoted())).rows.at(0)[0].as_int(), 2);
 }
 
 // A lock wait timeout undoes only the statement (innodb_rollback_on_timeout is off): the

@@ -33,7 +33,7 @@ TEST(Values, ExactNumbers) {
 }
 
 TEST(Values, TextAndBlobsOfEveryLength) {
-  const Table table("txt", "{id}, t LONGTEXT, b {blob}");
+  const Table table("txt", "id {id}, t LONGTEXT, b {blob}");
   const auto connection = connect();
   const std::string insert = fmt::format("INSERT INTO {} (t, b) VALUES (?, ?)", table.quoted());
   const std::string emoji = "h\xF0\x9F\x98\x80llo \xE4\xB8\xAD";  // 4-byte and 3-byte UTF-8
