@@ -176,14 +176,29 @@ Result MariaDbStatement::do_execute(std::span<const Value> params) {
   bind_parameters(params);
   if (params.empty() && mysql_stmt_execute(stmt_.get()) != 0)
     connection_.fail_statement(stmt_.get(), sql_);
+  Result out;
   if (mysql_stmt_field_count(stmt_.get()) == 0) {
-    Result out;
     out.columns = make_column_names({});
     const my_ulonglong affected = mysql_stmt_affected_rows(stmt_.get());
     out.rows_affected = affected == static_cast<my_ulonglong>(-1) ? 0 : static_cast<std::int64_t>(affected);
-    return out;
+  } else {
+    out = read_rows();
   }
-  return read_rows();
+  skip_further_results();
+  return out;
+}
+
+// A CALL answers with its procedure's result sets and a final status: the first result set is
+// the statement's result, the rest is read and dropped, so that the connection is in sync for
+// the next command.
+void MariaDbStatement::skip_further_results() {
+  while (mysql_stmt_more_results(stmt_.get())) {
+    if (mysql_stmt_next_result(stmt_.get()) != 0) connection_.fail_statement(stmt_.get(), sql_);
+    if (mysql_stmt_field_count(stmt_.get()) != 0) {
+      (void)mysql_stmt_store_result(stmt_.get());
+      mysql_stmt_free_result(stmt_.get());
+    }
+  }
 }
 
 Result MariaDbStatement::read_rows() {

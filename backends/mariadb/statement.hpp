@@ -38,6 +38,7 @@ private:
   void bind_parameters(std::span<const Value> params);
   void describe_columns();
   [[nodiscard]] Result read_rows();
+  void skip_further_results();
   [[nodiscard]] Value column_value(std::size_t column);
 
   MariaDbConnection& connection_;

@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <limits>
 
+#include <unistd.h>
+
 namespace anydb::mariadb_test {
 namespace {
 
@@ -77,6 +79,21 @@ TEST(Values, ScriptsRunEveryStatementAndStopAtTheFirstError) {
                SyntaxError);
   EXPECT_EQ(table.count(), 3);
   EXPECT_EQ(connection->execute("SELECT 5").rows.at(0)[0].as_int(), 5);  // in sync again
+}
+
+// A CALL's first result set is the statement's result; the rest (and the final status) are read
+// and dropped, so that the next statement finds the connection in sync.
+TEST(Values, CallReturnsItsFirstResultSet) {
+  const auto connection = connect();
+  const std::string procedure = fmt::format("my_proc_{}", ::getpid());
+  connection->execute_script(fmt::format("CREATE PROCEDURE {}(IN x BIGINT) BEGIN SELECT x + 1 AS y; "
+                                         "SELECT 0 AS z; END",
+                                         procedure));
+  const Result result = connection->execute(fmt::format("CALL {}(?)", procedure), {Value(41)});
+  EXPECT_EQ(result.rows.at(0)[0].as_int(), 42);
+  EXPECT_EQ(connection->execute(fmt::format("CALL {}(?)", procedure), {Value(1)}).rows.at(0)[0].as_int(), 2);
+  EXPECT_EQ(connection->execute("SELECT 5").rows.at(0)[0].as_int(), 5);
+  connection->execute_script(fmt::format("DROP PROCEDURE {}", procedure));
 }
 
 }  // namespace
