@@ -13,6 +13,7 @@ build_packages=(
   libsqlite3-dev sqlite3
   libpq-dev
   unixodbc-dev
+  libmariadb-dev
   libgtest-dev libbenchmark-dev
 )
 test_packages=(

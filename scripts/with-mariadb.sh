@@ -11,6 +11,12 @@
 #   ANYDB_TEST_MARIADB_USER        anydb
 #   ANYDB_TEST_MARIADB_PASSWORD    anydb
 #   ANYDB_TEST_MARIADB_ADMIN_SOCKET_ARGS  "--no-defaults -S SOCKET -uroot" for the mariadb client
+#   ANYDB_TEST_MARIADB_URI         mariadb://anydb:anydb@127.0.0.1:PORT/anydb_test (native backend)
+#   ANYDB_TEST_MARIADB_ADMIN_URI   the same for root over the socket (KILL other sessions, ...)
+#
+# The user anydb also holds the global PROCESS privilege: the conformance runner's interleaving
+# specs ask information_schema.innodb_trx which session waits for a lock, and InnoDB shows other
+# sessions' transactions only to PROCESS holders.
 #
 # runs CMD, then shuts the server down and removes the directory, whatever happened. Exits
 # with CMD's status. When the MariaDB binaries are missing or the server does not start, prints
@@ -124,6 +130,8 @@ CREATE USER 'anydb'@'localhost' IDENTIFIED BY 'anydb';
 CREATE USER 'anydb'@'127.0.0.1' IDENTIFIED BY 'anydb';
 GRANT ALL ON anydb_test.* TO 'anydb'@'localhost';
 GRANT ALL ON anydb_test.* TO 'anydb'@'127.0.0.1';
+GRANT PROCESS ON *.* TO 'anydb'@'localhost';
+GRANT PROCESS ON *.* TO 'anydb'@'127.0.0.1';
 EOF
   die "cannot set up the test database: the mariadb client failed" "$MTMP/setup.log"
 
@@ -133,6 +141,8 @@ export ANYDB_TEST_MARIADB_DATABASE=anydb_test
 export ANYDB_TEST_MARIADB_USER=anydb
 export ANYDB_TEST_MARIADB_PASSWORD=anydb
 export ANYDB_TEST_MARIADB_ADMIN_SOCKET_ARGS="--no-defaults -S $MTMP/mysql.sock -uroot"
+export ANYDB_TEST_MARIADB_URI="mariadb://anydb:anydb@127.0.0.1:$PORT/anydb_test"
+export ANYDB_TEST_MARIADB_ADMIN_URI="mariadb://root@localhost/anydb_test?unix_socket=$MTMP/mysql.sock"
 
 # Not exec: the EXIT trap must stop the server afterwards. In the background (stdin kept) so
 # that a TERM or INT to this script reaches the command and the server is stopped at once.

@@ -30,6 +30,12 @@ using FactoryFunction = std::unique_ptr<Backend>();
   throw_error(ErrorKind::plugin, std::move(message));
 }
 
+// Names a backend also answers to: one Connector/C plugin serves MariaDB and MySQL alike, so
+// `--backend mysql` loads anydb-backend-mariadb.so (whose name() is "mariadb").
+[[nodiscard]] std::string_view canonical_backend_name(std::string_view name) noexcept {
+  return name == "mysql" ? std::string_view("mariadb") : name;
+}
+
 bool is_valid_backend_name(std::string_view name) {
   return !name.empty() && name.size() <= 64 && name.front() >= 'a' && name.front() <= 'z' &&
          std::all_of(name.begin(), name.end(), [](char c) {
@@ -149,21 +155,22 @@ std::shared_ptr<Backend> PluginLoader::load(std::string_view name_or_path) {
     if (!fs::exists(path, error)) refuse(fmt::format("plugin file not found: {}", printable(name_or_path, 200)));
     return load_file(fs::absolute(path).lexically_normal());
   }
-  if (!is_valid_backend_name(name_or_path))
+  const std::string_view name = canonical_backend_name(name_or_path);
+  if (!is_valid_backend_name(name))
     refuse(fmt::format("invalid backend name '{}': a lower-case letter, then letters, digits and "
                        "'_' (64 at most), or a path to a plugin file",
                        printable(name_or_path, 64)));
 
   const std::vector<fs::path> directories = search_path();
-  const std::string file = file_name_for(name_or_path);
+  const std::string file = file_name_for(name);
   for (const auto& directory : directories) {
     const fs::path candidate = directory / file;
     std::error_code error;
     if (!fs::exists(candidate, error)) continue;
     std::shared_ptr<Backend> backend = load_file(candidate);
-    if (backend->name() != name_or_path)
+    if (backend->name() != name)
       refuse(fmt::format("plugin {} calls itself '{}', not '{}'", shown(candidate),
-                         printable(backend->name(), 64), name_or_path));
+                         printable(backend->name(), 64), name));
     return backend;
   }
 
@@ -171,7 +178,7 @@ std::shared_ptr<Backend> PluginLoader::load(std::string_view name_or_path) {
   for (const auto& directory : directories)
     for (const auto& found : plugin_files_in(directory)) available.insert(*backend_name_of(found));
   std::string names;
-  for (const auto& name : available) names += (names.empty() ? "" : ", ") + name;
+  for (const auto& other : available) names += (names.empty() ? "" : ", ") + other;
   refuse(fmt::format("unknown backend '{}': no {} in {}; available: {}", name_or_path, file,
                      join_paths(directories), names.empty() ? "none" : names));
 }

@@ -21,7 +21,8 @@ namespace anydb {
 //   2. each directory of ANYDB_PLUGIN_PATH (colon-separated),
 //   3. `anydb/plugins` next to libanydb itself: the install location, and in a build tree the
 //      folder where the build puts the plugins (the build mirrors the installed layout).
-// The current directory is never searched implicitly.
+// The current directory is never searched implicitly. One alias exists: `mysql` names the
+// `mariadb` backend, which serves both servers.
 //
 // Each library is loaded once per loader (RTLD_NOW | RTLD_LOCAL); the returned Backend keeps
 // its library loaded, and so does every connection made through anydb::connect(). Thread-safe,
