@@ -26,7 +26,7 @@ run_stage() {
   local started=$SECONDS
   BUILD_DIR=$build_dir BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo} "$root/scripts/build.sh" \
     -DANYDB_WARNINGS_AS_ERRORS=ON -DANYDB_BUILD_TESTS=ON -DANYDB_BUILD_FUZZERS=OFF \
-    -DANYDB_WITH_SQLITE=ON -DANYDB_WITH_POSTGRESQL=ON -DANYDB_WITH_ODBC=ON "$@"
+    -DANYDB_WITH_SQLITE=ON -DANYDB_WITH_POSTGRESQL=ON -DANYDB_WITH_ODBC=ON -DANYDB_WITH_MARIADB=ON "$@"
   local found
   # shellcheck disable=SC2086  # ctest_args is a list of words
   found=$(ctest --test-dir "$build_dir" -N $ctest_args | sed -n 's/^Total Tests: //p')

@@ -30,7 +30,7 @@ std::string MariaDbBackend::version() const {
                      MARIADB_PACKAGE_VERSION, mysql_get_client_info());
 }
 
-std::unique_ptr<Connection> MariaDbBackend::connect(const Uri& uri) {
+std::unique_ptr<Connection> MariaDbBackend::do_connect(const Uri& uri) {
   return std::make_unique<MariaDbConnection>(parse_connect_options(uri));
 }
 

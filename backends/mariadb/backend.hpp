@@ -19,9 +19,11 @@ public:
   [[nodiscard]] std::string_view name() const noexcept override;
   // "0.1.0 (MariaDB Connector/C 3.3.x)": the library actually loaded.
   [[nodiscard]] std::string version() const override;
+
+protected:
   // Accepts mariadb:// and mysql:// URIs (uri.hpp). Throws anydb::ConfigurationError for a URI
   // it does not accept, anydb::ConnectionFailed when the server cannot be reached or refuses us.
-  [[nodiscard]] std::unique_ptr<Connection> connect(const Uri& uri) override;
+  [[nodiscard]] std::unique_ptr<Connection> do_connect(const Uri& uri) override;
 };
 
 }  // namespace anydb::mariadb

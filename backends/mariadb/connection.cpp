@@ -1,5 +1,9 @@
 #include "connection.hpp"
 
+#include "common/isolation.hpp"
+#include "common/mariadb_keys.hpp"
+#include "common/text.hpp"
+
 #include "error.hpp"
 #include "statement.hpp"
 
@@ -106,75 +110,17 @@ void apply_options(MYSQL* mysql, const ConnectOptions& options) {
   return mysql;
 }
 
-// "read_committed" -> "READ COMMITTED" (`separator` ' ') or "READ-COMMITTED" ('-', as
-// @@tx_isolation writes it), from the core's names rather than a table of our own.
-[[nodiscard]] std::string sql_name(IsolationLevel level, char separator = ' ') {
-  std::string out(to_string(level));
-  for (char& c : out) c = c == '_' ? separator : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
+// "READ-COMMITTED": the level as @@tx_isolation writes it.
+[[nodiscard]] std::string as_tx_isolation(IsolationLevel level) {
+  std::string name(support::isolation_sql_name(level));
+  std::replace(name.begin(), name.end(), ' ', '-');
+  return name;
 }
 
 void reject_nul(std::string_view sql) {
   if (sql.find('\0') != std::string_view::npos)
     throw_backend_error(ErrorKind::invalid_argument,
                         fmt::format("SQL text contains a NUL byte: '{}'", printable(sql)));
-}
-
-[[nodiscard]] bool is_space(char c) noexcept {
-  return std::isspace(static_cast<unsigned char>(c)) != 0;
-}
-
-// Consumes `word` (lower case) and the blanks before it, ignoring case.
-[[nodiscard]] bool take_keyword(std::string_view& sql, std::string_view word) {
-  while (!sql.empty() && is_space(sql.front())) sql.remove_prefix(1);
-  if (sql.size() < word.size()) return false;
-  for (std::size_t i = 0; i < word.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(sql[i])) != word[i]) return false;
-  sql.remove_prefix(word.size());
-  return true;
-}
-
-// One identifier, `quoted` (`` doubled inside) or plain, consumed from `sql`; "" when none.
-[[nodiscard]] std::string take_identifier(std::string_view& sql) {
-  std::string name;
-  if (!sql.empty() && sql.front() == '`') {
-    std::size_t i = 1;
-    for (; i < sql.size(); ++i) {
-      if (sql[i] != '`') {
-        name += sql[i];
-      } else if (i + 1 < sql.size() && sql[i + 1] == '`') {
-        name += '`';
-        ++i;
-      } else {
-        break;
-      }
-    }
-    if (i >= sql.size()) return {};
-    sql.remove_prefix(i + 1);
-    return name;
-  }
-  std::size_t i = 0;
-  while (i < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[i])) != 0 || sql[i] == '_' ||
-                            sql[i] == '$' || static_cast<unsigned char>(sql[i]) >= 0x80))
-    ++i;
-  name = std::string(sql.substr(0, i));
-  sql.remove_prefix(i);
-  return name;
-}
-
-// The table of "INSERT [IGNORE] INTO [db.]table ...", or "" for any other statement. MariaDB
-// names the violated key but not its table; the statement that violated it does.
-[[nodiscard]] std::string insert_target(std::string_view sql) {
-  if (!take_keyword(sql, "insert")) return {};
-  (void)take_keyword(sql, "ignore");
-  if (!take_keyword(sql, "into")) return {};
-  while (!sql.empty() && is_space(sql.front())) sql.remove_prefix(1);
-  std::string table = take_identifier(sql);
-  if (!table.empty() && sql.starts_with('.')) {
-    sql.remove_prefix(1);
-    table = take_identifier(sql);
-  }
-  return table;
 }
 
 }  // namespace
@@ -266,7 +212,7 @@ std::string MariaDbConnection::query_value(std::string_view sql) {
 void MariaDbConnection::do_set_isolation_level(IsolationLevel level) { set_isolation(level); }
 
 void MariaDbConnection::set_isolation(IsolationLevel level) {
-  run(fmt::format("SET SESSION TRANSACTION ISOLATION LEVEL {}", sql_name(level)));
+  run(fmt::format("SET SESSION TRANSACTION ISOLATION LEVEL {}", support::isolation_sql_name(level)));
   std::string actual;
   try {
     actual = query_value("SELECT @@tx_isolation");  // MariaDB (no @@transaction_isolation in 10.11)
@@ -274,7 +220,7 @@ void MariaDbConnection::set_isolation(IsolationLevel level) {
     if (error.native_code() != 1193) throw;  // ER_UNKNOWN_SYSTEM_VARIABLE: MySQL 8 renamed it
     actual = query_value("SELECT @@transaction_isolation");
   }
-  if (actual != sql_name(level, '-'))
+  if (!support::iequals(actual, as_tx_isolation(level)))
     throw_backend_error(ErrorKind::unsupported,
                         fmt::format("'{}': isolation={} was asked for, but the server runs "
                                     "transactions at '{}'",
@@ -315,25 +261,10 @@ std::unique_ptr<Statement> MariaDbConnection::do_prepare(std::string_view sql) {
 // get-or-create needs the columns of the violated key to tell a lost race on its own key from a
 // violation of another unique key. Looked up once per table and key.
 std::vector<std::string> MariaDbConnection::key_columns(std::string_view sql, const std::string& key) {
-  const std::string table = insert_target(sql);
-  if (table.empty()) return {};
-  const std::string cache_key = table + '\0' + key;
-  if (const auto found = key_columns_.find(cache_key); found != key_columns_.end()) return found->second;
-  try {
-    MariaDbStatement lookup(*this,
-                            "SELECT COLUMN_NAME FROM information_schema.STATISTICS WHERE "
-                            "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = ? "
-                            "ORDER BY SEQ_IN_INDEX");
-    const std::array params{Value(table), Value(key)};
-    const Result result = lookup.execute(params);
-    std::vector<std::string> columns;
-    for (const Row& row : result.rows) columns.push_back(row[0].as_text());
-    if (key_columns_.size() > 256) key_columns_.clear();
-    key_columns_.emplace(cache_key, columns);
-    return columns;
-  } catch (const Error&) {
-    return {};  // reported all the same, with the key's name only
-  }
+  return key_columns_.of(sql, key, [this](std::span<const Value> params) {
+    MariaDbStatement lookup(*this, std::string(support::MariadbKeyColumns::lookup_sql));
+    return lookup.execute(params);
+  });
 }
 
 }  // namespace anydb::mariadb

@@ -3,6 +3,8 @@
 #include "handle.hpp"
 #include "uri.hpp"
 
+#include "common/mariadb_keys.hpp"
+
 #include <anydb/connection.hpp>
 #include <anydb/dialect.hpp>
 
@@ -72,7 +74,7 @@ private:
   Dialect dialect_;
   std::string display_;  // the URI, redacted, for messages
   bool broken_ = false;
-  std::map<std::string, std::vector<std::string>> key_columns_;  // by "table\0key"
+  support::MariadbKeyColumns key_columns_;
 };
 
 }  // namespace anydb::mariadb

@@ -43,6 +43,7 @@ constexpr std::array rules{
     CodeRule{2006, ErrorKind::connection_lost},        // CR_SERVER_GONE_ERROR
     CodeRule{2013, ErrorKind::connection_lost},        // CR_SERVER_LOST (during a query)
     CodeRule{2055, ErrorKind::connection_lost},        // CR_SERVER_LOST_EXTENDED
+    CodeRule{2057, ErrorKind::schema_changed},         // CR_NEW_STMT_METADATA: table altered under a statement
     CodeRule{1927, ErrorKind::connection_lost},        // ER_CONNECTION_KILLED (KILL from another session)
     CodeRule{4031, ErrorKind::connection_lost},        // ER_CLIENT_INTERACTION_TIMEOUT (wait_timeout)
     CodeRule{1053, ErrorKind::connection_lost},        // ER_SERVER_SHUTDOWN

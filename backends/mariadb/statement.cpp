@@ -73,7 +73,13 @@ void bind_bytes(MYSQL_BIND& bind, enum_field_types type, const void* data, std::
 }  // namespace
 
 MariaDbStatement::MariaDbStatement(MariaDbConnection& connection, std::string sql)
-    : connection_(connection), sql_(std::move(sql)), stmt_(mysql_stmt_init(connection.native())) {
+    : connection_(connection), sql_(std::move(sql)) {
+  prepare();
+}
+
+void MariaDbStatement::prepare() {
+  stmt_.reset();  // first: closing the old statement puts the connection back in sync
+  stmt_.reset(mysql_stmt_init(connection_.native()));
   if (!stmt_)
     throw_backend_error(ErrorKind::resource_exhausted, "Connector/C ran out of memory preparing a statement");
   if (mysql_stmt_prepare(stmt_.get(), sql_.data(), sql_.size()) != 0)
@@ -172,6 +178,18 @@ void MariaDbStatement::bind_parameters(std::span<const Value> params) {
 }
 
 Result MariaDbStatement::do_execute(std::span<const Value> params) {
+  try {
+    return execute_once(params);
+  } catch (const Error& error) {
+    // CR_NEW_STMT_METADATA: another session changed the table. The statement's pending result
+    // leaves the connection out of sync until the statement is closed: prepare it afresh now
+    // (the core prepares it again through its cache as well, and retries or reports).
+    if (error.kind() == ErrorKind::schema_changed) prepare();
+    throw;
+  }
+}
+
+Result MariaDbStatement::execute_once(std::span<const Value> params) {
   connection_.ensure_usable();
   bind_parameters(params);
   if (params.empty() && mysql_stmt_execute(stmt_.get()) != 0)

@@ -38,6 +38,9 @@ private:
   void bind_parameters(std::span<const Value> params);
   void describe_columns();
   [[nodiscard]] Result read_rows();
+  // (Re)prepares sql_ on a new handle.
+  void prepare();
+  [[nodiscard]] Result execute_once(std::span<const Value> params);
   void skip_further_results();
   [[nodiscard]] Value column_value(std::size_t column);
 

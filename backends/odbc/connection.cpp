@@ -3,6 +3,7 @@
 #include "statement.hpp"
 
 #include "common/isolation.hpp"
+#include "common/mariadb_keys.hpp"
 #include "common/text.hpp"
 
 #include <anydb/error.hpp>
@@ -18,45 +19,6 @@
 #include <utility>
 
 namespace anydb::odbc {
-namespace {
-
-// The table of "INSERT INTO <table> ...", unquoted, or "" when `sql` is not such a statement.
-[[nodiscard]] std::string insert_target(std::string_view sql) {
-  const auto skip_space = [&] {
-    while (!sql.empty() && std::isspace(static_cast<unsigned char>(sql.front())) != 0)
-      sql.remove_prefix(1);
-  };
-  const auto keyword = [&](std::string_view word) {
-    skip_space();
-    if (sql.size() < word.size() || support::ascii_lower(sql.substr(0, word.size())) != word) return false;
-    sql.remove_prefix(word.size());
-    return true;
-  };
-  if (!keyword("insert") || !keyword("into")) return {};
-  skip_space();
-  std::string table;
-  if (!sql.empty() && sql.front() == '`') {
-    for (std::size_t i = 1; i < sql.size(); ++i) {
-      if (sql[i] != '`') {
-        table += sql[i];
-      } else if (i + 1 < sql.size() && sql[i + 1] == '`') {
-        table += '`';
-        ++i;
-      } else {
-        return table;
-      }
-    }
-    return {};
-  }
-  for (char c : sql) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (std::isalnum(byte) == 0 && c != '_' && c != '$' && byte < 0x80) break;
-    table += c;
-  }
-  return table;
-}
-
-}  // namespace
 
 std::string driver_manager_version() {
   SQLHANDLE env = SQL_NULL_HANDLE;
@@ -296,6 +258,29 @@ bool OdbcConnection::sqlite_transaction_survived() noexcept {
   return false;
 }
 
+std::vector<std::optional<std::string>> OdbcConnection::read_first_row(SQLHSTMT statement,
+                                                                       std::string_view sql) {
+  std::vector<std::optional<std::string>> first_row;
+  SQLSMALLINT columns = 0;
+  if (!SQL_SUCCEEDED(SQLNumResultCols(statement, &columns)) || columns <= 0) return first_row;
+  const SQLRETURN rc = SQLFetch(statement);
+  if (rc == SQL_NO_DATA) return first_row;
+  if (!SQL_SUCCEEDED(rc)) fail(SQL_HANDLE_STMT, statement, sql);
+  for (SQLSMALLINT column = 1; column <= columns; ++column) {
+    std::array<char, 1024> buffer{};
+    SQLLEN indicator = 0;
+    if (!SQL_SUCCEEDED(SQLGetData(statement, static_cast<SQLUSMALLINT>(column), SQL_C_CHAR,
+                                  buffer.data(), static_cast<SQLLEN>(buffer.size()), &indicator)))
+      fail(SQL_HANDLE_STMT, statement, sql);
+    if (indicator == SQL_NULL_DATA) {
+      first_row.emplace_back();
+    } else {
+      first_row.emplace_back(std::string(buffer.data()));
+    }
+  }
+  return first_row;
+}
+
 std::vector<std::optional<std::string>> OdbcConnection::run(std::string_view sql) {
   if (sql.find('\0') != std::string_view::npos)
     throw_backend_error(ErrorKind::invalid_argument,
@@ -309,26 +294,7 @@ std::vector<std::optional<std::string>> OdbcConnection::run(std::string_view sql
   SQLRETURN rc = SQLExecDirect(raw, sql_chars(text), static_cast<SQLINTEGER>(text.size()));
   if (!SQL_SUCCEEDED(rc) && rc != SQL_NO_DATA) fail(SQL_HANDLE_STMT, raw, sql);
 
-  std::vector<std::optional<std::string>> first_row;
-  SQLSMALLINT columns = 0;
-  if (SQL_SUCCEEDED(SQLNumResultCols(raw, &columns)) && columns > 0) {
-    rc = SQLFetch(raw);
-    if (!SQL_SUCCEEDED(rc) && rc != SQL_NO_DATA) fail(SQL_HANDLE_STMT, raw, sql);
-    if (SQL_SUCCEEDED(rc)) {
-      for (SQLSMALLINT column = 1; column <= columns; ++column) {
-        std::array<char, 1024> buffer{};
-        SQLLEN indicator = 0;
-        rc = SQLGetData(raw, static_cast<SQLUSMALLINT>(column), SQL_C_CHAR, buffer.data(),
-                        static_cast<SQLLEN>(buffer.size()), &indicator);
-        if (!SQL_SUCCEEDED(rc)) fail(SQL_HANDLE_STMT, raw, sql);
-        if (indicator == SQL_NULL_DATA) {
-          first_row.emplace_back();
-        } else {
-          first_row.emplace_back(std::string(buffer.data()));
-        }
-      }
-    }
-  }
+  std::vector<std::optional<std::string>> first_row = read_first_row(raw, sql);
   // Every further result (a script of several statements) must run, and its error surface.
   while ((rc = SQLMoreResults(raw)) != SQL_NO_DATA) {
     if (!SQL_SUCCEEDED(rc)) fail(SQL_HANDLE_STMT, raw, sql);
@@ -381,30 +347,11 @@ void OdbcConnection::record_transaction_effect(const ErrorInfo& info) noexcept {
   }
 }
 
-// MariaDB names only the violated key ("for key 'k'"); get-or-create needs its columns to tell
-// a lost race on its key from a violation of another unique key.
-std::vector<std::string> OdbcConnection::mariadb_key_columns(std::string_view sql,
-                                                             const std::string& key) {
-  const std::string table = insert_target(sql);
-  if (table.empty()) return {};
-  const std::string cache_key = table + '\0' + key;
-  if (const auto found = key_columns_.find(cache_key); found != key_columns_.end())
-    return found->second;
-  try {
-    OdbcStatement lookup(*this,
-                         "SELECT COLUMN_NAME FROM information_schema.STATISTICS WHERE "
-                         "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = ? "
-                         "ORDER BY SEQ_IN_INDEX");
-    const std::array params{Value(table), Value(key)};
-    const Result result = lookup.execute(params);
-    std::vector<std::string> columns;
-    for (const Row& row : result.rows) columns.push_back(row[0].as_text());
-    if (key_columns_.size() > 256) key_columns_.clear();
-    key_columns_.emplace(cache_key, columns);
-    return columns;
-  } catch (const std::exception&) {
-    return {};  // the violation is reported all the same, with the key's name only
-  }
+std::vector<std::string> OdbcConnection::mariadb_key_columns(std::string_view sql, const std::string& key) {
+  return key_columns_.of(sql, key, [this](std::span<const Value> params) {
+    OdbcStatement lookup(*this, support::MariadbKeyColumns::lookup_sql);
+    return lookup.execute(params);
+  });
 }
 
 }  // namespace anydb::odbc

@@ -5,6 +5,8 @@
 #include "profile.hpp"
 #include "uri.hpp"
 
+#include "common/mariadb_keys.hpp"
+
 #include <anydb/connection.hpp>
 #include <anydb/dialect.hpp>
 
@@ -85,6 +87,8 @@ private:
   [[nodiscard]] bool sqlite_transaction_survived() noexcept;
   // Runs one statement without parameters outside the cache and returns its first row as text.
   std::vector<std::optional<std::string>> run(std::string_view sql);
+  // The first row of the result `statement` produced, as text (nothing when it has none).
+  [[nodiscard]] std::vector<std::optional<std::string>> read_first_row(SQLHSTMT statement, std::string_view sql);
   [[nodiscard]] std::vector<std::string> mariadb_key_columns(std::string_view sql,
                                                              const std::string& key);
 
@@ -102,8 +106,8 @@ private:
   // mode, or SQLite's own BEGIN), and it failed (PostgreSQL: only ROLLBACK [TO SAVEPOINT]).
   bool in_transaction_ = false;
   bool failed_ = false;
-  // MariaDB: the columns of unique keys, by "table\0key", looked up after a violation.
-  std::map<std::string, std::vector<std::string>, std::less<>> key_columns_;
+  // MariaDB: the columns of unique keys, looked up after a violation.
+  support::MariadbKeyColumns key_columns_;
 };
 
 }  // namespace anydb::odbc

@@ -52,6 +52,61 @@ char empty_data[1] = {0};
   return const_cast<void*>(data);
 }
 
+// What one SQLGetData call delivered into `target`: how many bytes, and whether more follow.
+struct Piece {
+  std::size_t got;
+  bool truncated;
+};
+[[nodiscard]] Piece piece_read(SQLRETURN rc, SQLLEN indicator, std::size_t room, bool binary,
+                               const char* target) noexcept {
+  const bool truncated = rc == SQL_SUCCESS_WITH_INFO &&
+                         (indicator == SQL_NO_TOTAL || static_cast<std::size_t>(indicator) > room);
+  if (truncated) return {room, true};
+  if (indicator != SQL_NO_TOTAL) return {std::min(static_cast<std::size_t>(indicator), room), false};
+  return {binary ? room : std::strlen(target), false};
+}
+
+// Binds `value` as parameter `number`; `slot` holds what the driver reads at SQLExecute.
+[[nodiscard]] SQLRETURN bind_parameter(SQLHSTMT statement, SQLUSMALLINT number, const Value& value, Bound& slot) {
+  switch (value.type()) {
+    case Value::Type::null:
+      // A NULL still needs a valid type; VARCHAR converts to every column type (psqlODBC
+      // sends it untyped).
+      slot.indicator = SQL_NULL_DATA;
+      return SQLBindParameter(statement, number, SQL_PARAM_INPUT, SQL_C_CHAR, SQL_VARCHAR, 1, 0,
+                            empty_data, 0, &slot.indicator);
+    case Value::Type::integer:
+      slot.integer = static_cast<SQLBIGINT>(value.as_int());
+      return SQLBindParameter(statement, number, SQL_PARAM_INPUT, SQL_C_SBIGINT, SQL_BIGINT, 0, 0,
+                            &slot.integer, 0, &slot.indicator);
+    case Value::Type::real:
+      slot.real = value.as_double();
+      return SQLBindParameter(statement, number, SQL_PARAM_INPUT, SQL_C_DOUBLE, SQL_DOUBLE, 0, 0,
+                            &slot.real, 0, &slot.indicator);
+    case Value::Type::text: {
+      // UTF-8 bytes with an explicit length: NUL bytes and all. The three drivers pass
+      // SQL_C_CHAR through unconverted on a UTF-8 connection (tested with non-ASCII text).
+      const std::string& text = value.as_text();
+      slot.indicator = static_cast<SQLLEN>(text.size());
+      return SQLBindParameter(statement, number, SQL_PARAM_INPUT, SQL_C_CHAR,
+                            text.size() > max_varchar ? SQL_LONGVARCHAR : SQL_VARCHAR,
+                            std::max<SQLULEN>(text.size(), 1), 0,
+                            text.empty() ? empty_data : data_pointer(text.data()),
+                            slot.indicator, &slot.indicator);
+    }
+    case Value::Type::blob: {
+      // An empty blob is zero bytes at a valid address, never NULL.
+      const Blob& blob = value.as_blob();
+      slot.indicator = static_cast<SQLLEN>(blob.size());
+      return SQLBindParameter(statement, number, SQL_PARAM_INPUT, SQL_C_BINARY,
+                            SQL_LONGVARBINARY, std::max<SQLULEN>(blob.size(), 1), 0,
+                            blob.empty() ? empty_data : data_pointer(blob.data()),
+                            slot.indicator, &slot.indicator);
+    }
+  }
+  return SQL_ERROR;
+}
+
 }  // namespace
 
 OdbcStatement::OdbcStatement(OdbcConnection& connection, std::string_view sql)
@@ -128,52 +183,8 @@ Result OdbcStatement::execute_once(std::span<const Value> params) {
 
   std::vector<Bound> bound(params.size());  // never resized: the driver keeps the addresses
   for (std::size_t i = 0; i < params.size(); ++i) {
-    const Value& value = params[i];
-    Bound& slot = bound[i];
-    const auto number = static_cast<SQLUSMALLINT>(i + 1);
-    SQLRETURN rc = SQL_SUCCESS;
-    switch (value.type()) {
-      case Value::Type::null:
-        // A NULL still needs a valid type; VARCHAR converts to every column type (psqlODBC
-        // sends it untyped).
-        slot.indicator = SQL_NULL_DATA;
-        rc = SQLBindParameter(statement, number, SQL_PARAM_INPUT, SQL_C_CHAR, SQL_VARCHAR, 1, 0,
-                              empty_data, 0, &slot.indicator);
-        break;
-      case Value::Type::integer:
-        slot.integer = static_cast<SQLBIGINT>(value.as_int());
-        rc = SQLBindParameter(statement, number, SQL_PARAM_INPUT, SQL_C_SBIGINT, SQL_BIGINT, 0, 0,
-                              &slot.integer, 0, &slot.indicator);
-        break;
-      case Value::Type::real:
-        slot.real = value.as_double();
-        rc = SQLBindParameter(statement, number, SQL_PARAM_INPUT, SQL_C_DOUBLE, SQL_DOUBLE, 0, 0,
-                              &slot.real, 0, &slot.indicator);
-        break;
-      case Value::Type::text: {
-        // UTF-8 bytes with an explicit length: NUL bytes and all. The three drivers pass
-        // SQL_C_CHAR through unconverted on a UTF-8 connection (tested with non-ASCII text).
-        const std::string& text = value.as_text();
-        slot.indicator = static_cast<SQLLEN>(text.size());
-        rc = SQLBindParameter(statement, number, SQL_PARAM_INPUT, SQL_C_CHAR,
-                              text.size() > max_varchar ? SQL_LONGVARCHAR : SQL_VARCHAR,
-                              std::max<SQLULEN>(text.size(), 1), 0,
-                              text.empty() ? empty_data : data_pointer(text.data()),
-                              slot.indicator, &slot.indicator);
-        break;
-      }
-      case Value::Type::blob: {
-        // An empty blob is zero bytes at a valid address, never NULL.
-        const Blob& blob = value.as_blob();
-        slot.indicator = static_cast<SQLLEN>(blob.size());
-        rc = SQLBindParameter(statement, number, SQL_PARAM_INPUT, SQL_C_BINARY,
-                              SQL_LONGVARBINARY, std::max<SQLULEN>(blob.size(), 1), 0,
-                              blob.empty() ? empty_data : data_pointer(blob.data()),
-                              slot.indicator, &slot.indicator);
-        break;
-      }
-    }
-    if (!SQL_SUCCEEDED(rc)) connection_.fail(SQL_HANDLE_STMT, statement, sql_);
+    if (!SQL_SUCCEEDED(bind_parameter(statement, static_cast<SQLUSMALLINT>(i + 1), params[i], bound[i])))
+      connection_.fail(SQL_HANDLE_STMT, statement, sql_);
   }
 
   SQLRETURN rc = SQLExecute(statement);
@@ -329,15 +340,7 @@ bool OdbcStatement::fetch_bytes(SQLUSMALLINT column, bool binary, Bytes& out) {
     if (rc == SQL_NO_DATA) return true;  // everything was read by the earlier pieces
     if (!SQL_SUCCEEDED(rc)) connection_.fail(SQL_HANDLE_STMT, statement, sql_);
     if (indicator == SQL_NULL_DATA) return !first;
-    const std::size_t room = capacity - terminator;
-    const bool truncated =
-        rc == SQL_SUCCESS_WITH_INFO &&
-        (indicator == SQL_NO_TOTAL || static_cast<std::size_t>(indicator) > room);
-    std::size_t got = room;
-    if (!truncated && indicator != SQL_NO_TOTAL)
-      got = std::min(static_cast<std::size_t>(indicator), room);
-    else if (!truncated && !binary)
-      got = std::strlen(target);
+    const auto [got, truncated] = piece_read(rc, indicator, capacity - terminator, binary, target);
     if (direct) {
       out.resize(old_size + got);
     } else {

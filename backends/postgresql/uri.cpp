@@ -49,48 +49,59 @@ struct Pair {
   std::size_t begin = 0, end = 0;  // the span of "key = value" in the text
 };
 
+[[nodiscard]] std::size_t skip_space(std::string_view text, std::size_t i) noexcept {
+  while (i < text.size() && is_space(text[i])) ++i;
+  return i;
+}
+
+// A 'single-quoted' value starting after the quote at `i`: a backslash escapes the next
+// character. Returns the position after the closing quote; nothing when it is unterminated.
+[[nodiscard]] std::optional<std::size_t> read_quoted(std::string_view text, std::size_t i, std::string& value) {
+  while (i < text.size()) {
+    if (text[i] == '\\' && i + 1 < text.size()) {
+      value += text[i + 1];
+      i += 2;
+    } else if (text[i] == '\'') {
+      return i + 1;
+    } else {
+      value += text[i++];
+    }
+  }
+  return std::nullopt;
+}
+
+// A bare value: up to the next blank; a backslash escapes the next character.
+[[nodiscard]] std::size_t read_bare(std::string_view text, std::size_t i, std::string& value) {
+  while (i < text.size() && !is_space(text[i])) {
+    if (text[i] == '\\' && i + 1 < text.size()) ++i;
+    value += text[i++];
+  }
+  return i;
+}
+
 // Splits a libpq keyword/value string the way libpq's conninfo_parse does: values may be
 // 'single-quoted', and a backslash escapes the next character. Nothing when the text is not
 // well-formed; libpq then reports the problem itself.
 [[nodiscard]] std::optional<std::vector<Pair>> split_conninfo(std::string_view text) {
   std::vector<Pair> pairs;
-  std::size_t i = 0;
-  const auto skip_space = [&] {
-    while (i < text.size() && is_space(text[i])) ++i;
-  };
-  for (;;) {
-    skip_space();
-    if (i >= text.size()) return pairs;
+  for (std::size_t i = skip_space(text, 0); i < text.size(); i = skip_space(text, i)) {
     Pair pair;
     pair.begin = i;
     while (i < text.size() && !is_space(text[i]) && text[i] != '=') pair.key += text[i++];
-    skip_space();
+    i = skip_space(text, i);
     if (i >= text.size() || text[i] != '=') return std::nullopt;
-    ++i;
-    skip_space();
+    i = skip_space(text, i + 1);
     if (i < text.size() && text[i] == '\'') {
-      ++i;
-      for (;;) {
-        if (i >= text.size()) return std::nullopt;  // unterminated quote
-        if (text[i] == '\\' && i + 1 < text.size()) {
-          pair.value += text[i + 1];
-          i += 2;
-        } else if (text[i] == '\'') {
-          ++i;
-          break;
-        } else {
-          pair.value += text[i++];
-        }
-      }
+      const std::optional<std::size_t> end = read_quoted(text, i + 1, pair.value);
+      if (!end) return std::nullopt;  // unterminated quote
+      i = *end;
     } else {
-      while (i < text.size() && !is_space(text[i])) {
-        if (text[i] == '\\' && i + 1 < text.size()) ++i;
-        pair.value += text[i++];
-      }
+      i = read_bare(text, i, pair.value);
     }
     pair.end = i;
     pairs.push_back(std::move(pair));
   }
+  return pairs;
 }
 
 [[nodiscard]] int hex_digit(char c) noexcept {

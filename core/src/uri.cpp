@@ -8,6 +8,8 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <optional>
+#include <utility>
 
 namespace anydb {
 
@@ -55,38 +57,45 @@ std::size_t value_end(std::string_view text, std::size_t pos) {
   return end;
 }
 
+std::size_t skip_blanks(std::string_view text, std::size_t pos) {
+  while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t')) ++pos;
+  return pos;
+}
+
+// A "key = value" pair that starts at `pos`: its key (the last segment: the key may end in the
+// URI's authority or path, "...db?password=x") and where its value starts.
+struct PairStart {
+  std::string_view key;
+  std::size_t value_start;
+};
+
+std::optional<PairStart> pair_at(std::string_view text, std::size_t pos) {
+  std::size_t key_end = pos;
+  while (key_end < text.size() && text[key_end] != '=' && !is_pair_separator(text[key_end]))
+    ++key_end;
+  const std::size_t equals = skip_blanks(text, key_end);
+  if (equals >= text.size() || text[equals] != '=') return std::nullopt;
+  std::string_view key = text.substr(pos, key_end - pos);
+  if (const std::size_t cut = key.find_last_of("/:@,"); cut != std::string_view::npos)
+    key = key.substr(cut + 1);
+  return PairStart{key, skip_blanks(text, equals + 1)};
+}
+
 std::string redact_pairs(std::string_view text) {
   std::string out;
   std::size_t pos = 0;
   while (pos < text.size()) {
     const bool token_start = pos == 0 || is_pair_separator(text[pos - 1]);
-    if (token_start) {
-      std::size_t key_end = pos;
-      while (key_end < text.size() && text[key_end] != '=' && !is_pair_separator(text[key_end]))
-        ++key_end;
-      std::size_t equals = key_end;
-      while (equals < text.size() && (text[equals] == ' ' || text[equals] == '\t')) ++equals;
-      if (equals < text.size() && text[equals] == '=') {
-        std::string_view key = text.substr(pos, key_end - pos);
-        // The key may end in the URI's authority or path ("...db?password=x"); only its own
-        // last segment counts.
-        const std::size_t cut = key.find_last_of("/:@,");
-        if (cut != std::string_view::npos) key = key.substr(cut + 1);
-        std::size_t value_start = equals + 1;
-        while (value_start < text.size() && (text[value_start] == ' ' || text[value_start] == '\t'))
-          ++value_start;
-        const std::size_t end = value_end(text, value_start);
-        out.append(text.substr(pos, value_start - pos));
-        if (is_secret_key(key)) {
-          out.append(redaction);
-        } else {
-          out.append(text.substr(value_start, end - value_start));
-        }
-        pos = end;
-        continue;
-      }
+    const std::optional<PairStart> pair = token_start ? pair_at(text, pos) : std::nullopt;
+    if (!pair) {
+      out += text[pos++];
+      continue;
     }
-    out += text[pos++];
+    const std::size_t end = value_end(text, pair->value_start);
+    out.append(text.substr(pos, pair->value_start - pos));
+    out.append(is_secret_key(pair->key) ? redaction
+                                         : text.substr(pair->value_start, end - pair->value_start));
+    pos = end;
   }
   return out;
 }
@@ -171,6 +180,39 @@ std::optional<std::string> Uri::query_value(std::string_view key) const {
   return std::nullopt;
 }
 
+namespace {
+
+// "host:port", "[v6]:port" or "host" (an empty port: none given).
+std::pair<std::string_view, std::string_view> split_host_port(std::string_view authority,
+                                                              std::string_view text) {
+  if (authority.starts_with('[')) {
+    const std::size_t close = authority.find(']');
+    if (close == std::string_view::npos) malformed(text, "unterminated [IPv6] host");
+    const std::string_view tail = authority.substr(close + 1);
+    if (tail.empty()) return {authority.substr(1, close - 1), {}};
+    if (tail[0] != ':') malformed(text, "unexpected text after the [IPv6] host");
+    if (tail.size() == 1) malformed(text, "empty port");
+    return {authority.substr(1, close - 1), tail.substr(1)};
+  }
+  const std::size_t colon = authority.rfind(':');
+  if (colon == std::string_view::npos) return {authority, {}};
+  if (colon + 1 == authority.size()) malformed(text, "empty port");
+  return {authority.substr(0, colon), authority.substr(colon + 1)};
+}
+
+std::uint16_t parse_port(std::string_view port, std::string_view text) {
+  unsigned value = 0;
+  const auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (error != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535)
+    // The port text is not quoted: when the password holds an unencoded '/' or '?', the
+    // authority ends inside it and the "port" is part of the secret. The redacted URI in the
+    // message already shows a genuine port.
+    malformed(text, "invalid port (a number from 1 to 65535)");
+  return static_cast<std::uint16_t>(value);
+}
+
+}  // namespace
+
 Uri Uri::parse(std::string_view text) {
   if (text.empty()) malformed(text, "it is empty");
   for (char c : text) {
@@ -219,34 +261,9 @@ Uri Uri::parse(std::string_view text) {
       uri.password_ = percent_decode(userinfo.substr(colon + 1), text, "password");
   }
 
-  std::string_view host = authority;
-  std::string_view port;
-  if (authority.starts_with('[')) {
-    const std::size_t close = authority.find(']');
-    if (close == std::string_view::npos) malformed(text, "unterminated [IPv6] host");
-    host = authority.substr(1, close - 1);
-    const std::string_view tail = authority.substr(close + 1);
-    if (!tail.empty()) {
-      if (tail[0] != ':') malformed(text, "unexpected text after the [IPv6] host");
-      port = tail.substr(1);
-      if (port.empty()) malformed(text, "empty port");
-    }
-  } else if (const std::size_t colon = authority.rfind(':'); colon != std::string_view::npos) {
-    host = authority.substr(0, colon);
-    port = authority.substr(colon + 1);
-    if (port.empty()) malformed(text, "empty port");
-  }
+  const auto [host, port] = split_host_port(authority, text);
   uri.host_ = percent_decode(host, text, "host");
-  if (!port.empty()) {
-    unsigned value = 0;
-    const auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), value);
-    if (error != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535)
-      // The port text is not quoted: when the password holds an unencoded '/' or '?',
-      // the authority ends inside it and the "port" is part of the secret. The redacted URI
-      // in the message already shows a genuine port.
-      malformed(text, "invalid port (a number from 1 to 65535)");
-    uri.port_ = static_cast<std::uint16_t>(value);
-  }
+  if (!port.empty()) uri.port_ = parse_port(port, text);
 
   const std::size_t question = after.find('?');
   uri.path_ = percent_decode(after.substr(0, question), text, "path");
