@@ -135,6 +135,10 @@ struct StepPlan {
   std::string text;  // the body after substitution, for the transcript
   std::optional<Directive> directive;
   std::vector<std::string> statements;
+  // Sent as one message, as isolationtester does (PostgreSQL, more than one statement): outside
+  // BEGIN the statements form one implicit transaction. Rows are then not reported, because
+  // Connection::execute_script() returns none.
+  bool as_script = false;
 };
 
 StepPlan make_plan(std::string_view body, const Dialect& dialect, std::string_view suffix) {
@@ -214,10 +218,14 @@ Observed execute(Connection& connection, const StepPlan& plan, SessionLocal& loc
     if (plan.directive) {
       run_directive(connection, *plan.directive, local, observed);
     } else {
-      for (const auto& statement : plan.statements) {
-        const Result result = connection.execute(statement);
-        const std::string rows = render_rows(result.rows);
-        if (!rows.empty()) observed.value += observed.value.empty() ? rows : ";" + rows;
+      if (plan.as_script) {
+        connection.execute_script(plan.text);
+      } else {
+        for (const auto& statement : plan.statements) {
+          const Result result = connection.execute(statement);
+          const std::string rows = render_rows(result.rows);
+          if (!rows.empty()) observed.value += observed.value.empty() ? rows : ";" + rows;
+        }
       }
     }
   } catch (const Error& error) {
@@ -252,13 +260,14 @@ public:
     }
     const Dialect& dialect = observer.dialect();
     if (product == "postgresql") {
-      // isolationtester asks pg_locks the same question; pg_blocking_pids() answers it, and
-      // only locks held by the spec's own sessions count (not autovacuum's, say).
+      // The question isolationtester asks: is the session waiting for a heavyweight lock held
+      // by one of the spec's sessions (not autovacuum's, say), or for a safe snapshot
+      // (SERIALIZABLE READ ONLY DEFERRABLE), which pg_blocking_pids() alone does not show.
       for (const auto& id : ids_) others_ += fmt::format("{}{}", others_.empty() ? "" : ",", *id);
-      sql_ = fmt::format("SELECT COUNT(*) FROM unnest(pg_blocking_pids(CAST({} AS integer))) AS b(pid) "
-                         "WHERE b.pid = ANY(CAST(string_to_array({}, ',') AS integer[]))",
+      sql_ = fmt::format("SELECT CASE WHEN pg_catalog.pg_isolation_test_session_is_blocked(CAST({} AS integer), "
+                         "CAST(string_to_array({}, ',') AS integer[])) THEN 1 ELSE 0 END",
                          dialect.placeholder(1), dialect.placeholder(2));
-      name_ = "pg_blocking_pids()";
+      name_ = "pg_isolation_test_session_is_blocked()";
     } else if (product == "mariadb" || product == "mysql") {
       sql_ = fmt::format("SELECT COUNT(*) FROM information_schema.innodb_trx WHERE "
                          "trx_mysql_thread_id = {} AND trx_state = 'LOCK WAIT'",
@@ -338,7 +347,10 @@ public:
     static std::atomic<int> counter{0};
     suffix_ = fmt::format("{}_{}", ::getpid(), ++counter);
     const Dialect& dialect = context().dialect();
-    for (const auto& step : spec_.steps) plans_.push_back(make_plan(step.body, dialect, suffix_));
+    for (const auto& step : spec_.steps) {
+      plans_.push_back(make_plan(step.body, dialect, suffix_));
+      plans_.back().as_script = run_.product == "postgresql" && plans_.back().statements.size() > 1;
+    }
     out_.steps.resize(permutation_.steps.size());
   }
 
@@ -356,6 +368,9 @@ private:
     std::size_t position = 0;
     std::future<Observed> future;
     bool waiting = false;
+    bool once = false;                  // "(*)": reported waiting at once, never waited for
+    std::vector<std::size_t> blockers;  // "(step)": completion reported only once none of
+                                        // these steps is in flight
   };
   struct SessionState {
     std::unique_ptr<Worker> worker;
@@ -395,6 +410,19 @@ private:
     return true;
   }
 
+  // As isolationtester: each session's application_name is its name (pg_stat_activity).
+  bool name_session(Connection& connection, const std::string& name) {
+    std::string literal = "'";
+    for (char c : name) literal += c == '\'' ? std::string("''") : std::string(1, c);
+    try {
+      connection.execute_script(fmt::format("SET application_name = {}'", literal));
+      return true;
+    } catch (const std::exception& failure) {
+      error(fmt::format("cannot set application_name of session {}: {}", name, one_line(failure.what())));
+      return false;
+    }
+  }
+
   bool open() {
     try {
       observer_ = context().connect();
@@ -421,6 +449,7 @@ private:
         return false;
       }
       ids.push_back(server_id(*connection, run_.product));
+      if (run_.product == "postgresql" && !name_session(*connection, spec_.sessions[s].name)) return false;
       sessions_[s].local->run_level = run_level();
       sessions_[s].worker = std::make_unique<Worker>(std::move(connection));
     }
@@ -431,7 +460,32 @@ private:
     return true;
   }
 
-  void record(std::size_t s) {
+  // True while a step named in the annotation of session s's step is in flight: its
+  // completion is not reported yet (isolationtester's "(step)" blocker).
+  [[nodiscard]] bool held_by_annotation(std::size_t s) const {
+    const InFlight& flight = *sessions_[s].in_flight;
+    return std::any_of(flight.blockers.begin(), flight.blockers.end(), [&](std::size_t step) {
+      return std::any_of(sessions_.begin(), sessions_.end(), [&](const SessionState& other) {
+        return other.in_flight && permutation_.steps[other.in_flight->position].step == step;
+      });
+    });
+  }
+
+  void note_waiting(std::size_t s) {
+    InFlight& flight = *sessions_[s].in_flight;
+    if (flight.waiting) return;
+    flight.waiting = true;
+    note(fmt::format("step {}: {} <waiting ...>", step_name(flight.position),
+                     plans_[permutation_.steps[flight.position].step].text));
+  }
+
+  // Records session s's finished step, unless an annotation holds its report back (then it is
+  // reported waiting, and false is returned).
+  bool record(std::size_t s) {
+    if (held_by_annotation(s)) {
+      note_waiting(s);
+      return false;
+    }
     SessionState& session = sessions_[s];
     InFlight& flight = *session.in_flight;
     Observed observed;
@@ -457,6 +511,7 @@ private:
     note(std::move(line));
     out_.steps[flight.position] = std::move(observed);
     session.in_flight.reset();
+    return true;
   }
 
   [[nodiscard]] bool ready(std::size_t s, milliseconds wait = milliseconds(0)) {
@@ -476,10 +531,7 @@ private:
     const Clock::time_point start = Clock::now();
     milliseconds delay(1);
     for (;;) {
-      if (ready(s, delay)) {
-        record(s);
-        return Wait::finished;
-      }
+      if (ready(s, delay)) return record(s) ? Wait::finished : Wait::waiting;
       delay = std::min(delay * 2, milliseconds(10));
       const auto elapsed = Clock::now() - start;
       if (const auto blocked = probe_.blocked(s, out_.transcript)) {
@@ -498,10 +550,11 @@ private:
       for (std::size_t s = 0; s < sessions_.size(); ++s) {
         if (!sessions_[s].in_flight) continue;
         if (ready(s)) {
-          record(s);
-          again = true;
+          if (record(s)) again = true;
           continue;
         }
+        // A "(*)" step is only looked at, never waited for, as isolationtester does.
+        if (sessions_[s].in_flight->once) continue;
         if (!probe_.blocked(s, out_.transcript).has_value()) continue;
         // The database can tell: a step that no longer waits is running; wait for it.
         const Wait result = finish_or_block(s, false);
@@ -523,10 +576,7 @@ private:
             if (!sessions_[s].in_flight) continue;
             if (probe_.blocked(s, out_.transcript).has_value()) continue;
             any = true;
-            if (ready(s, milliseconds(2))) {
-              record(s);
-              again = true;
-            }
+            if (ready(s, milliseconds(2)) && record(s)) again = true;
           }
           if (!any) break;
         }
@@ -540,7 +590,7 @@ private:
     const Clock::time_point deadline = Clock::now() + timeout;
     while (sessions_[s].in_flight) {
       for (std::size_t t = 0; t < sessions_.size(); ++t)
-        if (sessions_[t].in_flight && ready(t, milliseconds(t == s ? 5 : 0))) record(t);
+        if (sessions_[t].in_flight && ready(t, milliseconds(t == s ? 5 : 0))) (void)record(t);
       if (sessions_[s].in_flight && Clock::now() >= deadline) return false;
     }
     settle();
@@ -567,11 +617,14 @@ private:
                                  session.worker->submit([plan, local = session.local](Connection& connection) {
                                    return execute(connection, plan, *local);
                                  }),
-                                 false};
-    if (!entry.blockers.empty()) {
-      // isolationtester's annotations: reported waiting whatever happens.
-      session.in_flight->waiting = true;
-      note(fmt::format("step {}: {} <waiting ...>", step.name, plan.text));
+                                 false, false, {}};
+    for (const Blocker& blocker : entry.blockers) {
+      if (blocker.step) session.in_flight->blockers.push_back(*blocker.step);
+      else session.in_flight->once = true;
+    }
+    if (session.in_flight->once) {
+      // "(*)": reported waiting at once, and the permutation goes on without waiting for it.
+      note_waiting(s);
       settle();
       return out_.errors.empty();
     }
@@ -579,10 +632,7 @@ private:
     const bool sleeps = plan.directive && plan.directive->kind == Directive::Kind::sleep;
     switch (finish_or_block(s, !sleeps)) {
       case Wait::finished: break;
-      case Wait::waiting:
-        session.in_flight->waiting = true;
-        note(fmt::format("step {}: {} <waiting ...>", step.name, plan.text));
-        break;
+      case Wait::waiting: note_waiting(s); break;
       case Wait::timed_out:
         error(fmt::format("step {} neither finished nor waited for a lock within {} ms", step.name,
                           timeouts().step.count()));
@@ -616,7 +666,7 @@ private:
     for (std::size_t s = 0; s < sessions_.size(); ++s) {
       SessionState& session = sessions_[s];
       if (!session.worker || !session.in_flight) continue;
-      if (ready(s, timeouts().step)) record(s);
+      if (ready(s, timeouts().step)) (void)record(s);
       if (!session.worker->stop(timeouts().step))
         error(fmt::format("session {} is still busy; its thread was left to finish on its own",
                           spec_.sessions[s].name));

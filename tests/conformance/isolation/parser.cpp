@@ -3,6 +3,7 @@
 // blocker annotations, "#" comments, names bare or in double quotes), plus anydb's two
 // statements "expect[...] { ... }" and "skip[...] "reason"". See docs/conformance.md.
 
+#include "directive.hpp"
 #include "spec.hpp"
 
 #include <anydb/error.hpp>
@@ -173,7 +174,7 @@ private:
     while (!at_end()) {
       const char c = peek();
       if (c == '\'' || (kind == BlockKind::sql && c == '"')) {
-        skip_quoted(c);
+        skip_quoted(c, kind == BlockKind::sql && c == '\'' && is_escape_string_start(text_, pos_));
       } else if (kind == BlockKind::expect && c == '#') {
         while (!at_end() && peek() != '\n') take();
       } else if (kind == BlockKind::sql && c == '-' && peek(1) == '-') {
@@ -205,10 +206,16 @@ private:
     fail("unterminated { } block", start_line);
   }
 
-  void skip_quoted(char quote) {
+  // '...' or "..."; with `escapes` (E'...'), a backslash escapes the next character.
+  void skip_quoted(char quote, bool escapes = false) {
     const int start_line = line_;
     take();
     while (!at_end()) {
+      if (escapes && peek() == '\\') {
+        take();
+        if (!at_end()) take();
+        continue;
+      }
       if (peek() == quote) {
         take();
         if (peek() != quote) return;  // '' inside '...' is a quote
@@ -493,12 +500,14 @@ private:
       const auto step = spec.find_step(pending.name);
       if (!step) fail(fmt::format("undefined step \"{}\" in a blocker annotation", pending.name), pending.line);
       auto& permutation = spec.permutations[pending.permutation];
-      permutation.steps[pending.position].blockers[pending.blocker].step = *step;
-      bool later = false;
-      for (std::size_t j = pending.position + 1; j < permutation.steps.size(); ++j)
-        later = later || permutation.steps[j].step == *step;
-      if (!later)
-        fail(fmt::format("blocker \"{}\" does not run later in this permutation", pending.name), pending.line);
+      auto& entry = permutation.steps[pending.position];
+      entry.blockers[pending.blocker].step = *step;
+      // As isolationtester: any step of another session, earlier or later in the permutation
+      // (or not in it at all: the annotation then never releases).
+      if (spec.steps[*step].session == spec.steps[entry.step].session)
+        fail(fmt::format("permutation step \"{}\" cannot block on its own session (blocker \"{}\")",
+                         spec.steps[entry.step].name, pending.name),
+             pending.line);
     }
     const auto check_entries = [&](const std::vector<ExpectBlock>& blocks) {
       for (const auto& block : blocks)
