@@ -398,7 +398,7 @@ private:
     }
     void read_step(ExpectEntry& entry) {
       if (body[i] == '*') {
-        entry.step = "*";
+        entry.step.assign(1, '*');  // not = "*": GCC 12 warns falsely (-Wrestrict)
         ++i;
         return;
       }
