@@ -100,7 +100,7 @@ TEST(RetryBackoff, SamplesAreJittered) {
   std::set<microseconds::rep> seen;
   microseconds::rep low = policy.max_backoff.count(), high = 0;
   for (int i = 0; i < 1000; ++i) {
-    const auto sample = policy.backoff(8).count();  // ceiling 50 ms
+    const auto sample = policy.backoff(9).count();  // ceiling: max_backoff (100 ms)
     seen.insert(sample);
     low = std::min(low, sample);
     high = std::max(high, sample);
