@@ -18,7 +18,7 @@ build_packages=(
 )
 test_packages=(
   clang-14 libclang-rt-14-dev
-  postgresql
+  postgresql postgresql-client-15
   unixodbc odbc-postgresql libsqliteodbc odbc-mariadb mariadb-server mariadb-client
 )
 

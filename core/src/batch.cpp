@@ -139,6 +139,7 @@ void report(BatchState& state, GetOrCreateBatchResult& out) {
 GetOrCreateBatchResult run_many(Connection& connection, const GetOrCreatePlan& plan,
                                 std::span<const Value> keys, std::span<const Value> defaults,
                                 const BatchOptions& options) {
+  detail::require_read_write(connection, plan);
   check_batch(plan.spec, keys, defaults, options);
   const BatchMethod method = choose_method(options.method, plan, connection);
   GetOrCreateBatchResult out;

@@ -77,6 +77,13 @@ struct KeyOutcome {
                                      const KeyAttempt& how, std::span<const Value> key,
                                      std::span<const Value> defaults);
 
+// Throws anydb::UsageError when `connection` is in a transaction begun AccessMode::read_only:
+// get-or-create may write, and a write in such a transaction fails at random (SQLite's
+// DEFERRED transaction cannot always upgrade its lock: SQLITE_BUSY at once, whatever the busy
+// timeout) or always (PostgreSQL's READ ONLY). Refused before any statement, hit or miss, so
+// that the mistake shows on the first call rather than under contention.
+void require_read_write(const Connection& connection, const GetOrCreatePlan& plan);
+
 // Throws anydb::SerializationFailure: the row exists, the snapshot cannot see it, and only a
 // retry of the whole transaction can help.
 [[noreturn]] void throw_row_invisible(const GetOrCreatePlan& plan, std::string_view backend,

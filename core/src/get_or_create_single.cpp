@@ -123,6 +123,16 @@ KeyOutcome attempt_key(Connection& connection, const GetOrCreatePlan& plan, cons
   return outcome;
 }
 
+void require_read_write(const Connection& connection, const GetOrCreatePlan& plan) {
+  if (!connection.in_transaction() || connection.transaction_access_mode() != AccessMode::read_only)
+    return;
+  throw_error(ErrorKind::invalid_usage,
+              fmt::format("get-or-create on \"{}\" inside a transaction begun read_only: "
+                          "get-or-create writes; begin the transaction read_write",
+                          printable(plan.spec.table)),
+              std::string(connection.backend_name()));
+}
+
 void throw_row_invisible(const GetOrCreatePlan& plan, std::string_view backend, std::string_view why) {
   ErrorInfo info;
   info.kind = ErrorKind::serialization_failure;
@@ -234,6 +244,7 @@ GetOrCreateResult GetOrCreate::operator()(Connection& connection, std::span<cons
       throw_error(ErrorKind::invalid_argument,
                   fmt::format("key column \"{}\" is NULL: a unique constraint never matches NULL",
                               printable(spec.key_columns[i])));
+  detail::require_read_write(connection, plan);
 
   if (spec.strategy == Strategy::naive) return run_naive(connection, plan, key, defaults);
   if (connection.in_transaction()) return run_in_callers_transaction(connection, plan, key, defaults);

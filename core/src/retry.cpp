@@ -28,6 +28,12 @@ bool RetryPolicy::should_retry(const Error& error, int attempt) const noexcept {
   return error.is_transient() && !error.commit_outcome_unknown() && attempt < max_attempts;
 }
 
+bool RetryPolicy::should_retry(const Error& error, int attempt,
+                               std::chrono::steady_clock::duration elapsed) const noexcept {
+  if (!should_retry(error, attempt)) return false;
+  return time_budget.count() <= 0 || elapsed < time_budget;
+}
+
 void RetryPolicy::sleep_before(int retry) const {
   const auto pause = backoff(retry);
   if (pause.count() > 0) std::this_thread::sleep_for(pause);

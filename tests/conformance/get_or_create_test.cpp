@@ -127,6 +127,37 @@ TEST_P(GetOrCreateSemantics, UnknownTableIsReported) {
   EXPECT_THROW((void)operation(*connection, std::vector<Value>{Value(1)}), UndefinedObject);
 }
 
+// A read_only transaction (SQLite's DEFERRED) cannot be relied on to write: two of them that
+// both try fail at random with Busy. Refused at once, hit or miss, one key or many, before any
+// statement, and the caller's transaction goes on.
+TEST_P(GetOrCreateSemantics, ReadOnlyTransactionIsRefusedAtOnce) {
+  const GetOrCreate operation = make();
+  connection->execute(fmt::format("INSERT INTO {} (k, name) VALUES ({}, {})", table.quoted(), param(1), param(2)),
+                      {Value(1), Value("existing")});
+  Transaction transaction(*connection, AccessMode::read_only);
+  ASSERT_EQ(connection->transaction_access_mode(), AccessMode::read_only);
+  for (int key : {1, 2}) {
+    try {
+      (void)operation(*connection, std::vector<Value>{Value(key)}, std::vector<Value>{Value("x")});
+      ADD_FAILURE() << "get-or-create of key " << key << " ran in a read_only transaction";
+    } catch (const UsageError& error) {
+      EXPECT_NE(std::string_view(error.what()).find("get-or-create writes; begin the transaction read_write"),
+                std::string_view::npos)
+          << error.what();
+    }
+  }
+  const std::vector<Value> keys{Value(1), Value(3)};
+  EXPECT_THROW((void)operation.many(*connection, keys, std::vector<Value>{Value("x"), Value("y")}), UsageError);
+  EXPECT_EQ(connection->transaction_state(), TransactionState::active) << "nothing ran: the transaction goes on";
+  EXPECT_EQ(connection->execute(fmt::format("SELECT k FROM {}", table.quoted())).rows.size(), 1U);
+  transaction.commit();
+  EXPECT_EQ(table.count_rows(), 1);
+  // read_write, the same call is fine.
+  Transaction writable(*connection, AccessMode::read_write);
+  EXPECT_TRUE(operation(*connection, std::vector<Value>{Value(2)}, std::vector<Value>{Value("x")}).created);
+  writable.commit();
+}
+
 INSTANTIATE_TEST_SUITE_P(Strategies, GetOrCreateSemantics,
                          ::testing::Values(Strategy::safe, Strategy::upsert, Strategy::naive),
                          StrategyName());

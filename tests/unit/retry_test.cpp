@@ -9,6 +9,7 @@
 #include <chrono>
 #include <limits>
 #include <set>
+#include <thread>
 
 namespace {
 
@@ -99,7 +100,7 @@ TEST(RetryBackoff, SamplesAreJittered) {
   std::set<microseconds::rep> seen;
   microseconds::rep low = policy.max_backoff.count(), high = 0;
   for (int i = 0; i < 1000; ++i) {
-    const auto sample = policy.backoff(8).count();  // ceiling 50 ms
+    const auto sample = policy.backoff(9).count();  // ceiling: max_backoff (100 ms)
     seen.insert(sample);
     low = std::min(low, sample);
     high = std::max(high, sample);
@@ -126,12 +127,41 @@ TEST(RetryDecision, TransientKindsRetryBelowMaxAttempts) {
   }
 }
 
-TEST(RetryDecision, DefaultPolicyAllowsTwelveAttempts) {
+TEST(RetryDecision, DefaultPolicyAllowsAHundredAttemptsWithinTenSeconds) {
   const RetryPolicy policy;
-  EXPECT_EQ(policy.max_attempts, 12);
+  EXPECT_EQ(policy.max_attempts, 100);
+  EXPECT_EQ(policy.time_budget, std::chrono::seconds{10});
   const auto busy = make<anydb::Busy>(ErrorKind::busy);
-  EXPECT_TRUE(policy.should_retry(busy, 11));
-  EXPECT_FALSE(policy.should_retry(busy, 12));
+  EXPECT_TRUE(policy.should_retry(busy, 99));
+  EXPECT_FALSE(policy.should_retry(busy, 100));
+  EXPECT_TRUE(policy.should_retry(busy, 2, std::chrono::seconds{9}));
+  EXPECT_FALSE(policy.should_retry(busy, 2, std::chrono::seconds{10}));
+}
+
+TEST(RetryDecision, AZeroBudgetLeavesTheCountAlone) {
+  RetryPolicy policy;
+  policy.time_budget = std::chrono::milliseconds{0};
+  const auto busy = make<anydb::Busy>(ErrorKind::busy);
+  EXPECT_TRUE(policy.should_retry(busy, 50, std::chrono::hours{1}));
+  EXPECT_FALSE(policy.should_retry(busy, 100, std::chrono::seconds{0}));
+}
+
+TEST(RetryTransient, StopsWhenTheTimeBudgetIsSpent) {
+  RetryPolicy policy{1000, microseconds{0}, microseconds{0}, std::chrono::milliseconds{30}};
+  int attempts = 0;
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_THROW(anydb::retry_transient(
+                   policy,
+                   [&](int attempt) {
+                     attempts = attempt;
+                     std::this_thread::sleep_for(std::chrono::milliseconds{5});
+                     throw make<anydb::Busy>(ErrorKind::busy);
+                   },
+                   [](int) {}),
+               anydb::Busy);
+  EXPECT_LT(attempts, 1000);
+  EXPECT_GE(attempts, 2);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds{5});
 }
 
 TEST(RetryDecision, NonTransientErrorsAreNotRetried) {

@@ -162,6 +162,11 @@ std::optional<Directive> parse_directive(std::string_view body) {
   return directive;
 }
 
+bool is_escape_string_start(std::string_view text, std::size_t quote) {
+  if (quote == 0 || (text[quote - 1] != 'E' && text[quote - 1] != 'e')) return false;
+  return quote == 1 || !is_word_char(text[quote - 2]);
+}
+
 namespace {
 
 // Calls visit(i) for every character of `text` that is SQL proper, not inside '...', "...",
@@ -172,8 +177,14 @@ void scan_sql(std::string_view text, Visit&& visit) {
   while (i < text.size()) {
     const char c = text[i];
     if (c == '\'' || c == '"') {
+      // E'...' (PostgreSQL's escape string): a backslash escapes the next character.
+      const bool escapes = c == '\'' && is_escape_string_start(text, i);
       std::size_t j = i + 1;
       for (; j < text.size(); ++j) {
+        if (escapes && text[j] == '\\') {
+          ++j;
+          continue;
+        }
         if (text[j] == c) {
           if (j + 1 < text.size() && text[j + 1] == c) {
             ++j;

@@ -42,6 +42,10 @@ struct Directive {
 [[nodiscard]] std::string substitute(std::string_view text, const Dialect& dialect,
                                      std::string_view suffix);
 
+// True when the quote at `quote` opens a PostgreSQL escape string (E'...' or e'...', the E not
+// ending a longer word), inside which a backslash escapes the next character.
+[[nodiscard]] bool is_escape_string_start(std::string_view text, std::size_t quote);
+
 // Splits SQL at the semicolons that end statements (not those in quotes, dollar quotes or
 // comments); drops empty statements.
 [[nodiscard]] std::vector<std::string> split_statements(std::string_view sql);

@@ -2,6 +2,8 @@
 
 #include "../context.hpp"
 #include "directive.hpp"
+#include "session.hpp"
+#include "wait_probe.hpp"
 
 #include <fmt/format.h>
 
@@ -35,300 +37,6 @@ std::optional<IsolationLevel> run_level() {
   return default_level(context().product());
 }
 
-std::string one_line(std::string text) {
-  std::replace(text.begin(), text.end(), '\n', ' ');
-  std::replace(text.begin(), text.end(), '\r', ' ');
-  return text;
-}
-
-std::string render_rows(const std::vector<Row>& rows) {
-  std::string out;
-  for (const auto& row : rows) {
-    if (!out.empty()) out += ';';
-    for (std::size_t c = 0; c < row.size(); ++c) {
-      if (c > 0) out += '|';
-      out += row[c].to_display_string();
-    }
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------
-// One worker thread per session: it owns the session's connection and runs one step at a time.
-
-using Job = std::packaged_task<Observed(Connection&)>;
-
-class Worker {
-public:
-  explicit Worker(ConnectionPtr connection) : shared_(std::make_shared<Shared>()) {
-    shared_->connection = std::move(connection);
-    exited_ = shared_->exited.get_future();
-    thread_ = std::thread([shared = shared_] { loop(*shared); });
-  }
-  ~Worker() { (void)stop(timeouts().step); }
-  Worker(const Worker&) = delete;
-  Worker& operator=(const Worker&) = delete;
-
-  [[nodiscard]] std::future<Observed> submit(std::function<Observed(Connection&)> function) {
-    Job job(std::move(function));
-    std::future<Observed> future = job.get_future();
-    {
-      const std::lock_guard lock(shared_->mutex);
-      shared_->jobs.push_back(std::move(job));
-    }
-    shared_->wake.notify_one();
-    return future;
-  }
-
-  // Closes the connection on the worker's thread and ends the thread. False when the thread
-  // is still busy after `timeout`: it is left to finish on its own (it owns what it uses).
-  bool stop(milliseconds timeout) {
-    if (!thread_.joinable()) return true;
-    {
-      const std::lock_guard lock(shared_->mutex);
-      shared_->stop = true;
-    }
-    shared_->wake.notify_one();
-    if (exited_.wait_for(timeout) == std::future_status::ready) {
-      thread_.join();
-      return true;
-    }
-    thread_.detach();
-    return false;
-  }
-
-private:
-  struct Shared {
-    std::mutex mutex;
-    std::condition_variable wake;
-    std::deque<Job> jobs;
-    bool stop = false;
-    ConnectionPtr connection;
-    std::promise<void> exited;
-  };
-
-  static void loop(Shared& shared) {
-    for (;;) {
-      Job job;
-      {
-        std::unique_lock lock(shared.mutex);
-        shared.wake.wait(lock, [&] { return shared.stop || !shared.jobs.empty(); });
-        if (shared.jobs.empty()) break;
-        job = std::move(shared.jobs.front());
-        shared.jobs.pop_front();
-      }
-      job(*shared.connection);
-    }
-    shared.connection.reset();
-    shared.exited.set_value();
-  }
-
-  std::shared_ptr<Shared> shared_;
-  std::future<void> exited_;
-  std::thread thread_;
-};
-
-// ---------------------------------------------------------------------------------------------
-// Steps
-
-struct StepPlan {
-  std::string text;  // the body after substitution, for the transcript
-  std::optional<Directive> directive;
-  std::vector<std::string> statements;
-};
-
-StepPlan make_plan(std::string_view body, const Dialect& dialect, std::string_view suffix) {
-  StepPlan plan;
-  plan.text = substitute(body, dialect, suffix);
-  plan.directive = parse_directive(plan.text);
-  if (!plan.directive) plan.statements = split_statements(plan.text);
-  return plan;
-}
-
-// What the worker thread keeps between a session's steps.
-struct SessionLocal {
-  std::optional<IsolationLevel> restore;  // set by "@begin LEVEL", restored at its end
-  std::optional<IsolationLevel> run_level;
-};
-
-void run_directive(Connection& connection, const Directive& directive, SessionLocal& local,
-                   Observed& observed) {
-  const auto ending = [&](auto&& end) {
-    try {
-      end();
-    } catch (...) {
-      if (local.restore && !connection.in_transaction()) {
-        try {
-          connection.set_isolation_level(*local.restore);
-        } catch (const std::exception&) {
-        }
-        local.restore.reset();
-      }
-      throw;
-    }
-    if (local.restore) {
-      connection.set_isolation_level(*local.restore);
-      local.restore.reset();
-    }
-  };
-  switch (directive.kind) {
-    case Directive::Kind::begin:
-      if (directive.level) {
-        connection.set_isolation_level(*directive.level);
-        if (local.run_level && *local.run_level != *directive.level) local.restore = local.run_level;
-      }
-      connection.begin(directive.mode);
-      return;
-    case Directive::Kind::commit: ending([&] { connection.commit(); }); return;
-    case Directive::Kind::rollback: ending([&] { connection.rollback(); }); return;
-    case Directive::Kind::savepoint: connection.savepoint(directive.name); return;
-    case Directive::Kind::release: connection.release(directive.name); return;
-    case Directive::Kind::rollback_to: connection.rollback_to(directive.name); return;
-    case Directive::Kind::sleep: std::this_thread::sleep_for(milliseconds(directive.milliseconds)); return;
-    case Directive::Kind::get_or_create: {
-      const GetOrCreate operation(connection.dialect(), directive.get_or_create);
-      const GetOrCreateResult result = operation(connection, directive.key, directive.defaults);
-      observed.result = result.created ? Observed::Result::created : Observed::Result::existing;
-      const auto& spec = directive.get_or_create;
-      const auto& shown = !directive.show.empty()             ? directive.show
-                          : spec.default_columns.empty() ? spec.key_columns
-                                                         : spec.default_columns;
-      for (const auto& item : shown) {
-        if (!observed.value.empty()) observed.value += '|';
-        if (item == "created") observed.value += fmt::format("created={}", result.created ? 1 : 0);
-        else if (item == "attempts") observed.value += fmt::format("attempts={}", result.attempts);
-        else if (item == "conflicts") observed.value += fmt::format("conflicts={}", result.conflicts);
-        else if (item == "retries") observed.value += fmt::format("retries={}", result.transient_retries);
-        else observed.value += result.row.at(item).to_display_string();
-      }
-      observed.detail = fmt::format("attempts={} conflicts={} retries={}", result.attempts,
-                                    result.conflicts, result.transient_retries);
-      return;
-    }
-  }
-}
-
-Observed execute(Connection& connection, const StepPlan& plan, SessionLocal& local) {
-  Observed observed;
-  try {
-    if (plan.directive) {
-      run_directive(connection, *plan.directive, local, observed);
-    } else {
-      for (const auto& statement : plan.statements) {
-        const Result result = connection.execute(statement);
-        const std::string rows = render_rows(result.rows);
-        if (!rows.empty()) observed.value += observed.value.empty() ? rows : ";" + rows;
-      }
-    }
-  } catch (const Error& error) {
-    observed.result = Observed::Result::error;
-    observed.kind = error.kind();
-    observed.message = one_line(error.what());
-  } catch (const std::exception& error) {
-    observed.result = Observed::Result::error;
-    observed.message = one_line(error.what());
-  }
-  observed.in_transaction = connection.in_transaction();
-  observed.completed = true;
-  return observed;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Asking the database whether a session waits for a lock held by another session.
-
-// Why the database refused to answer, once: later permutations do not ask again.
-std::mutex refusal_mutex;
-std::string refusal;
-
-class Probe {
-public:
-  Probe() = default;
-  Probe(Connection& observer, std::string_view product, std::vector<std::optional<std::int64_t>> ids)
-      : observer_(&observer), ids_(std::move(ids)) {
-    if (std::any_of(ids_.begin(), ids_.end(), [](const auto& id) { return !id; })) return;
-    {
-      const std::lock_guard lock(refusal_mutex);
-      if (!refusal.empty()) return;
-    }
-    const Dialect& dialect = observer.dialect();
-    if (product == "postgresql") {
-      // isolationtester asks pg_locks the same question; pg_blocking_pids() answers it, and
-      // only locks held by the spec's own sessions count (not autovacuum's, say).
-      for (const auto& id : ids_) others_ += fmt::format("{}{}", others_.empty() ? "" : ",", *id);
-      sql_ = fmt::format("SELECT COUNT(*) FROM unnest(pg_blocking_pids(CAST({} AS integer))) AS b(pid) "
-                         "WHERE b.pid = ANY(CAST(string_to_array({}, ',') AS integer[]))",
-                         dialect.placeholder(1), dialect.placeholder(2));
-      name_ = "pg_blocking_pids()";
-    } else if (product == "mariadb" || product == "mysql") {
-      sql_ = fmt::format("SELECT COUNT(*) FROM information_schema.innodb_trx WHERE "
-                         "trx_mysql_thread_id = {} AND trx_state = 'LOCK WAIT'",
-                         dialect.placeholder(1));
-      name_ = "information_schema.innodb_trx";
-      // InnoDB refills that table from a cache only when nobody read it for 100 ms: asking
-      // more often would keep reading the same stale rows.
-      min_interval_ = milliseconds(150);
-    }
-  }
-
-  [[nodiscard]] std::string name(milliseconds block) const {
-    if (!sql_.empty()) return name_;
-    std::string why;
-    {
-      const std::lock_guard lock(refusal_mutex);
-      if (!refusal.empty()) why = "; the database would not say: " + refusal;
-    }
-    return fmt::format("time (a step still running after {} ms while another session holds a "
-                       "transaction counts as waiting{})",
-                       block.count(), why);
-  }
-
-  // True or false when the database can tell, nothing when it cannot.
-  std::optional<bool> blocked(std::size_t session, std::vector<std::string>& transcript) {
-    if (sql_.empty()) return std::nullopt;
-    const Clock::time_point now = Clock::now();
-    if (now - last_asked_ < min_interval_) return false;  // not known to wait yet: ask later
-    last_asked_ = now;
-    try {
-      std::vector<Value> params{Value(*ids_[session])};
-      if (!others_.empty()) params.emplace_back(others_);
-      const Result result = observer_->execute(sql_, params);
-      return !result.rows.empty() && result.rows.front()[0].as_int() > 0;
-    } catch (const std::exception& error) {
-      transcript.push_back(fmt::format("(cannot ask {} whether a session waits, so time decides "
-                                       "from now on: {})",
-                                       name_, one_line(error.what())));
-      {
-        const std::lock_guard lock(refusal_mutex);
-        refusal = fmt::format("{}: {}", name_, one_line(error.what()));
-      }
-      sql_.clear();
-      return std::nullopt;
-    }
-  }
-
-private:
-  Connection* observer_ = nullptr;
-  std::vector<std::optional<std::int64_t>> ids_;
-  std::string others_;
-  std::string sql_;
-  std::string name_;
-  milliseconds min_interval_{0};
-  Clock::time_point last_asked_{};
-};
-
-std::optional<std::int64_t> server_id(Connection& connection, std::string_view product) {
-  const char* sql = product == "postgresql"                     ? "SELECT pg_backend_pid()"
-                    : (product == "mariadb" || product == "mysql") ? "SELECT CONNECTION_ID()"
-                                                                   : nullptr;
-  if (sql == nullptr) return std::nullopt;
-  try {
-    const Result result = connection.execute(sql);
-    if (!result.rows.empty()) return result.rows.front()[0].as_int();
-  } catch (const std::exception&) {
-  }
-  return std::nullopt;
-}
-
 // ---------------------------------------------------------------------------------------------
 
 class Runner {
@@ -338,7 +46,10 @@ public:
     static std::atomic<int> counter{0};
     suffix_ = fmt::format("{}_{}", ::getpid(), ++counter);
     const Dialect& dialect = context().dialect();
-    for (const auto& step : spec_.steps) plans_.push_back(make_plan(step.body, dialect, suffix_));
+    for (const auto& step : spec_.steps) {
+      plans_.push_back(make_plan(step.body, dialect, suffix_));
+      plans_.back().as_script = run_.product == "postgresql" && plans_.back().statements.size() > 1;
+    }
     out_.steps.resize(permutation_.steps.size());
   }
 
@@ -356,6 +67,9 @@ private:
     std::size_t position = 0;
     std::future<Observed> future;
     bool waiting = false;
+    bool once = false;                  // "(*)": reported waiting at once, never waited for
+    std::vector<std::size_t> blockers;  // "(step)": completion reported only once none of
+                                        // these steps is in flight
   };
   struct SessionState {
     std::unique_ptr<Worker> worker;
@@ -395,6 +109,19 @@ private:
     return true;
   }
 
+  // As isolationtester: each session's application_name is its name (pg_stat_activity).
+  bool name_session(Connection& connection, const std::string& name) {
+    std::string literal = "'";
+    for (char c : name) literal += c == '\'' ? std::string("''") : std::string(1, c);
+    try {
+      connection.execute_script(fmt::format("SET application_name = {}'", literal));
+      return true;
+    } catch (const std::exception& failure) {
+      error(fmt::format("cannot set application_name of session {}: {}", name, one_line(failure.what())));
+      return false;
+    }
+  }
+
   bool open() {
     try {
       observer_ = context().connect();
@@ -421,6 +148,7 @@ private:
         return false;
       }
       ids.push_back(server_id(*connection, run_.product));
+      if (run_.product == "postgresql" && !name_session(*connection, spec_.sessions[s].name)) return false;
       sessions_[s].local->run_level = run_level();
       sessions_[s].worker = std::make_unique<Worker>(std::move(connection));
     }
@@ -431,7 +159,32 @@ private:
     return true;
   }
 
-  void record(std::size_t s) {
+  // True while a step named in the annotation of session s's step is in flight: its
+  // completion is not reported yet (isolationtester's "(step)" blocker).
+  [[nodiscard]] bool held_by_annotation(std::size_t s) const {
+    const InFlight& flight = *sessions_[s].in_flight;
+    return std::any_of(flight.blockers.begin(), flight.blockers.end(), [&](std::size_t step) {
+      return std::any_of(sessions_.begin(), sessions_.end(), [&](const SessionState& other) {
+        return other.in_flight && permutation_.steps[other.in_flight->position].step == step;
+      });
+    });
+  }
+
+  void note_waiting(std::size_t s) {
+    InFlight& flight = *sessions_[s].in_flight;
+    if (flight.waiting) return;
+    flight.waiting = true;
+    note(fmt::format("step {}: {} <waiting ...>", step_name(flight.position),
+                     plans_[permutation_.steps[flight.position].step].text));
+  }
+
+  // Records session s's finished step, unless an annotation holds its report back (then it is
+  // reported waiting, and false is returned).
+  bool record(std::size_t s) {
+    if (held_by_annotation(s)) {
+      note_waiting(s);
+      return false;
+    }
     SessionState& session = sessions_[s];
     InFlight& flight = *session.in_flight;
     Observed observed;
@@ -457,6 +210,7 @@ private:
     note(std::move(line));
     out_.steps[flight.position] = std::move(observed);
     session.in_flight.reset();
+    return true;
   }
 
   [[nodiscard]] bool ready(std::size_t s, milliseconds wait = milliseconds(0)) {
@@ -476,10 +230,7 @@ private:
     const Clock::time_point start = Clock::now();
     milliseconds delay(1);
     for (;;) {
-      if (ready(s, delay)) {
-        record(s);
-        return Wait::finished;
-      }
+      if (ready(s, delay)) return record(s) ? Wait::finished : Wait::waiting;
       delay = std::min(delay * 2, milliseconds(10));
       const auto elapsed = Clock::now() - start;
       if (const auto blocked = probe_.blocked(s, out_.transcript)) {
@@ -498,10 +249,11 @@ private:
       for (std::size_t s = 0; s < sessions_.size(); ++s) {
         if (!sessions_[s].in_flight) continue;
         if (ready(s)) {
-          record(s);
-          again = true;
+          if (record(s)) again = true;
           continue;
         }
+        // A "(*)" step is only looked at, never waited for, as isolationtester does.
+        if (sessions_[s].in_flight->once) continue;
         if (!probe_.blocked(s, out_.transcript).has_value()) continue;
         // The database can tell: a step that no longer waits is running; wait for it.
         const Wait result = finish_or_block(s, false);
@@ -523,10 +275,7 @@ private:
             if (!sessions_[s].in_flight) continue;
             if (probe_.blocked(s, out_.transcript).has_value()) continue;
             any = true;
-            if (ready(s, milliseconds(2))) {
-              record(s);
-              again = true;
-            }
+            if (ready(s, milliseconds(2)) && record(s)) again = true;
           }
           if (!any) break;
         }
@@ -540,7 +289,7 @@ private:
     const Clock::time_point deadline = Clock::now() + timeout;
     while (sessions_[s].in_flight) {
       for (std::size_t t = 0; t < sessions_.size(); ++t)
-        if (sessions_[t].in_flight && ready(t, milliseconds(t == s ? 5 : 0))) record(t);
+        if (sessions_[t].in_flight && ready(t, milliseconds(t == s ? 5 : 0))) (void)record(t);
       if (sessions_[s].in_flight && Clock::now() >= deadline) return false;
     }
     settle();
@@ -567,11 +316,14 @@ private:
                                  session.worker->submit([plan, local = session.local](Connection& connection) {
                                    return execute(connection, plan, *local);
                                  }),
-                                 false};
-    if (!entry.blockers.empty()) {
-      // isolationtester's annotations: reported waiting whatever happens.
-      session.in_flight->waiting = true;
-      note(fmt::format("step {}: {} <waiting ...>", step.name, plan.text));
+                                 false, false, {}};
+    for (const Blocker& blocker : entry.blockers) {
+      if (blocker.step) session.in_flight->blockers.push_back(*blocker.step);
+      else session.in_flight->once = true;
+    }
+    if (session.in_flight->once) {
+      // "(*)": reported waiting at once, and the permutation goes on without waiting for it.
+      note_waiting(s);
       settle();
       return out_.errors.empty();
     }
@@ -579,10 +331,7 @@ private:
     const bool sleeps = plan.directive && plan.directive->kind == Directive::Kind::sleep;
     switch (finish_or_block(s, !sleeps)) {
       case Wait::finished: break;
-      case Wait::waiting:
-        session.in_flight->waiting = true;
-        note(fmt::format("step {}: {} <waiting ...>", step.name, plan.text));
-        break;
+      case Wait::waiting: note_waiting(s); break;
       case Wait::timed_out:
         error(fmt::format("step {} neither finished nor waited for a lock within {} ms", step.name,
                           timeouts().step.count()));
@@ -616,7 +365,7 @@ private:
     for (std::size_t s = 0; s < sessions_.size(); ++s) {
       SessionState& session = sessions_[s];
       if (!session.worker || !session.in_flight) continue;
-      if (ready(s, timeouts().step)) record(s);
+      if (ready(s, timeouts().step)) (void)record(s);
       if (!session.worker->stop(timeouts().step))
         error(fmt::format("session {} is still busy; its thread was left to finish on its own",
                           spec_.sessions[s].name));

@@ -3,6 +3,7 @@
 // blocker annotations, "#" comments, names bare or in double quotes), plus anydb's two
 // statements "expect[...] { ... }" and "skip[...] "reason"". See docs/conformance.md.
 
+#include "directive.hpp"
 #include "spec.hpp"
 
 #include <anydb/error.hpp>
@@ -173,7 +174,7 @@ private:
     while (!at_end()) {
       const char c = peek();
       if (c == '\'' || (kind == BlockKind::sql && c == '"')) {
-        skip_quoted(c);
+        skip_quoted(c, kind == BlockKind::sql && c == '\'' && is_escape_string_start(text_, pos_));
       } else if (kind == BlockKind::expect && c == '#') {
         while (!at_end() && peek() != '\n') take();
       } else if (kind == BlockKind::sql && c == '-' && peek(1) == '-') {
@@ -205,10 +206,16 @@ private:
     fail("unterminated { } block", start_line);
   }
 
-  void skip_quoted(char quote) {
+  // '...' or "..."; with `escapes` (E'...'), a backslash escapes the next character.
+  void skip_quoted(char quote, bool escapes = false) {
     const int start_line = line_;
     take();
     while (!at_end()) {
+      if (escapes && peek() == '\\') {
+        take();
+        if (!at_end()) take();
+        continue;
+      }
       if (peek() == quote) {
         take();
         if (peek() != quote) return;  // '' inside '...' is a quote
@@ -356,127 +363,145 @@ private:
     spec.permutations.push_back(std::move(permutation));
   }
 
+  // An expect { } block's body, read entry by entry: "step[#n] [blocks] [result{|result}] [=value]".
+  struct EntryReader {
+    Parser& parser;
+    const std::string& body;
+    std::size_t i = 0;
+    int line = 0;
+
+    [[noreturn]] void fail(std::string_view message) const { parser.fail(message, line); }
+    [[nodiscard]] bool more() const { return i < body.size(); }
+    void skip_spaces() {
+      while (more() && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r')) ++i;
+    }
+    std::string word() {
+      const std::size_t start = i;
+      while (more() && is_word_char(body[i])) ++i;
+      return body.substr(start, i - start);
+    }
+    // Skips separators, new lines and comments; false at the end of the body.
+    bool skip_to_entry() {
+      for (;;) {
+        skip_spaces();
+        if (!more()) return false;
+        const char c = body[i];
+        if (c == '\n') ++line;
+        if (c == '#') {
+          while (more() && body[i] != '\n') ++i;
+        } else if (c == '\n' || c == ',' || c == ';') {
+          ++i;
+        } else {
+          return true;
+        }
+      }
+    }
+    void read_step(ExpectEntry& entry) {
+      if (body[i] == '*') {
+        entry.step.assign(1, '*');  // not = "*": GCC 12 warns falsely (-Wrestrict)
+        ++i;
+        return;
+      }
+      entry.step = word();
+      if (entry.step.empty()) fail(fmt::format("expected a step name or '*' in expect {{ }}, found '{}'", body[i]));
+      if (!more() || body[i] != '#') return;
+      ++i;
+      const std::size_t start = i;
+      while (more() && std::isdigit(static_cast<unsigned char>(body[i])) != 0) ++i;
+      if (i == start) fail("expected a number after '#' (s1a#2: the 2nd run of s1a)");
+      entry.occurrence = std::stoi(body.substr(start, i - start));
+      if (entry.occurrence < 1) fail("occurrences count from 1");
+    }
+    // [blocks] [result{|result}]
+    void read_results(ExpectEntry& entry) {
+      skip_spaces();
+      std::size_t mark = i;
+      std::string next = word();
+      if (next == "blocks") {
+        entry.expected.blocks = true;
+        skip_spaces();
+        mark = i;
+        next = word();
+      }
+      if (next.empty()) {
+        i = mark;
+        return;
+      }
+      for (;;) {
+        if (!is_result_word(next) && !is_error_kind_name(next))
+          fail(fmt::format("unknown outcome '{}' for step {} (ok, created, existing, error, transient, "
+                           "blocks, or an anydb::ErrorKind name such as unique_violation)",
+                           next, entry.step));
+        entry.expected.results.push_back(std::move(next));
+        skip_spaces();
+        if (!more() || body[i] != '|') return;
+        ++i;
+        skip_spaces();
+        next = word();
+        if (next.empty()) fail("expected an outcome after '|'");
+      }
+    }
+    // '...' with '' for a quote, possibly over several lines.
+    std::string quoted_value() {
+      std::string value;
+      ++i;
+      for (;;) {
+        if (!more()) fail("unterminated '...' value");
+        if (body[i] == '\'') {
+          if (i + 1 < body.size() && body[i + 1] == '\'') {
+            value += '\'';
+            i += 2;
+            continue;
+          }
+          ++i;
+          return value;
+        }
+        if (body[i] == '\n') ++line;
+        value += body[i++];
+      }
+    }
+    // [=value]
+    void read_value(ExpectEntry& entry) {
+      skip_spaces();
+      if (!more() || body[i] != '=') return;
+      ++i;
+      if (more() && body[i] == '\'') {
+        entry.expected.value = quoted_value();
+        return;
+      }
+      std::string value;
+      while (more() && std::string_view(" \t\r\n,;#").find(body[i]) == std::string_view::npos) value += body[i++];
+      entry.expected.value = std::move(value);
+    }
+    ExpectEntry read_entry() {
+      ExpectEntry entry;
+      entry.line = line;
+      const std::size_t entry_start = i;
+      read_step(entry);
+      read_results(entry);
+      read_value(entry);
+      if (!entry.expected.blocks && entry.expected.results.empty())
+        fail(fmt::format("no outcome for step {} in expect {{ }}", entry.step));
+      skip_spaces();
+      if (more() && std::string_view(",;\n#").find(body[i]) == std::string_view::npos)
+        fail(fmt::format("unexpected '{}' after the outcome of step {} (separate entries with ',', ';' "
+                         "or a new line)",
+                         body[i], entry.step));
+      // Only the outcome part, for messages: "s2g blocks existing=s1" -> "blocks existing=s1".
+      const std::string text = trim(std::string_view(body).substr(entry_start, i - entry_start));
+      const auto space = text.find_first_of(" \t");
+      entry.expected.text = space == std::string::npos ? std::string() : trim(text.substr(space));
+      return entry;
+    }
+  };
+
   ExpectBlock parse_expect(int line) {
     ExpectBlock block;
     block.line = line;
     block.qualifiers = read_qualifiers();
     const std::string body = read_block(BlockKind::expect);
-    int entry_line = block_line_;
-    std::size_t i = 0;
-    const auto entry_fail = [&](std::string_view message) { fail(message, entry_line); };
-    const auto skip_spaces = [&] {
-      while (i < body.size() && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r')) ++i;
-    };
-    const auto read_entry_word = [&] {
-      const std::size_t start = i;
-      while (i < body.size() && is_word_char(body[i])) ++i;
-      return body.substr(start, i - start);
-    };
-    while (i < body.size()) {
-      skip_spaces();
-      if (i >= body.size()) break;
-      const char c = body[i];
-      if (c == '\n') {
-        ++entry_line;
-        ++i;
-        continue;
-      }
-      if (c == ',' || c == ';') {
-        ++i;
-        continue;
-      }
-      if (c == '#') {
-        while (i < body.size() && body[i] != '\n') ++i;
-        continue;
-      }
-      ExpectEntry entry;
-      entry.line = entry_line;
-      const std::size_t entry_start = i;
-      if (c == '*') {
-        entry.step = "*";
-        ++i;
-      } else {
-        entry.step = read_entry_word();
-        if (entry.step.empty()) entry_fail(fmt::format("expected a step name or '*' in expect {{ }}, found '{}'", c));
-        if (i < body.size() && body[i] == '#') {
-          ++i;
-          const std::size_t start = i;
-          while (i < body.size() && std::isdigit(static_cast<unsigned char>(body[i])) != 0) ++i;
-          if (i == start) entry_fail("expected a number after '#' (s1a#2: the 2nd run of s1a)");
-          entry.occurrence = std::stoi(body.substr(start, i - start));
-          if (entry.occurrence < 1) entry_fail("occurrences count from 1");
-        }
-      }
-      // The outcome: [blocks] [result{|result}] [=value]
-      skip_spaces();
-      std::size_t mark = i;
-      std::string word = read_entry_word();
-      if (word == "blocks") {
-        entry.expected.blocks = true;
-        skip_spaces();
-        mark = i;
-        word = read_entry_word();
-      }
-      if (!word.empty()) {
-        for (;;) {
-          if (!is_result_word(word) && !is_error_kind_name(word))
-            entry_fail(fmt::format("unknown outcome '{}' for step {} (ok, created, existing, error, "
-                                   "transient, blocks, or an anydb::ErrorKind name such as "
-                                   "unique_violation)",
-                                   word, entry.step));
-          entry.expected.results.push_back(std::move(word));
-          skip_spaces();
-          if (i < body.size() && body[i] == '|') {
-            ++i;
-            skip_spaces();
-            word = read_entry_word();
-            if (word.empty()) entry_fail("expected an outcome after '|'");
-            continue;
-          }
-          break;
-        }
-      } else {
-        i = mark;
-      }
-      skip_spaces();
-      if (i < body.size() && body[i] == '=') {
-        ++i;
-        std::string value;
-        if (i < body.size() && body[i] == '\'') {
-          ++i;
-          for (;;) {
-            if (i >= body.size()) entry_fail("unterminated '...' value");
-            if (body[i] == '\'') {
-              if (i + 1 < body.size() && body[i + 1] == '\'') {
-                value += '\'';
-                i += 2;
-                continue;
-              }
-              ++i;
-              break;
-            }
-            if (body[i] == '\n') ++entry_line;
-            value += body[i++];
-          }
-        } else {
-          while (i < body.size() && std::string_view(" \t\r\n,;#").find(body[i]) == std::string_view::npos)
-            value += body[i++];
-        }
-        entry.expected.value = std::move(value);
-      }
-      if (!entry.expected.blocks && entry.expected.results.empty())
-        entry_fail(fmt::format("no outcome for step {} in expect {{ }}", entry.step));
-      skip_spaces();
-      if (i < body.size() && std::string_view(",;\n#").find(body[i]) == std::string_view::npos)
-        entry_fail(fmt::format("unexpected '{}' after the outcome of step {} (separate entries "
-                               "with ',', ';' or a new line)",
-                               body[i], entry.step));
-      entry.expected.text = trim(std::string_view(body).substr(entry_start, i - entry_start));
-      // Keep only the outcome part for messages: "s2g blocks existing=s1" -> "blocks existing=s1".
-      const auto space = entry.expected.text.find_first_of(" \t");
-      entry.expected.text = space == std::string::npos ? std::string() : trim(entry.expected.text.substr(space));
-      block.entries.push_back(std::move(entry));
-    }
+    EntryReader reader{*this, body, 0, block_line_};
+    while (reader.skip_to_entry()) block.entries.push_back(reader.read_entry());
     if (block.entries.empty()) fail("an empty expect { } block", line);
     return block;
   }
@@ -493,12 +518,14 @@ private:
       const auto step = spec.find_step(pending.name);
       if (!step) fail(fmt::format("undefined step \"{}\" in a blocker annotation", pending.name), pending.line);
       auto& permutation = spec.permutations[pending.permutation];
-      permutation.steps[pending.position].blockers[pending.blocker].step = *step;
-      bool later = false;
-      for (std::size_t j = pending.position + 1; j < permutation.steps.size(); ++j)
-        later = later || permutation.steps[j].step == *step;
-      if (!later)
-        fail(fmt::format("blocker \"{}\" does not run later in this permutation", pending.name), pending.line);
+      auto& entry = permutation.steps[pending.position];
+      entry.blockers[pending.blocker].step = *step;
+      // As isolationtester: any step of another session, earlier or later in the permutation
+      // (or not in it at all: the annotation then never releases).
+      if (spec.steps[*step].session == spec.steps[entry.step].session)
+        fail(fmt::format("permutation step \"{}\" cannot block on its own session (blocker \"{}\")",
+                         spec.steps[entry.step].name, pending.name),
+             pending.line);
     }
     const auto check_entries = [&](const std::vector<ExpectBlock>& blocks) {
       for (const auto& block : blocks)
@@ -540,130 +567,9 @@ bool is_result_word(std::string_view word) {
   return std::find(words.begin(), words.end(), word) != words.end();
 }
 
-bool Qualifiers::matches(const RunTraits& run) const {
-  return std::all_of(groups.begin(), groups.end(), [&](const std::vector<std::string>& group) {
-    return std::any_of(group.begin(), group.end(), [&](const std::string& word) {
-      return word == run.product || word == run.backend || (!run.level.empty() && word == run.level);
-    });
-  });
-}
-
-std::string Qualifiers::to_string() const {
-  if (groups.empty()) return {};
-  std::string out = "[";
-  for (std::size_t g = 0; g < groups.size(); ++g) {
-    if (g > 0) out += ' ';
-    for (std::size_t w = 0; w < groups[g].size(); ++w) {
-      if (w > 0) out += '|';
-      out += groups[g][w];
-    }
-  }
-  return out + "]";
-}
-
-std::optional<std::size_t> Spec::find_step(std::string_view step_name) const {
-  for (std::size_t i = 0; i < steps.size(); ++i)
-    if (steps[i].name == step_name) return i;
-  return std::nullopt;
-}
-
-std::string Spec::describe(const Permutation& permutation) const {
-  std::string out;
-  for (const auto& step : permutation.steps) {
-    if (!out.empty()) out += ' ';
-    out += steps[step.step].name;
-    if (!step.blockers.empty()) {
-      out += '(';
-      for (std::size_t b = 0; b < step.blockers.size(); ++b) {
-        if (b > 0) out += ',';
-        out += step.blockers[b].step ? steps[*step.blockers[b].step].name : "*";
-        if (step.blockers[b].notices > 0) out += fmt::format(" notices {}", step.blockers[b].notices);
-      }
-      out += ')';
-    }
-  }
-  return out;
-}
-
-std::vector<Permutation> Spec::all_permutations() const {
-  if (!permutations.empty()) return permutations;
-  // isolationtester's piles: pick the next step of any session that has steps left.
-  std::vector<Permutation> out;
-  std::vector<std::size_t> taken(sessions.size(), 0);
-  std::vector<PermutationStep> current;
-  std::size_t total = 0;
-  for (const auto& session : sessions) total += session.steps.size();
-  const auto recurse = [&](const auto& self) -> void {
-    if (current.size() == total) {
-      Permutation permutation;
-      permutation.steps = current;
-      out.push_back(std::move(permutation));
-      return;
-    }
-    for (std::size_t s = 0; s < sessions.size(); ++s) {
-      if (taken[s] >= sessions[s].steps.size()) continue;
-      current.push_back(PermutationStep{sessions[s].steps[taken[s]], {}});
-      ++taken[s];
-      self(self);
-      --taken[s];
-      current.pop_back();
-    }
-  };
-  recurse(recurse);
-  return out;
-}
 
 Spec parse_spec(std::string_view text, std::string name, std::string file) {
   return Parser(text, std::move(file)).parse(std::move(name));
-}
-
-Resolved resolve_expectation(const Spec& spec, const Permutation& permutation, std::size_t position,
-                             const RunTraits& run) {
-  const std::string& name = spec.steps[permutation.steps[position].step].name;
-  int occurrence = 0;
-  for (std::size_t i = 0; i <= position; ++i)
-    if (permutation.steps[i].step == permutation.steps[position].step) ++occurrence;
-
-  Resolved best;
-  std::tuple<int, int, std::size_t, int> best_rank{-1, -1, 0, -1};
-  int order = 0;
-  const auto consider = [&](const std::vector<ExpectBlock>& blocks, int scope) {
-    for (const auto& block : blocks) {
-      const bool applies = block.qualifiers.matches(run);
-      for (const auto& entry : block.entries) {
-        ++order;
-        if (!applies) continue;
-        int exactness = 0;
-        if (entry.step == name) {
-          if (entry.occurrence != 0 && entry.occurrence != occurrence) continue;
-          exactness = entry.occurrence != 0 ? 2 : 1;
-        } else if (entry.step != "*") {
-          continue;
-        }
-        const std::tuple<int, int, std::size_t, int> rank{scope, exactness,
-                                                          block.qualifiers.specificity(), order};
-        if (rank > best_rank) {
-          best_rank = rank;
-          best.expected = &entry.expected;
-          best.source = fmt::format("expect{} at line {}", block.qualifiers.to_string(), entry.line);
-          best.line = entry.line;
-        }
-      }
-    }
-  };
-  consider(spec.expects, 0);
-  consider(permutation.expects, 1);
-  return best;
-}
-
-std::optional<std::string> skip_reason(const Spec& spec, const Permutation& permutation,
-                                       const RunTraits& run) {
-  for (const auto* skips : {&permutation.skips, &spec.skips})
-    for (const auto& clause : *skips)
-      if (clause.qualifiers.matches(run))
-        return fmt::format("{} (skip{} at {}:{})", clause.reason, clause.qualifiers.to_string(),
-                           spec.file, clause.line);
-  return std::nullopt;
 }
 
 }  // namespace anydb::conformance::isolation
