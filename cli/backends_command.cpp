@@ -15,8 +15,9 @@ namespace anydb::cli {
 CLI::App* add_backends_command(CLI::App& app, BackendsOptions& options) {
   CLI::App* command = app.add_subcommand(
       "backends", "List the backend plugins found (name, version, path) and where anydb looks");
-  command->add_option("--plugin-dir", options.plugin_dirs,
-                      "Also search this directory first (repeatable)")
+  command
+      ->add_option("--plugin-dir", options.plugin_dirs,
+                   "Also search this directory first (repeatable)")
       ->allow_extra_args(false);
   add_format_option(*command, options.format);
   return command;
@@ -28,8 +29,10 @@ int run_backends(const BackendsOptions& options) {
   int loadable = 0;
 
   if (is_json(options.format)) {
-    nlohmann::json out = {{"search_path", nlohmann::json::array()}, {"backends", nlohmann::json::array()}};
-    for (const auto& directory : loader.search_path()) out["search_path"].push_back(directory.string());
+    nlohmann::json out = {{"search_path", nlohmann::json::array()},
+                          {"backends", nlohmann::json::array()}};
+    for (const auto& directory : loader.search_path())
+      out["search_path"].push_back(directory.string());
     for (const auto& plugin : plugins) {
       nlohmann::json entry = {{"name", plugin.name}, {"path", plugin.path.string()}};
       if (plugin.error.empty()) {
@@ -45,7 +48,8 @@ int run_backends(const BackendsOptions& options) {
     for (const auto& plugin : plugins) {
       if (plugin.error.empty()) {
         ++loadable;
-        print_line(fmt::format("{:<12} {:<28} {}", plugin.name, plugin.version, plugin.path.string()));
+        print_line(
+            fmt::format("{:<12} {:<28} {}", plugin.name, plugin.version, plugin.path.string()));
       } else {
         std::fprintf(stderr, "anydb: %s\n", plugin.error.c_str());
       }

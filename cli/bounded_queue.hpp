@@ -13,7 +13,7 @@ namespace anydb::cli {
 // what keeps bulk mode's memory flat: the reader waits while the workers are behind.
 template <class T>
 class BoundedQueue {
-public:
+ public:
   explicit BoundedQueue(std::size_t capacity) : capacity_(capacity < 1 ? 1 : capacity) {}
 
   // Waits for room. False when the queue was closed or aborted: the item was not taken.
@@ -56,7 +56,7 @@ public:
     return dropped;
   }
 
-private:
+ private:
   std::mutex mutex_;
   std::condition_variable not_empty_, not_full_;
   std::deque<T> items_;

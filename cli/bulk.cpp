@@ -53,7 +53,7 @@ struct Chunk {
 // The progress line on a terminal, and every other line written to stderr while it is shown:
 // those clear it, print, and draw it again, so that nothing is written over.
 class StatusLine {
-public:
+ public:
   explicit StatusLine(bool enabled) : enabled_(enabled) {}
 
   void show(std::string text) {
@@ -79,7 +79,7 @@ public:
     current_.clear();
   }
 
-private:
+ private:
   std::mutex mutex_;
   bool enabled_;
   std::string current_;
@@ -137,7 +137,7 @@ Value field_value(std::string_view field) {
 // Collects the keys read into chunks and hands each to the workers when it is full (or when
 // the input pauses).
 class ChunkFiller {
-public:
+ public:
   ChunkFiller(Shared& shared, BoundedQueue<Chunk>& queue)
       : shared_(shared),
         queue_(queue),
@@ -176,7 +176,7 @@ public:
   // Counts the keys collected so far as not processed.
   void abandon() noexcept { shared_.not_processed.fetch_add(chunk_.size()); }
 
-private:
+ private:
   [[nodiscard]] Chunk fresh_chunk() const {
     Chunk chunk;
     chunk.keys.reserve(chunk_keys_);
@@ -193,17 +193,18 @@ private:
 };
 
 // Why a line, split into `fields`, cannot be used; nullopt when it can.
-std::optional<std::string> line_problem(const std::vector<std::string_view>& fields, std::size_t file_fields,
-                                        std::uint64_t line_number) {
+std::optional<std::string> line_problem(const std::vector<std::string_view>& fields,
+                                        std::size_t file_fields, std::uint64_t line_number) {
   if (fields.size() != 1 + file_fields)
     return fmt::format("anydb: line {}: {} tab-separated field{}, expected {} (the key{}); skipped",
                        line_number, fields.size(), fields.size() == 1 ? "" : "s", 1 + file_fields,
-                       file_fields == 0
-                           ? ""
-                           : fmt::format(" and {} --set column{}", file_fields, file_fields == 1 ? "" : "s"));
+                       file_fields == 0 ? ""
+                                        : fmt::format(" and {} --set column{}", file_fields,
+                                                      file_fields == 1 ? "" : "s"));
   if (fields.front() == "\\N")
-    return fmt::format("anydb: line {}: the key is \\N (NULL), which no unique constraint matches; skipped",
-                       line_number);
+    return fmt::format(
+        "anydb: line {}: the key is \\N (NULL), which no unique constraint matches; skipped",
+        line_number);
   return std::nullopt;
 }
 
@@ -234,7 +235,8 @@ void read_lines(Shared& shared, int fd, ChunkFiller& chunks) {
     }
     if (line.empty()) continue;
     split_tabs(line, fields);
-    if (const std::optional<std::string> problem = line_problem(fields, chunks.file_fields(), line_number)) {
+    if (const std::optional<std::string> problem =
+            line_problem(fields, chunks.file_fields(), line_number)) {
       reject_line(shared, *problem);
       continue;
     }
@@ -248,8 +250,10 @@ void read_keys(Shared& shared, int fd, BoundedQueue<Chunk>& queue) {
   ChunkFiller chunks(shared, queue);
   try {
     read_lines(shared, fd, chunks);
-    if (!shared.stop_reading.load()) (void)chunks.hand_over();
-    else chunks.abandon();
+    if (!shared.stop_reading.load())
+      (void)chunks.hand_over();
+    else
+      chunks.abandon();
   } catch (const std::exception& error) {
     chunks.abandon();
     const std::lock_guard lock(shared.read_error_mutex);
@@ -261,7 +265,7 @@ void read_keys(Shared& shared, int fd, BoundedQueue<Chunk>& queue) {
 // --- the workers ------------------------------------------------------------------------------
 
 class Worker {
-public:
+ public:
   Worker(Shared& shared, ConnectionPtr connection, int index)
       : shared_(shared), job_(shared.job), connection_(std::move(connection)), index_(index) {}
 
@@ -280,7 +284,7 @@ public:
     }
   }
 
-private:
+ private:
   [[nodiscard]] std::span<const Value> defaults_of(const Chunk& chunk, std::size_t i) const {
     const std::size_t width = job_.default_sources.size();
     if (width == 0) return {};
@@ -312,7 +316,8 @@ private:
   // one, so that only the keys at fault are reported as failed.
   void process_batch(const Chunk& chunk) {
     try {
-      GetOrCreateBatchResult result = job_.operation->many(*connection_, chunk.keys, chunk.defaults);
+      GetOrCreateBatchResult result =
+          job_.operation->many(*connection_, chunk.keys, chunk.defaults);
       shared_.retries.fetch_add(static_cast<std::uint64_t>(result.transient_retries));
       for (std::size_t i = 0; i < chunk.size(); ++i) {
         GetOrCreateResult& one = result.keys[i];
@@ -323,7 +328,8 @@ private:
       return;
     } catch (const Error& error) {
       if (error.is_connection_error() && !reconnect()) {
-        for (std::size_t i = 0; i < chunk.size(); ++i) failed(chunk.keys[i], error.kind(), error.what());
+        for (std::size_t i = 0; i < chunk.size(); ++i)
+          failed(chunk.keys[i], error.kind(), error.what());
         return;
       }
     } catch (const std::exception&) {
@@ -333,8 +339,10 @@ private:
 
   void succeeded(const Value& key, GetOrCreateResult result) {
     (result.created ? shared_.created : shared_.existing).fetch_add(1, std::memory_order_relaxed);
-    shared_.conflicts.fetch_add(static_cast<std::uint64_t>(result.conflicts), std::memory_order_relaxed);
-    shared_.retries.fetch_add(static_cast<std::uint64_t>(result.transient_retries), std::memory_order_relaxed);
+    shared_.conflicts.fetch_add(static_cast<std::uint64_t>(result.conflicts),
+                                std::memory_order_relaxed);
+    shared_.retries.fetch_add(static_cast<std::uint64_t>(result.transient_retries),
+                              std::memory_order_relaxed);
     if (!job_.per_key) return;
     KeyOutcome outcome{key.as_text(), std::move(result), std::nullopt, {}};
     bool to_stderr = false;
@@ -362,8 +370,9 @@ private:
       connection_ = job_.connect();
       return true;
     } catch (const std::exception& error) {
-      shared_.status.print(fmt::format("anydb: worker {} lost its connection and cannot reconnect: {}\n",
-                                       index_ + 1, error.what()));
+      shared_.status.print(
+          fmt::format("anydb: worker {} lost its connection and cannot reconnect: {}\n", index_ + 1,
+                      error.what()));
       return false;
     }
   }
@@ -383,7 +392,7 @@ private:
 // --- set-up, progress and summary -------------------------------------------------------------
 
 class InputFile {
-public:
+ public:
   explicit InputFile(const std::string& source) {
     if (source == "-") {
       fd_ = STDIN_FILENO;
@@ -392,7 +401,8 @@ public:
       fd_ = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
       if (fd_ < 0)
         throw_error(ErrorKind::invalid_argument,
-                    fmt::format("--keys-from: cannot open '{}': {}", printable(source), std::strerror(errno)));
+                    fmt::format("--keys-from: cannot open '{}': {}", printable(source),
+                                std::strerror(errno)));
     }
     struct stat info {};
     if (::fstat(fd_, &info) == 0 && S_ISREG(info.st_mode)) {
@@ -413,7 +423,7 @@ public:
   [[nodiscard]] bool regular() const noexcept { return regular_; }
   [[nodiscard]] std::uint64_t size() const noexcept { return size_; }
 
-private:
+ private:
   int fd_ = -1;
   bool owned_ = true;
   bool regular_ = false;
@@ -436,18 +446,23 @@ std::string progress_text(const Shared& shared, const InputFile& input, double s
     where = fmt::format("{}/{} keys ({:.1f}%)", done, total,
                         100.0 * static_cast<double>(done) / static_cast<double>(total));
   } else if (input.regular() && input.size() > 0) {
-    where = fmt::format("{} keys ({:.0f}% of the input read)", done,
-                        100.0 * static_cast<double>(shared.bytes_read.load()) / static_cast<double>(input.size()));
+    where = fmt::format(
+        "{} keys ({:.0f}% of the input read)", done,
+        100.0 * static_cast<double>(shared.bytes_read.load()) / static_cast<double>(input.size()));
   } else {
     where = fmt::format("{} keys", done);
   }
-  return fmt::format("anydb: {}, {:.0f} keys/s, {} error{}{}", where, rate, errors, errors == 1 ? "" : "s",
+  return fmt::format("anydb: {}, {:.0f} keys/s, {} error{}{}", where, rate, errors,
+                     errors == 1 ? "" : "s",
                      shared.stopping.load() ? ", stopping (Ctrl-C again to kill)" : "");
 }
 
-std::string mib(std::int64_t kib) { return fmt::format("{:.1f} MiB", static_cast<double>(kib) / 1024.0); }
+std::string mib(std::int64_t kib) {
+  return fmt::format("{:.1f} MiB", static_cast<double>(kib) / 1024.0);
+}
 
-void print_summary(const Shared& shared, double seconds, bool interrupted, const std::string& read_error) {
+void print_summary(const Shared& shared, double seconds, bool interrupted,
+                   const std::string& read_error) {
   const BulkJob& job = shared.job;
   const std::uint64_t created = shared.created.load(), existing = shared.existing.load();
   const std::uint64_t failed = shared.failed.load(), rejected = shared.rejected.load();
@@ -481,19 +496,24 @@ void print_summary(const Shared& shared, double seconds, bool interrupted, const
     print_line(dump_json(summary));
     return;
   }
-  std::string text = fmt::format("anydb: {} keys in {:.2f} s ({:.0f} keys/s): {} created, {} existing\n", keys,
-                                 seconds, rate, created, existing);
+  std::string text =
+      fmt::format("anydb: {} keys in {:.2f} s ({:.0f} keys/s): {} created, {} existing\n", keys,
+                  seconds, rate, created, existing);
   std::string error_text = fmt::format("{} error{}", errors, errors == 1 ? "" : "s");
-  if (rejected > 0) error_text += fmt::format(" ({} failed key{}, {} rejected line{})", failed, failed == 1 ? "" : "s",
-                                              rejected, rejected == 1 ? "" : "s");
-  text += fmt::format("anydb: {} conflict{} resolved, {} transient retr{}, {}; {} thread{}, {}, strategy {}, max RSS {}\n",
-                      shared.conflicts.load(), shared.conflicts.load() == 1 ? "" : "s", shared.retries.load(),
-                      shared.retries.load() == 1 ? "y" : "ies", error_text, job.threads, job.threads == 1 ? "" : "s",
-                      job.batch > 1 ? fmt::format("batch {}", job.batch) : std::string("no batching"), job.strategy,
-                      mib(rss));
+  if (rejected > 0)
+    error_text += fmt::format(" ({} failed key{}, {} rejected line{})", failed,
+                              failed == 1 ? "" : "s", rejected, rejected == 1 ? "" : "s");
+  text += fmt::format(
+      "anydb: {} conflict{} resolved, {} transient retr{}, {}; {} thread{}, {}, strategy {}, max "
+      "RSS {}\n",
+      shared.conflicts.load(), shared.conflicts.load() == 1 ? "" : "s", shared.retries.load(),
+      shared.retries.load() == 1 ? "y" : "ies", error_text, job.threads,
+      job.threads == 1 ? "" : "s",
+      job.batch > 1 ? fmt::format("batch {}", job.batch) : std::string("no batching"), job.strategy,
+      mib(rss));
   if (interrupted)
-    text += fmt::format("anydb: interrupted: {} key{} read but not processed{}\n", shared.not_processed.load(),
-                        shared.not_processed.load() == 1 ? "" : "s",
+    text += fmt::format("anydb: interrupted: {} key{} read but not processed{}\n",
+                        shared.not_processed.load(), shared.not_processed.load() == 1 ? "" : "s",
                         shared.input_complete.load() ? "" : "; the rest of the input was not read");
   else if (shared.not_processed.load() > 0)
     text += fmt::format("anydb: {} key{} not processed: no worker had a connection left\n",
@@ -523,7 +543,8 @@ int run_bulk(const BulkJob& job) {
   std::atomic<bool> stop_counting{false};
   std::jthread counter;
   if (progress && input.regular())
-    counter = std::jthread([&] { shared.total_keys.store(count_keys_in_file(job.source, stop_counting)); });
+    counter = std::jthread(
+        [&] { shared.total_keys.store(count_keys_in_file(job.source, stop_counting)); });
 
   std::mutex done_mutex;
   std::condition_variable done;
@@ -563,7 +584,8 @@ int run_bulk(const BulkJob& job) {
       if (progress && Clock::now() - last_progress >= progress_interval) {
         last_progress = Clock::now();
         lock.unlock();
-        shared.status.show(progress_text(shared, input, std::chrono::duration<double>(last_progress - start).count()));
+        shared.status.show(progress_text(
+            shared, input, std::chrono::duration<double>(last_progress - start).count()));
         lock.lock();
       }
     }
@@ -584,7 +606,8 @@ int run_bulk(const BulkJob& job) {
     read_error = shared.read_error;
   }
   if (!read_error.empty())
-    print_error_line(fmt::format("anydb: --keys-from: reading '{}' failed: {}", printable(job.source), read_error));
+    print_error_line(fmt::format("anydb: --keys-from: reading '{}' failed: {}",
+                                 printable(job.source), read_error));
   print_summary(shared, seconds, interrupted, read_error);
 
   if (interrupted) return exit_interrupted;

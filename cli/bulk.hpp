@@ -18,10 +18,10 @@ struct BulkJob {
   // One entry per default column of the operation, in order: its constant (--set COL=VALUE), or
   // nothing when the value is the next tab-separated field of each input line (--set COL).
   std::vector<std::optional<Value>> default_sources;
-  std::string source;    // a file path, or "-" for stdin
-  unsigned threads = 1;  // workers, one connection each
-  std::size_t batch = 1; // keys per GetOrCreate::many() call; 1: one get-or-create per key
-  bool per_key = false;  // print one line per key, as without --keys-from
+  std::string source;     // a file path, or "-" for stdin
+  unsigned threads = 1;   // workers, one connection each
+  std::size_t batch = 1;  // keys per GetOrCreate::many() call; 1: one get-or-create per key
+  bool per_key = false;   // print one line per key, as without --keys-from
   std::string format = "text";
   std::string strategy;  // for the summary
 };

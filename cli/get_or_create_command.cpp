@@ -26,10 +26,10 @@ constexpr std::size_t max_batch = 100'000;
 
 void create_demo_table(Connection& connection) {
   const Dialect& dialect = connection.dialect();
-  connection.execute_script(fmt::format(
-      "CREATE TABLE IF NOT EXISTS {} (id {}, {} INTEGER NOT NULL UNIQUE, name TEXT)",
-      dialect.quote_identifier(demo_table), dialect.identity_column,
-      dialect.quote_identifier(demo_key)));
+  connection.execute_script(
+      fmt::format("CREATE TABLE IF NOT EXISTS {} (id {}, {} INTEGER NOT NULL UNIQUE, name TEXT)",
+                  dialect.quote_identifier(demo_table), dialect.identity_column,
+                  dialect.quote_identifier(demo_key)));
 }
 
 // A statement that reads no rows but names the table and every column, so that a missing one
@@ -38,8 +38,10 @@ void check_columns_exist(Connection& connection, const GetOrCreateSpec& spec) {
   const Dialect& dialect = connection.dialect();
   std::string columns;
   for (const auto* list : {&spec.key_columns, &spec.default_columns})
-    for (const auto& column : *list) columns += (columns.empty() ? "" : ", ") + dialect.quote_identifier(column);
-  (void)connection.execute(fmt::format("SELECT {} FROM {} WHERE 1 = 0", columns, dialect.quote_identifier(spec.table)));
+    for (const auto& column : *list)
+      columns += (columns.empty() ? "" : ", ") + dialect.quote_identifier(column);
+  (void)connection.execute(
+      fmt::format("SELECT {} FROM {} WHERE 1 = 0", columns, dialect.quote_identifier(spec.table)));
 }
 
 // One --set: a constant (COL=VALUE), or, in bulk mode, a bare COL whose values are the next
@@ -61,8 +63,9 @@ std::vector<SetColumn> parse_assignments(const std::vector<std::string>& assignm
     if (equals == std::string::npos || equals == 0)
       throw_error(ErrorKind::invalid_argument,
                   fmt::format("--set expects COL=VALUE, got '{}'{}", printable(assignment),
-                              bulk || equals == 0 ? ""
-                                                  : " (a bare column name takes its values from --keys-from)"));
+                              bulk || equals == 0
+                                  ? ""
+                                  : " (a bare column name takes its values from --keys-from)"));
     out.push_back(SetColumn{assignment.substr(0, equals), Value(assignment.substr(equals + 1))});
   }
   return out;
@@ -79,9 +82,12 @@ void check_option_combinations(const GetOrCreateOptions& options, bool bulk) {
     throw_error(ErrorKind::invalid_argument,
                 "give keys either as KEY arguments or with --keys-from, not both");
   if (!bulk && options.keys.empty())
-    throw_error(ErrorKind::invalid_argument, "no KEY given (give keys as arguments or with --keys-from FILE)");
-  if (!bulk && options.batch != 1) throw_error(ErrorKind::invalid_argument, "--batch needs --keys-from");
-  if (!bulk && options.per_key) throw_error(ErrorKind::invalid_argument, "--per-key needs --keys-from");
+    throw_error(ErrorKind::invalid_argument,
+                "no KEY given (give keys as arguments or with --keys-from FILE)");
+  if (!bulk && options.batch != 1)
+    throw_error(ErrorKind::invalid_argument, "--batch needs --keys-from");
+  if (!bulk && options.per_key)
+    throw_error(ErrorKind::invalid_argument, "--per-key needs --keys-from");
   if (bulk && options.batch > 1 && options.strategy == "naive")
     throw_error(ErrorKind::invalid_argument,
                 "--batch has no naive strategy: a batch is always protected (use safe or upsert)");
@@ -92,12 +98,14 @@ void check_option_combinations(const GetOrCreateOptions& options, bool bulk) {
   if (options.table.empty() && !options.key_column.empty() && options.key_column != demo_key)
     throw_error(ErrorKind::invalid_argument, "--key needs --table (the demo table's key is my_id)");
   if (!options.table.empty() && options.key_column.empty())
-    throw_error(ErrorKind::invalid_argument, "--table needs --key COL (a column with a unique constraint)");
+    throw_error(ErrorKind::invalid_argument,
+                "--table needs --key COL (a column with a unique constraint)");
 }
 
 // One positional key: in a transaction of its own unless the strategy is naive.
 GetOrCreateResult get_or_create_key(const GetOrCreate& get_or_create, Connection& connection,
-                                    const std::string& key, const std::vector<Value>& default_values) {
+                                    const std::string& key,
+                                    const std::vector<Value>& default_values) {
   const Value key_value(key);
   const std::span<const Value> key_values(&key_value, 1);
   if (get_or_create.spec().strategy == Strategy::naive)
@@ -128,58 +136,70 @@ CLI::App* add_get_or_create_command(CLI::App& app, GetOrCreateOptions& options) 
       "get-or-create",
       "Get or create one row per KEY, concurrently; prints 'KEY True' for the call that created "
       "the row and 'KEY False' for the others");
-  command->add_option("--backend", options.database.backend,
-                      "Backend name (sqlite, postgresql, odbc, ...) or path to a plugin file")
+  command
+      ->add_option("--backend", options.database.backend,
+                   "Backend name (sqlite, postgresql, odbc, ...) or path to a plugin file")
       ->capture_default_str();
-  command->add_option("--db", options.database.db,
-                      "Database URI; for SQLite also a plain file path (every thread opens its own "
-                      "connection, so :memory: would give each its own empty database)")
+  command
+      ->add_option("--db", options.database.db,
+                   "Database URI; for SQLite also a plain file path (every thread opens its own "
+                   "connection, so :memory: would give each its own empty database)")
       ->capture_default_str();
-  command->add_option("--plugin-dir", options.database.plugin_dirs,
-                      "Search this directory for plugins first (repeatable)")
+  command
+      ->add_option("--plugin-dir", options.database.plugin_dirs,
+                   "Search this directory for plugins first (repeatable)")
       ->allow_extra_args(false);
   command->add_option("--table", options.table,
                       "Table to use (must exist); default: the demo table 'mymodel', created "
                       "when missing");
   command->add_option("--key", options.key_column,
                       "Key column, unique in the table (default with the demo table: my_id)");
-  command->add_option("--set", options.set_assignments,
-                      "COL=VALUE stored only when the row is created (repeatable); with "
-                      "--keys-from, a bare COL takes its value from the next tab-separated field")
+  command
+      ->add_option("--set", options.set_assignments,
+                   "COL=VALUE stored only when the row is created (repeatable); with "
+                   "--keys-from, a bare COL takes its value from the next tab-separated field")
       ->allow_extra_args(false);
-  command->add_option("--strategy", options.strategy,
-                      "safe, upsert, or naive (unprotected, shows the race)")
+  command
+      ->add_option("--strategy", options.strategy,
+                   "safe, upsert, or naive (unprotected, shows the race)")
       ->check(CLI::IsMember({"safe", "upsert", "naive"}))
       ->type_name("STRATEGY")
       ->capture_default_str();
-  command->add_option("--isolation", options.isolation,
-                      "Isolation level of every transaction: read_committed, repeatable_read or "
-                      "serializable (refused when the backend cannot provide it)")
+  command
+      ->add_option("--isolation", options.isolation,
+                   "Isolation level of every transaction: read_committed, repeatable_read or "
+                   "serializable (refused when the backend cannot provide it)")
       ->type_name("LEVEL");
-  command->add_option("--threads", options.threads,
-                      "Use a pool of N worker threads instead of one thread per key (with "
-                      "--keys-from the default is the number of cores)")
+  command
+      ->add_option("--threads", options.threads,
+                   "Use a pool of N worker threads instead of one thread per key (with "
+                   "--keys-from the default is the number of cores)")
       ->check(CLI::Range(1u, max_pool_threads))
       ->type_name("N");
-  command->add_option("--keys-from", options.keys_from,
-                      "Bulk mode: read keys from FILE (- for stdin), one per line, with optional "
-                      "tab-separated fields for bare --set columns; prints a summary")
+  command
+      ->add_option("--keys-from", options.keys_from,
+                   "Bulk mode: read keys from FILE (- for stdin), one per line, with optional "
+                   "tab-separated fields for bare --set columns; prints a summary")
       ->type_name("FILE|-");
-  command->add_option("--batch", options.batch,
-                      "Bulk mode: resolve N keys per batched get-or-create (one transaction per batch)")
+  command
+      ->add_option(
+          "--batch", options.batch,
+          "Bulk mode: resolve N keys per batched get-or-create (one transaction per batch)")
       ->check(CLI::Range(std::size_t{1}, max_batch))
       ->type_name("N")
       ->capture_default_str();
   command->add_flag("--per-key", options.per_key,
                     "Bulk mode: also print one line per key (KEY True/False, or JSON objects)");
-  command->add_option("--max-attempts", options.max_attempts,
-                      "Attempts per key when transient errors (busy, deadlock, serialization) occur")
+  command
+      ->add_option("--max-attempts", options.max_attempts,
+                   "Attempts per key when transient errors (busy, deadlock, serialization) occur")
       ->check(CLI::Range(1, 1000))
       ->type_name("N")
       ->capture_default_str();
-  command->add_option("--reconnect-for", options.reconnect_for_seconds,
-                      "When a connection breaks (say, the server restarts), keep reconnecting for "
-                      "up to this many seconds and run the key again (positional keys)")
+  command
+      ->add_option("--reconnect-for", options.reconnect_for_seconds,
+                   "When a connection breaks (say, the server restarts), keep reconnecting for "
+                   "up to this many seconds and run the key again (positional keys)")
       ->check(CLI::Range(0u, 3600u))
       ->type_name("SECONDS");
   add_format_option(*command, options.format);
@@ -196,7 +216,8 @@ int run_get_or_create(const GetOrCreateOptions& options) {
   const std::shared_ptr<Backend> backend = loader.load(options.database.backend);
   const Uri uri = Uri::parse(options.database.db);
   const std::optional<IsolationLevel> isolation =
-      options.isolation.empty() ? std::nullopt : std::optional(parse_isolation_level(options.isolation));
+      options.isolation.empty() ? std::nullopt
+                                : std::optional(parse_isolation_level(options.isolation));
   const auto open_connection = [&] {
     ConnectionPtr connection = connect(backend, uri);
     if (isolation) connection->set_isolation_level(*isolation);

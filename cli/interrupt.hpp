@@ -6,7 +6,7 @@ namespace anydb::cli {
 // sets a flag (the run then stops cleanly); the handler resets itself, so a second signal kills
 // the process the usual way. The destructor restores the previous handlers.
 class InterruptGuard {
-public:
+ public:
   InterruptGuard();
   ~InterruptGuard();
   InterruptGuard(const InterruptGuard&) = delete;

@@ -18,7 +18,7 @@ KeyOutcome failure(const std::string& key, ErrorKind kind, std::string message) 
 
 // One worker's connection: opened lazily, replaced after it broke when reconnecting is allowed.
 class WorkerConnection {
-public:
+ public:
   WorkerConnection(const ConnectionFactory& connect, std::chrono::milliseconds reconnect_for)
       : connect_(connect), reconnect_for_(reconnect_for) {
     open_once();
@@ -43,7 +43,7 @@ public:
     }
   }
 
-private:
+ private:
   bool open_once() {
     try {
       connection_ = connect_();
@@ -82,7 +82,8 @@ int run_keys(const std::vector<std::string>& keys, unsigned threads,
              const ConnectionFactory& connect, const KeyWork& work, const OutcomeSink& sink,
              std::chrono::milliseconds reconnect_for) {
   const bool thread_per_key = threads == 0;
-  const std::size_t workers = thread_per_key ? keys.size() : std::min<std::size_t>(threads, keys.size());
+  const std::size_t workers =
+      thread_per_key ? keys.size() : std::min<std::size_t>(threads, keys.size());
   std::atomic<std::size_t> next_key{0};
   std::atomic<int> failures{0};
   std::latch start(static_cast<std::ptrdiff_t>(workers));
@@ -99,7 +100,8 @@ int run_keys(const std::vector<std::string>& keys, unsigned threads,
       handle(keys[index]);
       return;
     }
-    for (std::size_t i = next_key.fetch_add(1); i < keys.size(); i = next_key.fetch_add(1)) handle(keys[i]);
+    for (std::size_t i = next_key.fetch_add(1); i < keys.size(); i = next_key.fetch_add(1))
+      handle(keys[i]);
   };
 
   std::vector<std::jthread> pool;

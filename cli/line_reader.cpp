@@ -34,7 +34,8 @@ bool LineReader::fill(const std::atomic<bool>& stop) {
     }
     pollfd waiting{fd_, POLLIN, 0};
     const int ready = ::poll(&waiting, 1, poll_slice_ms);
-    if (ready < 0 && errno != EINTR) throw std::system_error(errno, std::generic_category(), "poll");
+    if (ready < 0 && errno != EINTR)
+      throw std::system_error(errno, std::generic_category(), "poll");
     if (ready <= 0) continue;
     const ssize_t got = ::read(fd_, buffer_.data() + end_, buffer_.size() - end_);
     if (got < 0) {

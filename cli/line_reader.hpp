@@ -13,7 +13,7 @@ namespace anydb::cli {
 // input. Waits for input with poll() in short slices, so that a stop request is noticed even
 // while a pipe or a terminal is idle.
 class LineReader {
-public:
+ public:
   // Lines longer than this are skipped and reported (max_line_too_long).
   static constexpr std::size_t max_line_bytes = 1 << 20;
 
@@ -32,7 +32,7 @@ public:
   // nothing to read right now (a pipe or terminal that is idle; never a regular file).
   [[nodiscard]] bool would_block() const noexcept;
 
-private:
+ private:
   // Reads more into the buffer; false at end of input or when stopped.
   bool fill(const std::atomic<bool>& stop);
   // next() at the end of input: the unterminated last line, if there is one.
@@ -48,6 +48,7 @@ private:
 
 // Counts the non-empty lines of a regular file, for the progress line's total. Stops early
 // (returning 0) when `stop` is set. Never throws.
-[[nodiscard]] std::uint64_t count_keys_in_file(const std::string& path, const std::atomic<bool>& stop) noexcept;
+[[nodiscard]] std::uint64_t count_keys_in_file(const std::string& path,
+                                               const std::atomic<bool>& stop) noexcept;
 
 }  // namespace anydb::cli

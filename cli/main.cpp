@@ -7,8 +7,8 @@
 #include <anydb/error.hpp>
 #include <anydb/version.hpp>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <exception>
@@ -17,9 +17,8 @@ int main(int argc, char** argv) {
   using namespace anydb::cli;
 
   CLI::App app{"anydb: portable database access with race-safe get-or-create", "anydb"};
-  app.set_version_flag("--version",
-                       fmt::format("anydb {} (plugin ABI {})", anydb::version_string,
-                                   anydb::abi_version));
+  app.set_version_flag("--version", fmt::format("anydb {} (plugin ABI {})", anydb::version_string,
+                                                anydb::abi_version));
   app.require_subcommand(1);
 
   GetOrCreateOptions get_or_create_options;

@@ -27,11 +27,14 @@ struct DatabaseOptions {
 // The loader's options for the --plugin-dir flags given. An empty one (--plugin-dir '') is refused
 // before anything is loaded: it would mean the current directory, which is searched
 // only when named (--plugin-dir .).
-[[nodiscard]] inline PluginLoader::Options plugin_loader_options(const std::vector<std::string>& plugin_dirs) {
-  if (std::any_of(plugin_dirs.begin(), plugin_dirs.end(), [](const std::string& dir) { return dir.empty(); }))
-    throw_error(ErrorKind::invalid_argument,
-                "--plugin-dir: an empty directory name is not allowed (write --plugin-dir . to search "
-                "the current directory)");
+[[nodiscard]] inline PluginLoader::Options plugin_loader_options(
+    const std::vector<std::string>& plugin_dirs) {
+  if (std::any_of(plugin_dirs.begin(), plugin_dirs.end(),
+                  [](const std::string& dir) { return dir.empty(); }))
+    throw_error(
+        ErrorKind::invalid_argument,
+        "--plugin-dir: an empty directory name is not allowed (write --plugin-dir . to search "
+        "the current directory)");
   return PluginLoader::Options{{plugin_dirs.begin(), plugin_dirs.end()}, true};
 }
 
@@ -42,10 +45,10 @@ struct GetOrCreateOptions {
   std::vector<std::string> set_assignments;  // COL=VALUE, used only on create
   std::string strategy = "safe";
   std::string isolation;  // empty: the connection's default
-  unsigned threads = 0;  // 0: one thread per key
+  unsigned threads = 0;   // 0: one thread per key
   int max_attempts = RetryPolicy{}.max_attempts;
   unsigned reconnect_for_seconds = 0;  // 0: a lost connection fails the key
-  std::string format = "text";  // text or json
+  std::string format = "text";         // text or json
   std::vector<std::string> keys;
   // Bulk mode.
   std::string keys_from;  // FILE, or "-" for stdin; empty: the keys are the KEY arguments

@@ -75,7 +75,8 @@ std::string outcome_line(const KeyOutcome& outcome, std::string_view format, boo
     return fmt::format("{} {}", key, outcome.result->created ? "True" : "False");
   }
   to_stderr = true;
-  return fmt::format("{} Error: {}: {}", key, to_string(*outcome.error_kind), outcome.error_message);
+  return fmt::format("{} Error: {}: {}", key, to_string(*outcome.error_kind),
+                     outcome.error_message);
 }
 
 void print_outcome(const KeyOutcome& outcome, std::string_view format) {

@@ -39,7 +39,8 @@ struct KeyOutcome {
 void print_outcome(const KeyOutcome& outcome, std::string_view format);
 
 // The line print_outcome() would print (without the newline); `to_stderr` tells where it goes.
-[[nodiscard]] std::string outcome_line(const KeyOutcome& outcome, std::string_view format, bool& to_stderr);
+[[nodiscard]] std::string outcome_line(const KeyOutcome& outcome, std::string_view format,
+                                       bool& to_stderr);
 
 // Writes `text` as is (several lines, or a partial line) to `stream` in one piece, under the same
 // lock as print_line(), and flushes.

@@ -17,7 +17,7 @@ build_packages=(
   libgtest-dev libbenchmark-dev
 )
 test_packages=(
-  clang-14 libclang-rt-14-dev
+  clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14
   postgresql postgresql-client-15
   unixodbc odbc-postgresql libsqliteodbc odbc-mariadb mariadb-server mariadb-client
 )

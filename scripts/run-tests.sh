@@ -2,14 +2,15 @@
 # The second command of the README, and all that .ci/run does: install what is missing, build
 # with warnings as errors, start the database servers the tests need, and run every test —
 # then again under AddressSanitizer+UndefinedBehaviorSanitizer, and the concurrency tests under
-# ThreadSanitizer, and each libFuzzer target for a bounded time. Any missing database or failed
-# stage fails the run; nothing is skipped.
+# ThreadSanitizer, and each libFuzzer target for a bounded time; first of all the lint stage
+# (clang-format and clang-tidy, scripts/run-lint.sh). Any missing database or failed stage fails
+# the run; nothing is skipped.
 #
-#   ANYDB_TEST_STAGES="fuzz tsan default asan"   which stages to run (default: all four)
+#   ANYDB_TEST_STAGES="lint fuzz tsan default asan"   which stages to run (default: all five)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-stages=${ANYDB_TEST_STAGES:-fuzz tsan default asan}
+stages=${ANYDB_TEST_STAGES:-lint fuzz tsan default asan}
 jobs=${JOBS:-$(nproc)}
 
 "$root/scripts/install-deps.sh" test
@@ -52,10 +53,13 @@ for stage in $stages; do
     tsan)
       TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$root/tests/tsan.supp" \
         run_stage tsan build-tsan 12 "-L conformance|cli|stress" -DANYDB_SANITIZE=thread ;;
+    lint)
+      echo "=== stage lint"
+      "$root/scripts/run-lint.sh" ;;
     fuzz)
       echo "=== stage fuzz"
       FUZZ_SECONDS=${FUZZ_SECONDS:-20} "$root/scripts/run-fuzzers.sh" ;;
-    *) echo "run-tests.sh: unknown stage '$stage' (default, asan, tsan, fuzz)" >&2; exit 2 ;;
+    *) echo "run-tests.sh: unknown stage '$stage' (lint, default, asan, tsan, fuzz)" >&2; exit 2 ;;
   esac
 done
 echo "run-tests.sh: all stages passed ($stages)"

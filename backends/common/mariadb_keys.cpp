@@ -10,7 +10,9 @@
 namespace anydb::support {
 namespace {
 
-[[nodiscard]] bool is_space(char c) noexcept { return std::isspace(static_cast<unsigned char>(c)) != 0; }
+[[nodiscard]] bool is_space(char c) noexcept {
+  return std::isspace(static_cast<unsigned char>(c)) != 0;
+}
 
 // Consumes `word` (lower case) and the blanks before it, ignoring case.
 [[nodiscard]] bool take_keyword(std::string_view& sql, std::string_view word) {
@@ -65,7 +67,8 @@ std::string mariadb_insert_target(std::string_view sql) {
   return table;
 }
 
-std::vector<std::string> MariadbKeyColumns::of(std::string_view sql, const std::string& key, const Lookup& lookup) {
+std::vector<std::string> MariadbKeyColumns::of(std::string_view sql, const std::string& key,
+                                               const Lookup& lookup) {
   const std::string table = mariadb_insert_target(sql);
   if (table.empty()) return {};
   const std::string cache_key = table + '\0' + key;

@@ -21,7 +21,7 @@ namespace anydb::support {
 // The columns of unique keys, by table and key name, looked up once each in
 // information_schema.STATISTICS.
 class MariadbKeyColumns {
-public:
+ public:
   // Runs lookup_sql with (table, key) bound and returns its rows.
   using Lookup = std::function<Result(std::span<const Value> params)>;
   static constexpr std::string_view lookup_sql =
@@ -31,9 +31,10 @@ public:
   // The columns of `key` in the table that `sql` (the failed INSERT) writes to; empty when the
   // statement is no INSERT or the lookup fails (the violation is reported with the key's name
   // only).
-  [[nodiscard]] std::vector<std::string> of(std::string_view sql, const std::string& key, const Lookup& lookup);
+  [[nodiscard]] std::vector<std::string> of(std::string_view sql, const std::string& key,
+                                            const Lookup& lookup);
 
-private:
+ private:
   std::map<std::string, std::vector<std::string>, std::less<>> cache_;  // "table\0key"
 };
 

@@ -37,14 +37,13 @@ namespace {
 }
 
 [[nodiscard]] bool is_identifier_char(char c) noexcept {
-  return is_plain_identifier(std::string_view(&c, 1), Dollar::allowed) ||
-         (c >= '0' && c <= '9');
+  return is_plain_identifier(std::string_view(&c, 1), Dollar::allowed) || (c >= '0' && c <= '9');
 }
 
 // Reads the key's column list after "Key (": plain or double-quoted names separated by ", ",
 // closed by ")=(". Returns nothing for any other shape.
 class KeyListReader {
-public:
+ public:
   explicit KeyListReader(std::string_view list) : list_(list) {}
 
   std::vector<std::string> read() {
@@ -54,7 +53,8 @@ public:
         read_quoted(c, i);
       } else if (c == ',' || c == ')') {
         if (!finish_column()) return {};
-        if (c == ')') return list_.substr(i + 1).starts_with("=(") ? columns_ : std::vector<std::string>{};
+        if (c == ')')
+          return list_.substr(i + 1).starts_with("=(") ? columns_ : std::vector<std::string>{};
         if (i + 1 < list_.size() && list_[i + 1] == ' ') ++i;
       } else if (c == '"' && state_ == State::start) {
         state_ = State::quoted;
@@ -68,7 +68,7 @@ public:
     return {};
   }
 
-private:
+ private:
   enum class State { start, unquoted, quoted, after_quote };
 
   void read_quoted(char c, std::size_t& i) {
@@ -117,8 +117,7 @@ void add_sqlite_constraint_details(ErrorInfo& info, std::string_view message) {
       // A CHECK reports its name when it has one and its expression text otherwise.
       if (is_plain_identifier(detail, Dollar::refused)) info.constraint = std::string(detail);
       break;
-    default:
-      break;
+    default: break;
   }
 }
 

@@ -12,7 +12,7 @@ namespace anydb::mariadb {
 // many threads at once (Connector/C is thread-safe once mysql_library_init has run, which the
 // constructor does under the loader's lock).
 class MariaDbBackend final : public Backend {
-public:
+ public:
   // Throws anydb::Unsupported for a Connector/C built without thread safety.
   MariaDbBackend();
 
@@ -20,7 +20,7 @@ public:
   // "0.1.0 (MariaDB Connector/C 3.3.x)": the library actually loaded.
   [[nodiscard]] std::string version() const override;
 
-protected:
+ protected:
   // Accepts mariadb:// and mysql:// URIs (uri.hpp). Throws anydb::ConfigurationError for a URI
   // it does not accept, anydb::ConnectionFailed when the server cannot be reached or refuses us.
   [[nodiscard]] std::unique_ptr<Connection> do_connect(const Uri& uri) override;

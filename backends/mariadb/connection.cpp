@@ -68,7 +68,8 @@ void apply_options(MYSQL* mysql, const ConnectOptions& options) {
   // LOAD DATA LOCAL lets the server read client files: never wanted behind a database API.
   const unsigned int zero = 0;
   set_option(mysql, MYSQL_OPT_LOCAL_INFILE, &zero);
-  if (options.connect_timeout != 0) set_option(mysql, MYSQL_OPT_CONNECT_TIMEOUT, &options.connect_timeout);
+  if (options.connect_timeout != 0)
+    set_option(mysql, MYSQL_OPT_CONNECT_TIMEOUT, &options.connect_timeout);
   if (options.read_timeout != 0) {
     set_option(mysql, MYSQL_OPT_READ_TIMEOUT, &options.read_timeout);
     set_option(mysql, MYSQL_OPT_WRITE_TIMEOUT, &options.read_timeout);
@@ -150,7 +151,8 @@ DatabaseTransaction MariaDbConnection::do_transaction_status() const noexcept {
   unsigned int status = 0;
   if (mariadb_get_infov(mysql_.get(), MARIADB_CONNECTION_SERVER_STATUS, &status) != 0)
     return DatabaseTransaction::none;
-  return (status & SERVER_STATUS_IN_TRANS) != 0 ? DatabaseTransaction::open : DatabaseTransaction::none;
+  return (status & SERVER_STATUS_IN_TRANS) != 0 ? DatabaseTransaction::open
+                                                : DatabaseTransaction::none;
 }
 
 void MariaDbConnection::refresh_status() noexcept {
@@ -167,8 +169,8 @@ void MariaDbConnection::refresh_status() noexcept {
 
 void MariaDbConnection::fail(unsigned code, const char* sqlstate, const char* message,
                              std::string_view sql) {
-  ErrorInfo info = describe_error(code, sqlstate == nullptr ? "" : sqlstate,
-                                  message == nullptr ? "" : message);
+  ErrorInfo info =
+      describe_error(code, sqlstate == nullptr ? "" : sqlstate, message == nullptr ? "" : message);
   // commit_outcome_unknown and transaction_aborted are the core's to decide.
   if (info.kind == ErrorKind::connection_lost) {
     broken_ = true;
@@ -187,7 +189,9 @@ void MariaDbConnection::fail_statement(MYSQL_STMT* stmt, std::string_view sql) {
 void MariaDbConnection::run(std::string_view sql) {
   ensure_usable();
   MYSQL* mysql = mysql_.get();
-  const auto raise = [&] { fail(mysql_errno(mysql), mysql_sqlstate(mysql), mysql_error(mysql), sql); };
+  const auto raise = [&] {
+    fail(mysql_errno(mysql), mysql_sqlstate(mysql), mysql_error(mysql), sql);
+  };
   if (mysql_real_query(mysql, sql.data(), sql.size()) != 0) raise();
   for (;;) {
     const ResultHandle result(mysql_store_result(mysql));
@@ -212,7 +216,8 @@ std::string MariaDbConnection::query_value(std::string_view sql) {
 void MariaDbConnection::do_set_isolation_level(IsolationLevel level) { set_isolation(level); }
 
 void MariaDbConnection::set_isolation(IsolationLevel level) {
-  run(fmt::format("SET SESSION TRANSACTION ISOLATION LEVEL {}", support::isolation_sql_name(level)));
+  run(fmt::format("SET SESSION TRANSACTION ISOLATION LEVEL {}",
+                  support::isolation_sql_name(level)));
   std::string actual;
   try {
     actual = query_value("SELECT @@tx_isolation");  // MariaDB (no @@transaction_isolation in 10.11)
@@ -260,7 +265,8 @@ std::unique_ptr<Statement> MariaDbConnection::do_prepare(std::string_view sql) {
 
 // get-or-create needs the columns of the violated key to tell a lost race on its own key from a
 // violation of another unique key. Looked up once per table and key.
-std::vector<std::string> MariaDbConnection::key_columns(std::string_view sql, const std::string& key) {
+std::vector<std::string> MariaDbConnection::key_columns(std::string_view sql,
+                                                        const std::string& key) {
   return key_columns_.of(sql, key, [this](std::span<const Value> params) {
     MariaDbStatement lookup(*this, std::string(support::MariadbKeyColumns::lookup_sql));
     return lookup.execute(params);

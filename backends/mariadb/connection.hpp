@@ -26,7 +26,7 @@ namespace anydb::mariadb {
 // refreshes them: after a deadlock InnoDB has rolled the transaction back, and the core must
 // learn it. Once the connection is lost, every later call throws anydb::ConnectionLost at once.
 class MariaDbConnection final : public Connection {
-public:
+ public:
   // Connects and applies the URI's settings. Throws anydb::ConnectionFailed (one line, no
   // secrets) when the server cannot be reached or refuses us, anydb::Unsupported when it does not
   // run the isolation level asked for.
@@ -46,7 +46,7 @@ public:
   // columns of a violated unique key).
   [[noreturn]] void fail_statement(MYSQL_STMT* stmt, std::string_view sql);
 
-protected:
+ protected:
   void do_begin(AccessMode mode) override;
   void do_commit() override;
   void do_rollback() override;
@@ -58,7 +58,7 @@ protected:
   void do_set_isolation_level(IsolationLevel level) override;
   [[nodiscard]] DatabaseTransaction do_transaction_status() const noexcept override;
 
-private:
+ private:
   // Runs one or more statements without parameters, discarding rows.
   void run(std::string_view sql);
   // Runs one query and returns the first column of its first row ("" when NULL or no row).

@@ -28,56 +28,57 @@ constexpr std::array rules{
     CodeRule{1048, ErrorKind::not_null_violation},     // ER_BAD_NULL_ERROR: NULL into NOT NULL
     // A NOT NULL column without a default left out of an INSERT: in strict mode the same
     // violation as writing NULL into it.
-    CodeRule{1364, ErrorKind::not_null_violation},     // ER_NO_DEFAULT_FOR_FIELD
-    CodeRule{4025, ErrorKind::check_violation},        // ER_CONSTRAINT_FAILED (MariaDB)
-    CodeRule{3819, ErrorKind::check_violation},        // ER_CHECK_CONSTRAINT_VIOLATED (MySQL 8)
+    CodeRule{1364, ErrorKind::not_null_violation},  // ER_NO_DEFAULT_FOR_FIELD
+    CodeRule{4025, ErrorKind::check_violation},     // ER_CONSTRAINT_FAILED (MariaDB)
+    CodeRule{3819, ErrorKind::check_violation},     // ER_CHECK_CONSTRAINT_VIOLATED (MySQL 8)
     // Concurrency. InnoDB rolls the whole transaction back on a deadlock, and on a lock wait
     // timeout only the statement (unless innodb_rollback_on_timeout): both are retried.
-    CodeRule{1213, ErrorKind::deadlock},               // ER_LOCK_DEADLOCK
-    CodeRule{1205, ErrorKind::busy},                   // ER_LOCK_WAIT_TIMEOUT
-    CodeRule{3572, ErrorKind::busy},                   // ER_LOCK_NOWAIT (MySQL 8 NOWAIT)
-    CodeRule{1969, ErrorKind::busy},                   // ER_STATEMENT_TIMEOUT (max_statement_time)
+    CodeRule{1213, ErrorKind::deadlock},  // ER_LOCK_DEADLOCK
+    CodeRule{1205, ErrorKind::busy},      // ER_LOCK_WAIT_TIMEOUT
+    CodeRule{3572, ErrorKind::busy},      // ER_LOCK_NOWAIT (MySQL 8 NOWAIT)
+    CodeRule{1969, ErrorKind::busy},      // ER_STATEMENT_TIMEOUT (max_statement_time)
     // MariaDB 11.6+ with innodb_snapshot_isolation: a REPEATABLE READ write conflict.
     CodeRule{1020, ErrorKind::serialization_failure},  // ER_CHECKREAD
     // The connection. The client numbers (2xxx) come from Connector/C, never from the server.
-    CodeRule{2006, ErrorKind::connection_lost},        // CR_SERVER_GONE_ERROR
-    CodeRule{2013, ErrorKind::connection_lost},        // CR_SERVER_LOST (during a query)
-    CodeRule{2055, ErrorKind::connection_lost},        // CR_SERVER_LOST_EXTENDED
-    CodeRule{2057, ErrorKind::schema_changed},         // CR_NEW_STMT_METADATA: table altered under a statement
-    CodeRule{1927, ErrorKind::connection_lost},        // ER_CONNECTION_KILLED (KILL from another session)
-    CodeRule{4031, ErrorKind::connection_lost},        // ER_CLIENT_INTERACTION_TIMEOUT (wait_timeout)
-    CodeRule{1053, ErrorKind::connection_lost},        // ER_SERVER_SHUTDOWN
-    CodeRule{2002, ErrorKind::connection_failed},      // CR_CONNECTION_ERROR (socket)
-    CodeRule{2003, ErrorKind::connection_failed},      // CR_CONN_HOST_ERROR (TCP)
-    CodeRule{2005, ErrorKind::connection_failed},      // CR_UNKNOWN_HOST
+    CodeRule{2006, ErrorKind::connection_lost},  // CR_SERVER_GONE_ERROR
+    CodeRule{2013, ErrorKind::connection_lost},  // CR_SERVER_LOST (during a query)
+    CodeRule{2055, ErrorKind::connection_lost},  // CR_SERVER_LOST_EXTENDED
+    CodeRule{2057,
+             ErrorKind::schema_changed},  // CR_NEW_STMT_METADATA: table altered under a statement
+    CodeRule{1927, ErrorKind::connection_lost},  // ER_CONNECTION_KILLED (KILL from another session)
+    CodeRule{4031, ErrorKind::connection_lost},  // ER_CLIENT_INTERACTION_TIMEOUT (wait_timeout)
+    CodeRule{1053, ErrorKind::connection_lost},  // ER_SERVER_SHUTDOWN
+    CodeRule{2002, ErrorKind::connection_failed},  // CR_CONNECTION_ERROR (socket)
+    CodeRule{2003, ErrorKind::connection_failed},  // CR_CONN_HOST_ERROR (TCP)
+    CodeRule{2005, ErrorKind::connection_failed},  // CR_UNKNOWN_HOST
     // Permissions. A write in START TRANSACTION READ ONLY is refused like a read-only database.
-    CodeRule{1792, ErrorKind::permission_denied},      // ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION
-    CodeRule{1290, ErrorKind::permission_denied},      // ER_OPTION_PREVENTS_STATEMENT (read_only)
-    CodeRule{1142, ErrorKind::permission_denied},      // ER_TABLEACCESS_DENIED_ERROR
-    CodeRule{1044, ErrorKind::permission_denied},      // ER_DBACCESS_DENIED_ERROR
-    CodeRule{1227, ErrorKind::permission_denied},      // ER_SPECIFIC_ACCESS_DENIED_ERROR
+    CodeRule{1792, ErrorKind::permission_denied},  // ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION
+    CodeRule{1290, ErrorKind::permission_denied},  // ER_OPTION_PREVENTS_STATEMENT (read_only)
+    CodeRule{1142, ErrorKind::permission_denied},  // ER_TABLEACCESS_DENIED_ERROR
+    CodeRule{1044, ErrorKind::permission_denied},  // ER_DBACCESS_DENIED_ERROR
+    CodeRule{1227, ErrorKind::permission_denied},  // ER_SPECIFIC_ACCESS_DENIED_ERROR
     // While connecting every error is connection_failed (connection.cpp); these two can also
     // come later, from COM_CHANGE_USER or USE.
-    CodeRule{1045, ErrorKind::permission_denied},      // ER_ACCESS_DENIED_ERROR
-    CodeRule{1049, ErrorKind::undefined_object},       // ER_BAD_DB_ERROR
+    CodeRule{1045, ErrorKind::permission_denied},  // ER_ACCESS_DENIED_ERROR
+    CodeRule{1049, ErrorKind::undefined_object},   // ER_BAD_DB_ERROR
     // Statements.
-    CodeRule{1064, ErrorKind::syntax_error},           // ER_PARSE_ERROR
-    CodeRule{1149, ErrorKind::syntax_error},           // ER_SYNTAX_ERROR
-    CodeRule{1146, ErrorKind::undefined_object},       // ER_NO_SUCH_TABLE
-    CodeRule{1054, ErrorKind::undefined_object},       // ER_BAD_FIELD_ERROR
-    CodeRule{1305, ErrorKind::undefined_object},       // ER_SP_DOES_NOT_EXIST (also savepoints)
-    CodeRule{1264, ErrorKind::data_error},             // ER_WARN_DATA_OUT_OF_RANGE
-    CodeRule{1406, ErrorKind::data_error},             // ER_DATA_TOO_LONG
-    CodeRule{1366, ErrorKind::data_error},             // ER_TRUNCATED_WRONG_VALUE_FOR_FIELD
-    CodeRule{1292, ErrorKind::data_error},             // ER_TRUNCATED_WRONG_VALUE
-    CodeRule{1365, ErrorKind::data_error},             // ER_DIVISION_BY_ZERO (strict mode)
-    CodeRule{1040, ErrorKind::resource_exhausted},     // ER_CON_COUNT_ERROR (max_connections)
-    CodeRule{1114, ErrorKind::resource_exhausted},     // ER_RECORD_FILE_FULL
-    CodeRule{1041, ErrorKind::resource_exhausted},     // ER_OUT_OF_RESOURCES
-    CodeRule{2008, ErrorKind::resource_exhausted},     // CR_OUT_OF_MEMORY
-    CodeRule{1461, ErrorKind::resource_exhausted},     // ER_MAX_PREPARED_STMT_COUNT_REACHED
-    CodeRule{2014, ErrorKind::invalid_usage},          // CR_COMMANDS_OUT_OF_SYNC (a bug of ours)
-    CodeRule{1295, ErrorKind::unsupported},            // ER_UNSUPPORTED_PS (not preparable)
+    CodeRule{1064, ErrorKind::syntax_error},        // ER_PARSE_ERROR
+    CodeRule{1149, ErrorKind::syntax_error},        // ER_SYNTAX_ERROR
+    CodeRule{1146, ErrorKind::undefined_object},    // ER_NO_SUCH_TABLE
+    CodeRule{1054, ErrorKind::undefined_object},    // ER_BAD_FIELD_ERROR
+    CodeRule{1305, ErrorKind::undefined_object},    // ER_SP_DOES_NOT_EXIST (also savepoints)
+    CodeRule{1264, ErrorKind::data_error},          // ER_WARN_DATA_OUT_OF_RANGE
+    CodeRule{1406, ErrorKind::data_error},          // ER_DATA_TOO_LONG
+    CodeRule{1366, ErrorKind::data_error},          // ER_TRUNCATED_WRONG_VALUE_FOR_FIELD
+    CodeRule{1292, ErrorKind::data_error},          // ER_TRUNCATED_WRONG_VALUE
+    CodeRule{1365, ErrorKind::data_error},          // ER_DIVISION_BY_ZERO (strict mode)
+    CodeRule{1040, ErrorKind::resource_exhausted},  // ER_CON_COUNT_ERROR (max_connections)
+    CodeRule{1114, ErrorKind::resource_exhausted},  // ER_RECORD_FILE_FULL
+    CodeRule{1041, ErrorKind::resource_exhausted},  // ER_OUT_OF_RESOURCES
+    CodeRule{2008, ErrorKind::resource_exhausted},  // CR_OUT_OF_MEMORY
+    CodeRule{1461, ErrorKind::resource_exhausted},  // ER_MAX_PREPARED_STMT_COUNT_REACHED
+    CodeRule{2014, ErrorKind::invalid_usage},       // CR_COMMANDS_OUT_OF_SYNC (a bug of ours)
+    CodeRule{1295, ErrorKind::unsupported},         // ER_UNSUPPORTED_PS (not preparable)
 };
 
 // The text between `open` after `marker` and the next `close`, or "".
@@ -88,7 +89,8 @@ constexpr std::array rules{
   const std::size_t start = at + marker.size();
   if (start >= message.size() || message[start] != quote) return {};
   const std::size_t end = message.find(quote, start + 1);
-  return end == std::string_view::npos ? std::string_view{} : message.substr(start + 1, end - start - 1);
+  return end == std::string_view::npos ? std::string_view{}
+                                       : message.substr(start + 1, end - start - 1);
 }
 
 // Server messages are one line already; a client message may end in a line break.
@@ -117,8 +119,7 @@ void add_names(ErrorInfo& info, std::string_view message) {
       else if (const std::string_view field = quoted_after(message, "Field ", '\''); !field.empty())
         info.columns.emplace_back(field);
       break;
-    default:
-      break;
+    default: break;
   }
 }
 

@@ -24,25 +24,21 @@ constexpr unsigned int binary_charset = 63;  // the "binary" collation: BLOB, VA
     case MYSQL_TYPE_SHORT:
     case MYSQL_TYPE_INT24:
     case MYSQL_TYPE_LONG:
-    case MYSQL_TYPE_YEAR:
-      return Kind::integer;
+    case MYSQL_TYPE_YEAR: return Kind::integer;
     case MYSQL_TYPE_LONGLONG:
       // BIGINT UNSIGNED reaches 2^64 - 1: values beyond int64 come back as text, exactly.
       return (field.flags & UNSIGNED_FLAG) != 0 ? Kind::unsigned_integer : Kind::integer;
     case MYSQL_TYPE_FLOAT:
-    case MYSQL_TYPE_DOUBLE:
-      return Kind::real;
+    case MYSQL_TYPE_DOUBLE: return Kind::real;
     case MYSQL_TYPE_TINY_BLOB:
     case MYSQL_TYPE_MEDIUM_BLOB:
     case MYSQL_TYPE_LONG_BLOB:
     case MYSQL_TYPE_BLOB:
     case MYSQL_TYPE_VAR_STRING:
     case MYSQL_TYPE_STRING:
-    case MYSQL_TYPE_VARCHAR:
-      return field.charsetnr == binary_charset ? Kind::blob : Kind::text;
+    case MYSQL_TYPE_VARCHAR: return field.charsetnr == binary_charset ? Kind::blob : Kind::text;
     case MYSQL_TYPE_BIT:
-    case MYSQL_TYPE_GEOMETRY:
-      return Kind::blob;
+    case MYSQL_TYPE_GEOMETRY: return Kind::blob;
     default:
       // DECIMAL (a double would round it), dates and times, JSON, ENUM, SET: as the server
       // writes them.
@@ -81,7 +77,8 @@ void MariaDbStatement::prepare() {
   stmt_.reset();  // first: closing the old statement puts the connection back in sync
   stmt_.reset(mysql_stmt_init(connection_.native()));
   if (!stmt_)
-    throw_backend_error(ErrorKind::resource_exhausted, "Connector/C ran out of memory preparing a statement");
+    throw_backend_error(ErrorKind::resource_exhausted,
+                        "Connector/C ran out of memory preparing a statement");
   if (mysql_stmt_prepare(stmt_.get(), sql_.data(), sql_.size()) != 0)
     connection_.fail_statement(stmt_.get(), sql_);
   parameter_count_ = mysql_stmt_param_count(stmt_.get());
@@ -148,9 +145,7 @@ void MariaDbStatement::bind_parameters(std::span<const Value> params) {
     MYSQL_BIND& bind = bound.binds[i];
     const Value& value = params[i];
     switch (value.type()) {
-      case Value::Type::null:
-        bind.buffer_type = MYSQL_TYPE_NULL;
-        break;
+      case Value::Type::null: bind.buffer_type = MYSQL_TYPE_NULL; break;
       case Value::Type::integer:
         bound.integers[i] = value.as_int();
         bind.buffer_type = MYSQL_TYPE_LONGLONG;
@@ -163,10 +158,12 @@ void MariaDbStatement::bind_parameters(std::span<const Value> params) {
         break;
       case Value::Type::text:
         // As a string the server converts it to the column's type: "42" finds the integer 42.
-        bind_bytes(bind, MYSQL_TYPE_STRING, value.as_text().data(), value.as_text().size(), bound.lengths[i]);
+        bind_bytes(bind, MYSQL_TYPE_STRING, value.as_text().data(), value.as_text().size(),
+                   bound.lengths[i]);
         break;
       case Value::Type::blob:
-        bind_bytes(bind, MYSQL_TYPE_BLOB, value.as_blob().data(), value.as_blob().size(), bound.lengths[i]);
+        bind_bytes(bind, MYSQL_TYPE_BLOB, value.as_blob().data(), value.as_blob().size(),
+                   bound.lengths[i]);
         break;
     }
   }
@@ -198,7 +195,8 @@ Result MariaDbStatement::execute_once(std::span<const Value> params) {
   if (mysql_stmt_field_count(stmt_.get()) == 0) {
     out.columns = make_column_names({});
     const my_ulonglong affected = mysql_stmt_affected_rows(stmt_.get());
-    out.rows_affected = affected == static_cast<my_ulonglong>(-1) ? 0 : static_cast<std::int64_t>(affected);
+    out.rows_affected =
+        affected == static_cast<my_ulonglong>(-1) ? 0 : static_cast<std::int64_t>(affected);
   } else {
     out = read_rows();
   }
@@ -253,19 +251,16 @@ Value MariaDbStatement::column_value(std::size_t column) {
   const Slot& slot = slots_[column];
   if (slot.is_null != 0) return Value();
   switch (kinds_[column]) {
-    case Kind::integer:
-      return Value(slot.integer);
+    case Kind::integer: return Value(slot.integer);
     case Kind::unsigned_integer: {
       const auto value = static_cast<std::uint64_t>(slot.integer);
       if (value <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
         return Value(slot.integer);
       return Value(std::to_string(value));
     }
-    case Kind::real:
-      return Value(slot.real);
+    case Kind::real: return Value(slot.real);
     case Kind::text:
-    case Kind::blob:
-      break;
+    case Kind::blob: break;
   }
   std::string bytes;
   if (slot.length <= slot.bytes.size()) {

@@ -18,7 +18,7 @@ class MariaDbConnection;
 // One server-side prepared statement on the binary protocol, owned by the cache of the
 // MariaDbConnection that made it (or by the connection itself, for its private lookups).
 class MariaDbStatement final : public Statement {
-public:
+ public:
   // Prepares `sql`. Throws the mapped error (anydb::SyntaxError, anydb::UndefinedObject, ...).
   MariaDbStatement(MariaDbConnection& connection, std::string sql);
   ~MariaDbStatement() override;
@@ -28,13 +28,13 @@ public:
   // How a result column is read.
   enum class Kind { integer, unsigned_integer, real, text, blob };
 
-protected:
+ protected:
   // Binds `params` by type, runs the statement and reads every row (buffered on the client with
   // mysql_stmt_store_result, so that the connection is free again at once). Throws
   // anydb::InvalidArgument when the number of parameters is wrong.
   [[nodiscard]] Result do_execute(std::span<const Value> params) override;
 
-private:
+ private:
   void bind_parameters(std::span<const Value> params);
   void describe_columns();
   [[nodiscard]] Result read_rows();

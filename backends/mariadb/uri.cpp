@@ -27,8 +27,8 @@ constexpr unsigned max_timeout = 86'400;
   std::size_t number = 0;
   const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number);
   if (error != std::errc{} || end != value.data() + value.size() || number > max)
-    reject(options, fmt::format("{}='{}' is not a number from 0 to {}", key,
-                                printable(value, 40), max));
+    reject(options,
+           fmt::format("{}='{}' is not a number from 0 to {}", key, printable(value, 40), max));
   return number;
 }
 
@@ -37,8 +37,9 @@ constexpr unsigned max_timeout = 86'400;
   if (value == "required") return SslMode::required;
   if (value == "verify_identity") return SslMode::verify_identity;
   if (value == "verify_ca")
-    reject(options, "ssl_mode=verify_ca is not available: Connector/C verifies the certificate "
-                    "only together with the host name (use verify_identity)");
+    reject(options,
+           "ssl_mode=verify_ca is not available: Connector/C verifies the certificate "
+           "only together with the host name (use verify_identity)");
   reject(options, fmt::format("ssl_mode='{}' is not one of disabled, required, verify_identity",
                               printable(value, 40)));
 }
@@ -91,8 +92,8 @@ ConnectOptions parse_connect_options(const Uri& uri) {
   options.display = uri.to_string();
   const bool ours = uri.scheme() == "mariadb" || uri.scheme() == "mysql";
   if (!ours)
-    reject(options, fmt::format("the mariadb backend cannot open a '{}' URI",
-                                printable(uri.scheme(), 40)));
+    reject(options,
+           fmt::format("the mariadb backend cannot open a '{}' URI", printable(uri.scheme(), 40)));
   if (uri.shape() != Uri::Shape::hierarchical)
     reject(options, "write mariadb://[user[:password]@][host][:port][/database][?param=value]");
   options.host = uri.host();
@@ -106,7 +107,8 @@ ConnectOptions parse_connect_options(const Uri& uri) {
   options.database = std::string(database);
   bool ssl_mode_given = false;
   for (const auto& [key, value] : uri.query()) apply_parameter(options, key, value, ssl_mode_given);
-  const bool tls_files = !options.ssl_ca.empty() || !options.ssl_cert.empty() || !options.ssl_key.empty();
+  const bool tls_files =
+      !options.ssl_ca.empty() || !options.ssl_cert.empty() || !options.ssl_key.empty();
   if (tls_files && !ssl_mode_given) options.ssl_mode = SslMode::required;
   if (tls_files && options.ssl_mode == SslMode::disabled)
     reject(options, "ssl_ca/ssl_cert/ssl_key were given with ssl_mode=disabled");

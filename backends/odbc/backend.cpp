@@ -25,7 +25,8 @@ std::string_view OdbcBackend::name() const noexcept { return backend_name; }
 std::string OdbcBackend::version() const {
   // The driver manager's SQL_DM_VER, e.g. "03.52.0002.0003" (ODBC 3.52); drivers are only
   // known per connection.
-  return fmt::format("{} (ODBC driver manager {})", anydb::version_string, driver_manager_version());
+  return fmt::format("{} (ODBC driver manager {})", anydb::version_string,
+                     driver_manager_version());
 }
 
 std::unique_ptr<Connection> OdbcBackend::do_connect(const Uri& uri) {

@@ -14,16 +14,16 @@ namespace anydb::odbc {
 // connection allocates its own ODBC environment (unixODBC is thread-safe, and a per-connection
 // environment cannot outlive or be outlived by the connection that uses it).
 class OdbcBackend final : public Backend {
-public:
+ public:
   OdbcBackend();
   [[nodiscard]] std::string_view name() const noexcept override;
   [[nodiscard]] std::string version() const override;
 
-protected:
+ protected:
   // Accepts the URIs described in uri.hpp.
   [[nodiscard]] std::unique_ptr<Connection> do_connect(const Uri& uri) override;
 
-private:
+ private:
   // psqlODBC's SQLDriverConnect calls setlocale(), which is not thread-safe: two threads
   // connecting at once made one read a locale name the other had freed (AddressSanitizer,
   // heap-use-after-free in the conformance race test). Connecting is not a hot path, so

@@ -65,25 +65,26 @@ void OdbcConnection::connect(const std::string& connection_string) {
                         "cannot allocate an ODBC environment (is unixODBC installed?)");
   env_ = EnvHandle(env);
   if (!SQL_SUCCEEDED(SQLSetEnvAttr(env, SQL_ATTR_ODBC_VERSION, integer_attribute(SQL_OV_ODBC3), 0)))
-    throw_backend_error(ErrorKind::connection_failed,
-                        fmt::format("cannot connect to 'odbc:{}': the driver manager refused "
-                                    "ODBC 3 ({})",
-                                    display_, join_diagnostics(read_diagnostics(SQL_HANDLE_ENV, env))));
+    throw_backend_error(
+        ErrorKind::connection_failed,
+        fmt::format("cannot connect to 'odbc:{}': the driver manager refused "
+                    "ODBC 3 ({})",
+                    display_, join_diagnostics(read_diagnostics(SQL_HANDLE_ENV, env))));
   SQLHANDLE dbc = SQL_NULL_HANDLE;
   if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_DBC, env, &dbc)))
-    throw_backend_error(ErrorKind::resource_exhausted,
-                        fmt::format("cannot connect to 'odbc:{}': no ODBC connection handle ({})",
-                                    display_, join_diagnostics(read_diagnostics(SQL_HANDLE_ENV, env))));
+    throw_backend_error(
+        ErrorKind::resource_exhausted,
+        fmt::format("cannot connect to 'odbc:{}': no ODBC connection handle ({})", display_,
+                    join_diagnostics(read_diagnostics(SQL_HANDLE_ENV, env))));
   dbc_ = DbcHandle(dbc);
 
   if (connection_string.size() > static_cast<std::size_t>(std::numeric_limits<SQLSMALLINT>::max()))
-    throw_backend_error(ErrorKind::configuration,
-                        fmt::format("URI 'odbc:{}': the connection string is too long for ODBC",
-                                    display_));
-  const SQLRETURN rc =
-      SQLDriverConnect(dbc, nullptr, sql_chars(connection_string),
-                       static_cast<SQLSMALLINT>(connection_string.size()), nullptr, 0, nullptr,
-                       SQL_DRIVER_NOPROMPT);
+    throw_backend_error(
+        ErrorKind::configuration,
+        fmt::format("URI 'odbc:{}': the connection string is too long for ODBC", display_));
+  const SQLRETURN rc = SQLDriverConnect(dbc, nullptr, sql_chars(connection_string),
+                                        static_cast<SQLSMALLINT>(connection_string.size()), nullptr,
+                                        0, nullptr, SQL_DRIVER_NOPROMPT);
   if (!SQL_SUCCEEDED(rc)) {
     const std::vector<Diagnostic> records = read_diagnostics(SQL_HANDLE_DBC, dbc);
     ErrorInfo info;
@@ -96,10 +97,9 @@ void OdbcConnection::connect(const std::string& connection_string) {
     // Drivers quote the connection string back (with its password) in some messages. The
     // display is redacted already; redacting the whole line would also swallow the "': " that
     // follows its last secret.
-    info.message = fmt::format(
-        "cannot connect to 'odbc:{}': {}", display_,
-        records.empty() ? std::string("the driver gave no reason")
-                        : redact_uri(join_diagnostics(records)));
+    info.message = fmt::format("cannot connect to 'odbc:{}': {}", display_,
+                               records.empty() ? std::string("the driver gave no reason")
+                                               : redact_uri(join_diagnostics(records)));
     anydb::throw_error(std::move(info));
   }
   dbc_.set_connected(true);
@@ -123,8 +123,8 @@ void OdbcConnection::do_set_isolation_level(IsolationLevel level) {
 
 void OdbcConnection::apply_isolation(IsolationLevel level, ErrorKind refusal) {
   if (const auto why = profile_->apply_isolation(level, query(), dbc()))
-    throw_backend_error(refusal, fmt::format("'odbc:{}': isolation {} is not available: {}", display_,
-                                             to_string(level), *why));
+    throw_backend_error(refusal, fmt::format("'odbc:{}': isolation {} is not available: {}",
+                                             display_, to_string(level), *why));
 }
 
 void OdbcConnection::set_autocommit(bool on) {
@@ -310,8 +310,8 @@ ErrorInfo OdbcConnection::diagnose(SQLSMALLINT handle_type, SQLHANDLE handle) {
   ErrorInfo info = classify(*profile_, read_diagnostics(handle_type, handle));
   if (info.kind == ErrorKind::database_error) {
     SQLUINTEGER dead = SQL_CD_FALSE;
-    if (SQL_SUCCEEDED(SQLGetConnectAttr(dbc(), SQL_ATTR_CONNECTION_DEAD, &dead, SQL_IS_UINTEGER,
-                                        nullptr)) &&
+    if (SQL_SUCCEEDED(
+            SQLGetConnectAttr(dbc(), SQL_ATTR_CONNECTION_DEAD, &dead, SQL_IS_UINTEGER, nullptr)) &&
         dead == SQL_CD_TRUE) {
       info.kind = ErrorKind::connection_lost;
       info.message += " (the driver reports the connection dead)";
@@ -347,7 +347,8 @@ void OdbcConnection::record_transaction_effect(const ErrorInfo& info) noexcept {
   }
 }
 
-std::vector<std::string> OdbcConnection::mariadb_key_columns(std::string_view sql, const std::string& key) {
+std::vector<std::string> OdbcConnection::mariadb_key_columns(std::string_view sql,
+                                                             const std::string& key) {
   return key_columns_.of(sql, key, [this](std::span<const Value> params) {
     OdbcStatement lookup(*this, support::MariadbKeyColumns::lookup_sql);
     return lookup.execute(params);

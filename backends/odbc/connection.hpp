@@ -30,7 +30,7 @@ namespace anydb::odbc {
 // transaction is open, so the connection tracks it, including the cases where the database
 // ends or fails a transaction by itself (see fail()), and reports it to the core.
 class OdbcConnection final : public Connection {
-public:
+ public:
   // Connects, recognises the product (SQL_DBMS_NAME), sets up the dialect, applies
   // ANYDB_ISOLATION. Throws anydb::ConnectionFailed or anydb::ConfigurationError.
   explicit OdbcConnection(const ConnectOptions& options);
@@ -54,15 +54,15 @@ public:
   // Throws the anydb error for the diagnostics on `handle` after a failed call, and records what
   // the database did to an open transaction, for do_transaction_status(): PostgreSQL fails it
   // (only ROLLBACK [TO SAVEPOINT] works), MariaDB rolls all of it back on a deadlock, SQLite
-  // after a few errors, a lost connection ends it. `sql` is the failed statement, if any (MariaDB: to find the columns of
-  // the violated unique key).
+  // after a few errors, a lost connection ends it. `sql` is the failed statement, if any (MariaDB:
+  // to find the columns of the violated unique key).
   [[noreturn]] void fail(SQLSMALLINT handle_type, SQLHANDLE handle, std::string_view sql = {});
 
   // classify() for this connection's product, plus: an error the table leaves unclassified on a
   // connection the driver reports dead (SQL_ATTR_CONNECTION_DEAD) is connection_lost.
   [[nodiscard]] ErrorInfo diagnose(SQLSMALLINT handle_type, SQLHANDLE handle);
 
-protected:
+ protected:
   void do_begin(AccessMode mode) override;
   void do_commit() override;
   void do_rollback() override;
@@ -74,7 +74,7 @@ protected:
   void do_set_isolation_level(IsolationLevel level) override;
   [[nodiscard]] DatabaseTransaction do_transaction_status() const noexcept override;
 
-private:
+ private:
   void connect(const std::string& connection_string);
   void set_up_product();
   // run(), for the profile.
@@ -88,7 +88,8 @@ private:
   // Runs one statement without parameters outside the cache and returns its first row as text.
   std::vector<std::optional<std::string>> run(std::string_view sql);
   // The first row of the result `statement` produced, as text (nothing when it has none).
-  [[nodiscard]] std::vector<std::optional<std::string>> read_first_row(SQLHSTMT statement, std::string_view sql);
+  [[nodiscard]] std::vector<std::optional<std::string>> read_first_row(SQLHSTMT statement,
+                                                                       std::string_view sql);
   [[nodiscard]] std::vector<std::string> mariadb_key_columns(std::string_view sql,
                                                              const std::string& key);
 

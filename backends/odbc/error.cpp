@@ -22,12 +22,13 @@ namespace {
 constexpr std::array generic_rules{
     ErrorRule{"08", any_native, "", ErrorKind::connection_lost},  // 08S01, 08003, 08001, 08004, ...
     ErrorRule{"40001", any_native, "", ErrorKind::serialization_failure},
-    ErrorRule{"23", any_native, "", ErrorKind::integrity_violation},  // 23000 with an unknown native
+    ErrorRule{"23", any_native, "",
+              ErrorKind::integrity_violation},  // 23000 with an unknown native
     ErrorRule{"42S02", any_native, "", ErrorKind::undefined_object},  // base table not found
     ErrorRule{"42S22", any_native, "", ErrorKind::undefined_object},  // column not found
     ErrorRule{"42000", any_native, "", ErrorKind::syntax_error},      // syntax error or access rule
     ErrorRule{"HYT00", any_native, "", ErrorKind::busy},              // timeout expired
-    ErrorRule{"22", any_native, "", ErrorKind::data_error},           // data exception (too long, ...)
+    ErrorRule{"22", any_native, "", ErrorKind::data_error},  // data exception (too long, ...)
 };
 
 [[nodiscard]] bool matches(const ErrorRule& rule, const Diagnostic& record) noexcept {
@@ -40,7 +41,8 @@ constexpr std::array generic_rules{
   return rule.message.empty() || record.message.find(rule.message) != std::string::npos;
 }
 
-[[nodiscard]] const ErrorRule* find_rule(std::span<const ErrorRule> rules, const Diagnostic& record) {
+[[nodiscard]] const ErrorRule* find_rule(std::span<const ErrorRule> rules,
+                                         const Diagnostic& record) {
   const auto found = std::find_if(rules.begin(), rules.end(),
                                   [&](const ErrorRule& rule) { return matches(rule, record); });
   return found == rules.end() ? nullptr : &*found;
@@ -77,10 +79,10 @@ std::vector<Diagnostic> read_diagnostics(SQLSMALLINT handle_type, SQLHANDLE hand
                          static_cast<SQLSMALLINT>(message.size()), &length);
     }
     if (!SQL_SUCCEEDED(rc)) break;
-    message.resize(std::min(static_cast<std::size_t>(std::max<SQLSMALLINT>(length, 0)),
-                            message.size() - 1));
-    records.push_back(Diagnostic{std::string(reinterpret_cast<const char*>(state)), native,
-                                 std::move(message)});
+    message.resize(
+        std::min(static_cast<std::size_t>(std::max<SQLSMALLINT>(length, 0)), message.size() - 1));
+    records.push_back(
+        Diagnostic{std::string(reinterpret_cast<const char*>(state)), native, std::move(message)});
   }
   return records;
 }

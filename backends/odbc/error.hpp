@@ -25,7 +25,7 @@ enum class Product { generic, sqlite, postgresql, mariadb };
 struct Diagnostic {
   std::string sqlstate;  // five characters
   std::int64_t native = 0;
-  std::string message;   // as the driver wrote it (may span lines)
+  std::string message;  // as the driver wrote it (may span lines)
 };
 
 // Every diagnostic record of `handle`, in order.
@@ -42,7 +42,8 @@ class ProductProfile;
 // THE mapping: kind, SQLSTATE, native code, constraint and columns for the diagnostics of a
 // failed call on a database of the profile's product: the product's rows (profile_<product>.cpp)
 // first, then ODBC's standard SQLSTATEs (error.cpp). The message is the joined records.
-[[nodiscard]] ErrorInfo classify(const ProductProfile& profile, const std::vector<Diagnostic>& records);
+[[nodiscard]] ErrorInfo classify(const ProductProfile& profile,
+                                 const std::vector<Diagnostic>& records);
 
 // Errors raised by the backend itself rather than by a driver.
 [[noreturn]] inline void throw_backend_error(ErrorKind kind, std::string message) {

@@ -19,7 +19,7 @@ namespace anydb::odbc {
 // SQLFreeHandle. Move-only.
 template <SQLSMALLINT Type>
 class Handle {
-public:
+ public:
   Handle() noexcept = default;
   explicit Handle(SQLHANDLE handle) noexcept : handle_(handle) {}
   ~Handle() { reset(); }
@@ -40,7 +40,7 @@ public:
     if (handle_ != SQLHANDLE{}) SQLFreeHandle(Type, std::exchange(handle_, SQLHANDLE{}));
   }
 
-private:
+ private:
   SQLHANDLE handle_{};
 };
 
@@ -50,7 +50,7 @@ using StatementHandle = Handle<SQL_HANDLE_STMT>;
 // A connection handle that also disconnects: SQLFreeHandle refuses (HY010) a DBC that is still
 // connected, which would leak the session. The driver rolls back an open transaction.
 class DbcHandle {
-public:
+ public:
   DbcHandle() noexcept = default;
   explicit DbcHandle(SQLHANDLE handle) noexcept : handle_(handle) {}
   ~DbcHandle() { reset(); }
@@ -79,7 +79,7 @@ public:
     handle_.reset();
   }
 
-private:
+ private:
   Handle<SQL_HANDLE_DBC> handle_;
   bool connected_ = false;
 };

@@ -34,7 +34,7 @@ namespace {
 // A product anydb has no profile for: savepoints assumed (SQL:1999), no upsert, no RETURNING,
 // standard DDL, the isolation level through the ODBC attribute, ODBC's standard SQLSTATEs.
 class GenericProfile final : public ProductProfile {
-public:
+ public:
   [[nodiscard]] Product product() const noexcept override { return Product::generic; }
 
   [[nodiscard]] Dialect dialect(const RunQuery&, SQLHDBC dbc) const override {
@@ -52,11 +52,14 @@ public:
 
   [[nodiscard]] std::optional<std::string> apply_isolation(IsolationLevel level, const RunQuery&,
                                                            SQLHDBC dbc) const override {
-    if (!SQL_SUCCEEDED(SQLSetConnectAttr(dbc, SQL_ATTR_TXN_ISOLATION, integer_attribute(odbc_isolation(level)),
+    if (!SQL_SUCCEEDED(SQLSetConnectAttr(dbc, SQL_ATTR_TXN_ISOLATION,
+                                         integer_attribute(odbc_isolation(level)),
                                          SQL_IS_UINTEGER)))
-      return fmt::format("the driver refused it ({})", join_diagnostics(read_diagnostics(SQL_HANDLE_DBC, dbc)));
+      return fmt::format("the driver refused it ({})",
+                         join_diagnostics(read_diagnostics(SQL_HANDLE_DBC, dbc)));
     SQLUINTEGER actual = 0;
-    if (!SQL_SUCCEEDED(SQLGetConnectAttr(dbc, SQL_ATTR_TXN_ISOLATION, &actual, SQL_IS_UINTEGER, nullptr)) ||
+    if (!SQL_SUCCEEDED(
+            SQLGetConnectAttr(dbc, SQL_ATTR_TXN_ISOLATION, &actual, SQL_IS_UINTEGER, nullptr)) ||
         actual != odbc_isolation(level))
       return "the driver does not report it back";
     return std::nullopt;
@@ -65,9 +68,12 @@ public:
 
 }  // namespace
 
-void ProductProfile::add_connection_defaults(const std::function<void(std::string_view, std::string)>&) const {}
+void ProductProfile::add_connection_defaults(
+    const std::function<void(std::string_view, std::string)>&) const {}
 
-ProductSettings ProductProfile::settings(const RunQuery&, const ConnectOptions&) const { return {}; }
+ProductSettings ProductProfile::settings(const RunQuery&, const ConnectOptions&) const {
+  return {};
+}
 
 std::span<const ErrorRule> ProductProfile::error_rules() const noexcept { return {}; }
 
@@ -109,8 +115,8 @@ Product product_of_driver(std::string_view driver) {
 }
 
 std::optional<std::string> set_and_verify_isolation(IsolationLevel level, const RunQuery& run,
-                                                    std::string_view set_sql, std::string_view show_sql,
-                                                    char separator) {
+                                                    std::string_view set_sql,
+                                                    std::string_view show_sql, char separator) {
   const std::string_view name = support::isolation_sql_name(level);
   (void)run(fmt::format("{}{}", set_sql, name));
   const FirstRow row = run(show_sql);
@@ -134,10 +140,12 @@ std::string_view between(std::string_view text, std::string_view marker, char op
 std::string driver_info(SQLHDBC dbc, SQLUSMALLINT type) {
   std::array<char, 256> buffer{};
   SQLSMALLINT length = 0;
-  if (!SQL_SUCCEEDED(SQLGetInfo(dbc, type, buffer.data(), static_cast<SQLSMALLINT>(buffer.size()), &length)))
+  if (!SQL_SUCCEEDED(
+          SQLGetInfo(dbc, type, buffer.data(), static_cast<SQLSMALLINT>(buffer.size()), &length)))
     return {};
-  return std::string(buffer.data(), std::min<std::size_t>(static_cast<std::size_t>(std::max<SQLSMALLINT>(length, 0)),
-                                                          buffer.size() - 1));
+  return std::string(buffer.data(), std::min<std::size_t>(
+                                        static_cast<std::size_t>(std::max<SQLSMALLINT>(length, 0)),
+                                        buffer.size() - 1));
 }
 
 }  // namespace anydb::odbc

@@ -55,24 +55,28 @@ using RunQuery = std::function<FirstRow(std::string_view sql)>;
 // mapping ask the profile; none of them switches on the product. A product without a profile of
 // its own gets the generic one: standard SQL, conservative capabilities, ODBC's SQLSTATEs.
 class ProductProfile {
-public:
+ public:
   virtual ~ProductProfile() = default;
 
   [[nodiscard]] virtual Product product() const noexcept = 0;
   // Attributes the driver needs, added to the connection string unless the URI sets them.
-  virtual void add_connection_defaults(const std::function<void(std::string_view key, std::string value)>& add) const;
+  virtual void add_connection_defaults(
+      const std::function<void(std::string_view key, std::string value)>& add) const;
   // Once connected: the dialect, from what the database (not the driver's headers) reports.
   [[nodiscard]] virtual Dialect dialect(const RunQuery& run, SQLHDBC dbc) const = 0;
-  [[nodiscard]] virtual ProductSettings settings(const RunQuery& run, const ConnectOptions& options) const;
+  [[nodiscard]] virtual ProductSettings settings(const RunQuery& run,
+                                                 const ConnectOptions& options) const;
   // Sets `level` for the transactions begun afterwards and checks that the database runs it.
   // Returns why it cannot, or nothing.
-  [[nodiscard]] virtual std::optional<std::string> apply_isolation(IsolationLevel level, const RunQuery& run,
+  [[nodiscard]] virtual std::optional<std::string> apply_isolation(IsolationLevel level,
+                                                                   const RunQuery& run,
                                                                    SQLHDBC dbc) const = 0;
   // The product's rows, tried before the generic rows (ODBC's standard SQLSTATEs).
   [[nodiscard]] virtual std::span<const ErrorRule> error_rules() const noexcept;
   // Constraint name and columns, from the product's message texts.
   virtual void add_error_details(ErrorInfo& info, std::string_view message) const;
-  [[nodiscard]] virtual TransactionEffect effect_of(const ErrorInfo& error, const ProductSettings& settings) const;
+  [[nodiscard]] virtual TransactionEffect effect_of(const ErrorInfo& error,
+                                                    const ProductSettings& settings) const;
   // True when transactions start with the product's own BEGIN in autocommit mode (SQLite),
   // false for ODBC's manual-commit mode.
   [[nodiscard]] virtual bool begins_with_sql() const noexcept { return false; }
@@ -92,12 +96,15 @@ public:
 // Shared by the profiles: the SQL ANSI isolation levels as SQL names them, verified by reading
 // the level back with `show_sql` (`separator` replaces spaces in the answer: MariaDB writes
 // "REPEATABLE-READ").
-[[nodiscard]] std::optional<std::string> set_and_verify_isolation(IsolationLevel level, const RunQuery& run,
-                                                                  std::string_view set_sql, std::string_view show_sql,
+[[nodiscard]] std::optional<std::string> set_and_verify_isolation(IsolationLevel level,
+                                                                  const RunQuery& run,
+                                                                  std::string_view set_sql,
+                                                                  std::string_view show_sql,
                                                                   char separator);
 // SQLGetInfo as text ("" when the driver does not say).
 [[nodiscard]] std::string driver_info(SQLHDBC dbc, SQLUSMALLINT type);
 // The text between the first `open` after `marker` and the next `close`.
-[[nodiscard]] std::string_view between(std::string_view text, std::string_view marker, char open, char close);
+[[nodiscard]] std::string_view between(std::string_view text, std::string_view marker, char open,
+                                       char close);
 
 }  // namespace anydb::odbc

@@ -12,8 +12,8 @@ namespace {
 // Connector/ODBC: the native code is the server's error number, the SQLSTATE a coarse class
 // (23000 for every integrity error), so the native code decides.
 constexpr std::array rules{
-    ErrorRule{"", 1062, "", ErrorKind::unique_violation},       // ER_DUP_ENTRY
-    ErrorRule{"", 1048, "", ErrorKind::not_null_violation},     // ER_BAD_NULL_ERROR
+    ErrorRule{"", 1062, "", ErrorKind::unique_violation},    // ER_DUP_ENTRY
+    ErrorRule{"", 1048, "", ErrorKind::not_null_violation},  // ER_BAD_NULL_ERROR
     // ER_NO_DEFAULT_FOR_FIELD: an INSERT that leaves out a NOT NULL column without a default
     // (strict mode) — the same mistake PostgreSQL and SQLite report as a NOT NULL violation.
     ErrorRule{"", 1364, "", ErrorKind::not_null_violation},
@@ -29,18 +29,19 @@ constexpr std::array rules{
     ErrorRule{"", 1054, "", ErrorKind::undefined_object},       // ER_BAD_FIELD_ERROR
     ErrorRule{"", 1064, "", ErrorKind::syntax_error},           // ER_PARSE_ERROR
     // Client errors; Connector/ODBC reports them under SQLSTATE HY001 / HY000, not 08S01.
-    ErrorRule{"", 2006, "", ErrorKind::connection_lost},        // CR_SERVER_GONE_ERROR
-    ErrorRule{"", 2013, "", ErrorKind::connection_lost},        // CR_SERVER_LOST (during a query)
+    ErrorRule{"", 2006, "", ErrorKind::connection_lost},  // CR_SERVER_GONE_ERROR
+    ErrorRule{"", 2013, "", ErrorKind::connection_lost},  // CR_SERVER_LOST (during a query)
     // CR_NEW_STMT_METADATA: the table changed under a prepared statement (another session's
     // ALTER TABLE); Connector/ODBC refuses to fetch until it is prepared again.
     ErrorRule{"", 2057, "", ErrorKind::schema_changed},
 };
 
 class MariadbProfile final : public ProductProfile {
-public:
+ public:
   [[nodiscard]] Product product() const noexcept override { return Product::mariadb; }
 
-  void add_connection_defaults(const std::function<void(std::string_view, std::string)>& add) const override {
+  void add_connection_defaults(
+      const std::function<void(std::string_view, std::string)>& add) const override {
     // anydb's text is UTF-8; without this the connection's character set is the server's
     // default, which may be latin1.
     add("CHARSET", "utf8mb4");
@@ -68,7 +69,8 @@ public:
     return dialect;
   }
 
-  [[nodiscard]] ProductSettings settings(const RunQuery& run, const ConnectOptions&) const override {
+  [[nodiscard]] ProductSettings settings(const RunQuery& run,
+                                         const ConnectOptions&) const override {
     ProductSettings settings;
     const FirstRow row = run("SELECT @@innodb_rollback_on_timeout");
     settings.timeout_rolls_back = !row.empty() && row[0] && *row[0] == "1";
@@ -77,9 +79,11 @@ public:
 
   // SQL_ATTR_TXN_ISOLATION is accepted by Connector/ODBC and then not applied: use SQL. MariaDB
   // 10.11 has no @@transaction_isolation.
-  [[nodiscard]] std::optional<std::string> apply_isolation(IsolationLevel level, const RunQuery& run,
+  [[nodiscard]] std::optional<std::string> apply_isolation(IsolationLevel level,
+                                                           const RunQuery& run,
                                                            SQLHDBC) const override {
-    return set_and_verify_isolation(level, run, "SET SESSION TRANSACTION ISOLATION LEVEL ", "SELECT @@tx_isolation", '-');
+    return set_and_verify_isolation(level, run, "SET SESSION TRANSACTION ISOLATION LEVEL ",
+                                    "SELECT @@tx_isolation", '-');
   }
 
   [[nodiscard]] std::span<const ErrorRule> error_rules() const noexcept override { return rules; }
@@ -94,7 +98,8 @@ public:
       const std::size_t end = message.find('\'', at + marker.size());
       if (end != std::string_view::npos)
         info.constraint = std::string(message.substr(at + marker.size(), end - at - marker.size()));
-    } else if (info.kind == ErrorKind::check_violation || info.kind == ErrorKind::foreign_key_violation) {
+    } else if (info.kind == ErrorKind::check_violation ||
+               info.kind == ErrorKind::foreign_key_violation) {
       const std::string_view name = between(message, "CONSTRAINT ", '`', '`');
       if (!name.empty()) info.constraint = std::string(name);
     }
@@ -102,8 +107,10 @@ public:
 
   // InnoDB rolls the whole transaction back on a deadlock, and on a lock wait timeout when
   // innodb_rollback_on_timeout is on; any other error undoes the statement only.
-  [[nodiscard]] TransactionEffect effect_of(const ErrorInfo& error, const ProductSettings& settings) const override {
-    if (error.kind == ErrorKind::deadlock || (error.kind == ErrorKind::busy && settings.timeout_rolls_back))
+  [[nodiscard]] TransactionEffect effect_of(const ErrorInfo& error,
+                                            const ProductSettings& settings) const override {
+    if (error.kind == ErrorKind::deadlock ||
+        (error.kind == ErrorKind::busy && settings.timeout_rolls_back))
       return TransactionEffect::ended;
     return TransactionEffect::none;
   }

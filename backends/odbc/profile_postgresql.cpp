@@ -20,12 +20,14 @@ constexpr std::array rules{
     ErrorRule{"23514", any_native, "", ErrorKind::check_violation},
     ErrorRule{"40001", any_native, "", ErrorKind::serialization_failure},
     ErrorRule{"40P01", any_native, "", ErrorKind::deadlock},
-    ErrorRule{"55P03", any_native, "", ErrorKind::busy},             // lock_not_available
-    ErrorRule{"57014", any_native, "", ErrorKind::busy},             // query_canceled (timeouts)
-    ErrorRule{"25P02", any_native, "", ErrorKind::transaction_aborted},  // in_failed_sql_transaction
+    ErrorRule{"55P03", any_native, "", ErrorKind::busy},  // lock_not_available
+    ErrorRule{"57014", any_native, "", ErrorKind::busy},  // query_canceled (timeouts)
+    ErrorRule{"25P02", any_native, "",
+              ErrorKind::transaction_aborted},  // in_failed_sql_transaction
     // A server-side prepared statement whose result columns changed under it (ALTER TABLE by
     // another session): preparing it again fixes it.
-    ErrorRule{"0A000", any_native, "cached plan must not change result type", ErrorKind::schema_changed},
+    ErrorRule{"0A000", any_native, "cached plan must not change result type",
+              ErrorKind::schema_changed},
     ErrorRule{"42601", any_native, "", ErrorKind::syntax_error},
     ErrorRule{"42P01", any_native, "", ErrorKind::undefined_object},  // undefined_table
     ErrorRule{"42703", any_native, "", ErrorKind::undefined_object},  // undefined_column
@@ -35,10 +37,11 @@ constexpr std::array rules{
 };
 
 class PostgresqlProfile final : public ProductProfile {
-public:
+ public:
   [[nodiscard]] Product product() const noexcept override { return Product::postgresql; }
 
-  void add_connection_defaults(const std::function<void(std::string_view, std::string)>& add) const override {
+  void add_connection_defaults(
+      const std::function<void(std::string_view, std::string)>& add) const override {
     // 7.4-0: no hidden savepoint around every statement, so an error fails the transaction as
     // with libpq, and anydb's own savepoints do the recovering. The default (7.4-2) would keep a
     // failed transaction going and cost a round trip per statement.
@@ -57,17 +60,21 @@ public:
     return dialect;
   }
 
-  [[nodiscard]] ProductSettings settings(const RunQuery&, const ConnectOptions& options) const override {
+  [[nodiscard]] ProductSettings settings(const RunQuery&,
+                                         const ConnectOptions& options) const override {
     ProductSettings settings;
     settings.errors_fail_transaction = options.value("Protocol").value_or("7.4-0").ends_with("-0");
     return settings;
   }
 
-  [[nodiscard]] std::optional<std::string> apply_isolation(IsolationLevel level, const RunQuery& run,
+  [[nodiscard]] std::optional<std::string> apply_isolation(IsolationLevel level,
+                                                           const RunQuery& run,
                                                            SQLHDBC) const override {
     // PostgreSQL accepts READ UNCOMMITTED and reports it back, but runs it as READ COMMITTED.
-    if (level == IsolationLevel::read_uncommitted) return "PostgreSQL runs READ UNCOMMITTED as READ COMMITTED";
-    return set_and_verify_isolation(level, run, "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL ",
+    if (level == IsolationLevel::read_uncommitted)
+      return "PostgreSQL runs READ UNCOMMITTED as READ COMMITTED";
+    return set_and_verify_isolation(level, run,
+                                    "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL ",
                                     "SHOW transaction_isolation", ' ');
   }
 
@@ -78,10 +85,12 @@ public:
   void add_error_details(ErrorInfo& info, std::string_view message) const override {
     const std::string_view constraint = between(message, "constraint ", '"', '"');
     if (!constraint.empty()) info.constraint = std::string(constraint);
-    if (info.kind == ErrorKind::unique_violation) info.columns = support::postgresql_key_columns(message);
+    if (info.kind == ErrorKind::unique_violation)
+      info.columns = support::postgresql_key_columns(message);
   }
 
-  [[nodiscard]] TransactionEffect effect_of(const ErrorInfo&, const ProductSettings& settings) const override {
+  [[nodiscard]] TransactionEffect effect_of(const ErrorInfo&,
+                                            const ProductSettings& settings) const override {
     return settings.errors_fail_transaction ? TransactionEffect::failed : TransactionEffect::none;
   }
 };

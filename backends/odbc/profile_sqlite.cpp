@@ -21,8 +21,8 @@ constexpr std::array rules{
     ErrorRule{"", 19, "FOREIGN KEY constraint failed", ErrorKind::foreign_key_violation},
     ErrorRule{"", 19, "CHECK constraint failed", ErrorKind::check_violation},
     ErrorRule{"", 19, "", ErrorKind::integrity_violation},  // e.g. RAISE(ABORT) in a trigger
-    ErrorRule{"", 5, "", ErrorKind::busy},                   // SQLITE_BUSY: "database is locked"
-    ErrorRule{"", 6, "", ErrorKind::busy},                   // SQLITE_LOCKED: "database table is locked"
+    ErrorRule{"", 5, "", ErrorKind::busy},                  // SQLITE_BUSY: "database is locked"
+    ErrorRule{"", 6, "", ErrorKind::busy},  // SQLITE_LOCKED: "database table is locked"
     ErrorRule{"", 1, "no such ", ErrorKind::undefined_object},
     ErrorRule{"", 1, "syntax error", ErrorKind::syntax_error},
 };
@@ -41,10 +41,11 @@ constexpr std::array rules{
 }
 
 class SqliteProfile final : public ProductProfile {
-public:
+ public:
   [[nodiscard]] Product product() const noexcept override { return Product::sqlite; }
 
-  void add_connection_defaults(const std::function<void(std::string_view, std::string)>& add) const override {
+  void add_connection_defaults(
+      const std::function<void(std::string_view, std::string)>& add) const override {
     // sqliteodbc waits 100 s for a lock by default; anydb's SQLite backend waits 5 s. Its
     // foreign keys are off by default; anydb's SQLite backend turns them on.
     add("Timeout", std::to_string(default_sqlite_timeout_ms));
@@ -63,7 +64,8 @@ public:
     const FirstRow row = run("SELECT sqlite_version()");
     const long version = version_number(row.empty() || !row[0] ? std::string() : *row[0]);
     dialect.identifier_quote = '"';
-    dialect.upsert = version >= 3'024'000 ? Dialect::Upsert::on_conflict_do_nothing : Dialect::Upsert::none;
+    dialect.upsert =
+        version >= 3'024'000 ? Dialect::Upsert::on_conflict_do_nothing : Dialect::Upsert::none;
     // No RETURNING, although SQLite 3.35+ has it: sqliteodbc 0.9998 runs an INSERT ...
     // RETURNING but hands back no result set (SQLNumResultCols 0, SQLRowCount 1).
     dialect.supports_returning = false;
@@ -85,7 +87,8 @@ public:
   void add_error_details(ErrorInfo& info, std::string_view message) const override {
     // "[SQLite]UNIQUE constraint failed: t.a, t.b (19)": SQLite's own text, plus the driver's
     // " (<code>)".
-    if (const std::size_t paren = message.rfind(" ("); paren != std::string_view::npos && message.ends_with(')')) {
+    if (const std::size_t paren = message.rfind(" (");
+        paren != std::string_view::npos && message.ends_with(')')) {
       const std::string_view code = message.substr(paren + 2, message.size() - paren - 3);
       if (!code.empty() && code.find_first_not_of("0123456789") == std::string_view::npos)
         message = message.substr(0, paren);
@@ -96,7 +99,8 @@ public:
   // SQLite keeps a transaction open after most errors but rolls it back by itself after some
   // (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM, an ON CONFLICT ROLLBACK clause), and ODBC cannot
   // ask sqlite3_get_autocommit: the connection probes.
-  [[nodiscard]] TransactionEffect effect_of(const ErrorInfo&, const ProductSettings&) const override {
+  [[nodiscard]] TransactionEffect effect_of(const ErrorInfo&,
+                                            const ProductSettings&) const override {
     return TransactionEffect::ask_database;
   }
 

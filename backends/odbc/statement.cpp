@@ -25,7 +25,7 @@ constexpr std::size_t max_varchar = 4000;
 // Closes the cursor and unbinds the parameters when execute() ends, however it ends: the
 // buffers bound belong to that call only.
 class CloseOnExit {
-public:
+ public:
   explicit CloseOnExit(SQLHSTMT statement) noexcept : statement_(statement) {}
   ~CloseOnExit() {
     SQLFreeStmt(statement_, SQL_CLOSE);
@@ -34,7 +34,7 @@ public:
   CloseOnExit(const CloseOnExit&) = delete;
   CloseOnExit& operator=(const CloseOnExit&) = delete;
 
-private:
+ private:
   SQLHSTMT statement_;
 };
 
@@ -48,9 +48,7 @@ struct Bound {
 // A valid address for zero-length data: a null pointer would mean NULL to some drivers.
 char empty_data[1] = {0};
 
-[[nodiscard]] SQLPOINTER data_pointer(const void* data) noexcept {
-  return const_cast<void*>(data);
-}
+[[nodiscard]] SQLPOINTER data_pointer(const void* data) noexcept { return const_cast<void*>(data); }
 
 // What one SQLGetData call delivered into `target`: how many bytes, and whether more follow.
 struct Piece {
@@ -62,46 +60,48 @@ struct Piece {
   const bool truncated = rc == SQL_SUCCESS_WITH_INFO &&
                          (indicator == SQL_NO_TOTAL || static_cast<std::size_t>(indicator) > room);
   if (truncated) return {room, true};
-  if (indicator != SQL_NO_TOTAL) return {std::min(static_cast<std::size_t>(indicator), room), false};
+  if (indicator != SQL_NO_TOTAL)
+    return {std::min(static_cast<std::size_t>(indicator), room), false};
   return {binary ? room : std::strlen(target), false};
 }
 
 // Binds `value` as parameter `number`; `slot` holds what the driver reads at SQLExecute.
-[[nodiscard]] SQLRETURN bind_parameter(SQLHSTMT statement, SQLUSMALLINT number, const Value& value, Bound& slot) {
+[[nodiscard]] SQLRETURN bind_parameter(SQLHSTMT statement, SQLUSMALLINT number, const Value& value,
+                                       Bound& slot) {
   switch (value.type()) {
     case Value::Type::null:
       // A NULL still needs a valid type; VARCHAR converts to every column type (psqlODBC
       // sends it untyped).
       slot.indicator = SQL_NULL_DATA;
       return SQLBindParameter(statement, number, SQL_PARAM_INPUT, SQL_C_CHAR, SQL_VARCHAR, 1, 0,
-                            empty_data, 0, &slot.indicator);
+                              empty_data, 0, &slot.indicator);
     case Value::Type::integer:
       slot.integer = static_cast<SQLBIGINT>(value.as_int());
       return SQLBindParameter(statement, number, SQL_PARAM_INPUT, SQL_C_SBIGINT, SQL_BIGINT, 0, 0,
-                            &slot.integer, 0, &slot.indicator);
+                              &slot.integer, 0, &slot.indicator);
     case Value::Type::real:
       slot.real = value.as_double();
       return SQLBindParameter(statement, number, SQL_PARAM_INPUT, SQL_C_DOUBLE, SQL_DOUBLE, 0, 0,
-                            &slot.real, 0, &slot.indicator);
+                              &slot.real, 0, &slot.indicator);
     case Value::Type::text: {
       // UTF-8 bytes with an explicit length: NUL bytes and all. The three drivers pass
       // SQL_C_CHAR through unconverted on a UTF-8 connection (tested with non-ASCII text).
       const std::string& text = value.as_text();
       slot.indicator = static_cast<SQLLEN>(text.size());
       return SQLBindParameter(statement, number, SQL_PARAM_INPUT, SQL_C_CHAR,
-                            text.size() > max_varchar ? SQL_LONGVARCHAR : SQL_VARCHAR,
-                            std::max<SQLULEN>(text.size(), 1), 0,
-                            text.empty() ? empty_data : data_pointer(text.data()),
-                            slot.indicator, &slot.indicator);
+                              text.size() > max_varchar ? SQL_LONGVARCHAR : SQL_VARCHAR,
+                              std::max<SQLULEN>(text.size(), 1), 0,
+                              text.empty() ? empty_data : data_pointer(text.data()), slot.indicator,
+                              &slot.indicator);
     }
     case Value::Type::blob: {
       // An empty blob is zero bytes at a valid address, never NULL.
       const Blob& blob = value.as_blob();
       slot.indicator = static_cast<SQLLEN>(blob.size());
-      return SQLBindParameter(statement, number, SQL_PARAM_INPUT, SQL_C_BINARY,
-                            SQL_LONGVARBINARY, std::max<SQLULEN>(blob.size(), 1), 0,
-                            blob.empty() ? empty_data : data_pointer(blob.data()),
-                            slot.indicator, &slot.indicator);
+      return SQLBindParameter(statement, number, SQL_PARAM_INPUT, SQL_C_BINARY, SQL_LONGVARBINARY,
+                              std::max<SQLULEN>(blob.size(), 1), 0,
+                              blob.empty() ? empty_data : data_pointer(blob.data()), slot.indicator,
+                              &slot.indicator);
     }
   }
   return SQL_ERROR;
@@ -168,7 +168,8 @@ Result OdbcStatement::do_execute(std::span<const Value> params) {
 }
 
 Result OdbcStatement::execute_once(std::span<const Value> params) {
-  if (connection_.profile().prepares_again_after_schema_changes()) prepare_again_if_schema_changed();
+  if (connection_.profile().prepares_again_after_schema_changes())
+    prepare_again_if_schema_changed();
   SQLHSTMT const statement = statement_.get();
   SQLFreeStmt(statement, SQL_CLOSE);
   SQLFreeStmt(statement, SQL_RESET_PARAMS);
@@ -183,7 +184,8 @@ Result OdbcStatement::execute_once(std::span<const Value> params) {
 
   std::vector<Bound> bound(params.size());  // never resized: the driver keeps the addresses
   for (std::size_t i = 0; i < params.size(); ++i) {
-    if (!SQL_SUCCEEDED(bind_parameter(statement, static_cast<SQLUSMALLINT>(i + 1), params[i], bound[i])))
+    if (!SQL_SUCCEEDED(
+            bind_parameter(statement, static_cast<SQLUSMALLINT>(i + 1), params[i], bound[i])))
       connection_.fail(SQL_HANDLE_STMT, statement, sql_);
   }
 
@@ -230,19 +232,18 @@ void OdbcStatement::describe(SQLSMALLINT count) {
     std::string name(256, '\0');
     SQLSMALLINT length = 0, type = 0, digits = 0, nullable = 0;
     SQLULEN size = 0;
-    SQLRETURN rc = SQLDescribeCol(statement, static_cast<SQLUSMALLINT>(column),
-                                  reinterpret_cast<SQLCHAR*>(name.data()),
-                                  static_cast<SQLSMALLINT>(name.size()), &length, &type, &size,
-                                  &digits, &nullable);
+    SQLRETURN rc = SQLDescribeCol(
+        statement, static_cast<SQLUSMALLINT>(column), reinterpret_cast<SQLCHAR*>(name.data()),
+        static_cast<SQLSMALLINT>(name.size()), &length, &type, &size, &digits, &nullable);
     if (SQL_SUCCEEDED(rc) && length >= static_cast<SQLSMALLINT>(name.size())) {
       name.assign(static_cast<std::size_t>(length) + 1, '\0');
-      rc = SQLDescribeCol(statement, static_cast<SQLUSMALLINT>(column),
-                          reinterpret_cast<SQLCHAR*>(name.data()),
-                          static_cast<SQLSMALLINT>(name.size()), &length, &type, &size, &digits,
-                          &nullable);
+      rc = SQLDescribeCol(
+          statement, static_cast<SQLUSMALLINT>(column), reinterpret_cast<SQLCHAR*>(name.data()),
+          static_cast<SQLSMALLINT>(name.size()), &length, &type, &size, &digits, &nullable);
     }
     if (!SQL_SUCCEEDED(rc)) connection_.fail(SQL_HANDLE_STMT, statement, sql_);
-    name.resize(std::min(static_cast<std::size_t>(std::max<SQLSMALLINT>(length, 0)), name.size() - 1));
+    name.resize(
+        std::min(static_cast<std::size_t>(std::max<SQLSMALLINT>(length, 0)), name.size() - 1));
     names.push_back(std::move(name));
 
     Kind kind = Kind::text;
@@ -250,30 +251,22 @@ void OdbcStatement::describe(SQLSMALLINT count) {
       case SQL_TINYINT:
       case SQL_SMALLINT:
       case SQL_INTEGER:
-      case SQL_BIT:
-        kind = Kind::integer;
-        break;
+      case SQL_BIT: kind = Kind::integer; break;
       case SQL_BIGINT: {
         // BIGINT UNSIGNED (MariaDB) does not fit an int64: text keeps every value exact.
         SQLLEN is_unsigned = SQL_FALSE;
-        SQLColAttribute(statement, static_cast<SQLUSMALLINT>(column), SQL_DESC_UNSIGNED, nullptr,
-                        0, nullptr, &is_unsigned);
+        SQLColAttribute(statement, static_cast<SQLUSMALLINT>(column), SQL_DESC_UNSIGNED, nullptr, 0,
+                        nullptr, &is_unsigned);
         kind = is_unsigned == SQL_TRUE ? Kind::text : Kind::integer;
         break;
       }
       case SQL_REAL:
       case SQL_FLOAT:
-      case SQL_DOUBLE:
-        kind = Kind::real;
-        break;
+      case SQL_DOUBLE: kind = Kind::real; break;
       case SQL_BINARY:
       case SQL_VARBINARY:
-      case SQL_LONGVARBINARY:
-        kind = Kind::blob;
-        break;
-      default:
-        kind = Kind::text;
-        break;
+      case SQL_LONGVARBINARY: kind = Kind::blob; break;
+      default: kind = Kind::text; break;
     }
     kinds.push_back(kind);
   }
@@ -333,10 +326,9 @@ bool OdbcStatement::fetch_bytes(SQLUSMALLINT column, bool binary, Bytes& out) {
       capacity = known_rest + terminator;
     }
     SQLLEN indicator = 0;
-    const SQLRETURN rc = SQLGetData(statement, column, c_type, target,
-                                    static_cast<SQLLEN>(capacity), &indicator);
-    if (rc == SQL_NO_DATA || !SQL_SUCCEEDED(rc) || indicator == SQL_NULL_DATA)
-      out.resize(old_size);
+    const SQLRETURN rc =
+        SQLGetData(statement, column, c_type, target, static_cast<SQLLEN>(capacity), &indicator);
+    if (rc == SQL_NO_DATA || !SQL_SUCCEEDED(rc) || indicator == SQL_NULL_DATA) out.resize(old_size);
     if (rc == SQL_NO_DATA) return true;  // everything was read by the earlier pieces
     if (!SQL_SUCCEEDED(rc)) connection_.fail(SQL_HANDLE_STMT, statement, sql_);
     if (indicator == SQL_NULL_DATA) return !first;

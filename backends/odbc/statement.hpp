@@ -18,19 +18,19 @@ class OdbcConnection;
 // One prepared ODBC statement (SQLPrepare), owned by the cache of the OdbcConnection that made
 // it, which outlives it.
 class OdbcStatement final : public Statement {
-public:
+ public:
   OdbcStatement(OdbcConnection& connection, std::string_view sql);
   ~OdbcStatement() override = default;
   OdbcStatement(const OdbcStatement&) = delete;
   OdbcStatement& operator=(const OdbcStatement&) = delete;
 
-protected:
+ protected:
   // Binds `params` in order, executes, fetches every row with SQLGetData (in pieces, so text
   // and blobs of any length work) and closes the cursor on every exit, so that no statement
   // keeps a read lock (SQLite) or an unread result (MariaDB) behind.
   [[nodiscard]] Result do_execute(std::span<const Value> params) override;
 
-private:
+ private:
   enum class Kind { integer, real, text, blob };
 
   [[nodiscard]] StatementHandle prepare_handle();
@@ -46,7 +46,7 @@ private:
   StatementHandle statement_;
   std::string sql_;
   std::optional<SQLSMALLINT> parameter_count_;  // none when the driver cannot tell
-  std::int64_t schema_version_ = -1;  // SQLite: PRAGMA schema_version when last prepared
+  std::int64_t schema_version_ = -1;            // SQLite: PRAGMA schema_version when last prepared
   ColumnNames columns_;
   std::vector<Kind> kinds_;
   std::vector<char> buffer_;

@@ -19,21 +19,20 @@ namespace {
 constexpr std::string_view anydb_prefix = "ANYDB_";
 constexpr std::size_t max_statement_cache = 100'000;
 
-
 // Keys whose values are secrets in every driver anydb knows.
 [[nodiscard]] bool is_secret_key(std::string_view key) {
-  static constexpr std::array secrets{std::string_view{"pwd"}, std::string_view{"password"},
-                                      std::string_view{"passwd"}, std::string_view{"secret"},
-                                      std::string_view{"token"}, std::string_view{"sslpassword"},
-                                      std::string_view{"api_key"},
-                                      std::string_view{"access_token"}};
+  static constexpr std::array secrets{
+      std::string_view{"pwd"},     std::string_view{"password"},    std::string_view{"passwd"},
+      std::string_view{"secret"},  std::string_view{"token"},       std::string_view{"sslpassword"},
+      std::string_view{"api_key"}, std::string_view{"access_token"}};
   const std::string name = support::ascii_lower(key);
   return std::find(secrets.begin(), secrets.end(), name) != secrets.end();
 }
 
 // A value needs braces when it holds a character with a meaning in connection strings.
 [[nodiscard]] std::string render_value(std::string_view value) {
-  if (value.find(';') == std::string_view::npos && !value.starts_with('{') && support::trim(value) == value)
+  if (value.find(';') == std::string_view::npos && !value.starts_with('{') &&
+      support::trim(value) == value)
     return std::string(value);
   std::string braced = "{";
   for (char c : value) {
@@ -59,8 +58,7 @@ constexpr std::size_t max_statement_cache = 100'000;
 }
 
 [[noreturn]] void reject(std::string_view display, std::string_view problem) {
-  throw_backend_error(ErrorKind::configuration,
-                      fmt::format("URI 'odbc:{}': {}", display, problem));
+  throw_backend_error(ErrorKind::configuration, fmt::format("URI 'odbc:{}': {}", display, problem));
 }
 
 // Where the segment that starts at `pos` ends: at its ';', or at the end of the text.
@@ -103,7 +101,8 @@ constexpr std::size_t max_statement_cache = 100'000;
   attribute.raw = std::string(text.substr(value_start, pos - value_start));
   const std::size_t end = segment_end(text, pos);
   if (!support::trim(text.substr(pos, end - pos)).empty())
-    reject(display, fmt::format("unexpected text after the braced value of {}", printable(attribute.key)));
+    reject(display,
+           fmt::format("unexpected text after the braced value of {}", printable(attribute.key)));
   return end + 1;
 }
 
@@ -118,7 +117,8 @@ constexpr std::size_t max_statement_cache = 100'000;
     if (equals == std::string_view::npos || equals > end) {
       // A segment without '=': only whitespace (as in "a=b;;" or a trailing ';') is allowed.
       const std::string_view segment = support::trim(text.substr(pos, end - pos));
-      if (!segment.empty()) reject(display, fmt::format("'{}' is not KEY=VALUE", printable(segment)));
+      if (!segment.empty())
+        reject(display, fmt::format("'{}' is not KEY=VALUE", printable(segment)));
       pos = end + 1;
       continue;
     }
@@ -131,12 +131,12 @@ constexpr std::size_t max_statement_cache = 100'000;
   return attributes;
 }
 
-
 }  // namespace
 
 bool ConnectOptions::has(std::string_view key) const noexcept {
-  return std::any_of(attributes.begin(), attributes.end(),
-                     [&](const Attribute& attribute) { return support::iequals(attribute.key, key); });
+  return std::any_of(attributes.begin(), attributes.end(), [&](const Attribute& attribute) {
+    return support::iequals(attribute.key, key);
+  });
 }
 
 std::optional<std::string> ConnectOptions::value(std::string_view key) const {
@@ -165,22 +165,21 @@ ConnectOptions parse_connect_options(const Uri& uri) {
                                         printable(uri.scheme()), redact_uri(uri.text())));
       text = uri.text().substr(backend_name.size() + 1);
       break;
-    case Uri::Shape::bare:
-      text = uri.text();
-      break;
+    case Uri::Shape::bare: text = uri.text(); break;
     case Uri::Shape::hierarchical:
-      throw_backend_error(
-          ErrorKind::configuration,
-          fmt::format("URI '{}': the odbc backend takes a connection string, not a "
-                      "scheme://host URI: write odbc:DSN=name;UID=..;PWD=.. or "
-                      "odbc:DRIVER=...;DATABASE=...",
-                      redact_uri(uri.text())));
+      throw_backend_error(ErrorKind::configuration,
+                          fmt::format("URI '{}': the odbc backend takes a connection string, not a "
+                                      "scheme://host URI: write odbc:DSN=name;UID=..;PWD=.. or "
+                                      "odbc:DRIVER=...;DATABASE=...",
+                                      redact_uri(uri.text())));
   }
   // The first display, before the text is understood, must already be safe.
   const std::string raw_display = redact_uri(text);
   if (support::trim(text).empty())
-    reject(raw_display, "no connection string: write odbc:DSN=name, odbc:name or odbc:DRIVER=...;...");
-  if (text.find('\0') != std::string::npos) reject(raw_display, "the connection string contains a NUL byte");
+    reject(raw_display,
+           "no connection string: write odbc:DSN=name, odbc:name or odbc:DRIVER=...;...");
+  if (text.find('\0') != std::string::npos)
+    reject(raw_display, "the connection string contains a NUL byte");
 
   ConnectOptions options;
   std::vector<Attribute> attributes;
@@ -219,15 +218,15 @@ ConnectOptions parse_connect_options(const Uri& uri) {
                            printable(value), max_statement_cache));
       options.statement_cache = size;
     } else {
-      reject(options.display,
-             fmt::format("unknown anydb option '{}' (known: ANYDB_ISOLATION, "
-                         "ANYDB_STATEMENT_CACHE)",
-                         printable(attribute.key)));
+      reject(options.display, fmt::format("unknown anydb option '{}' (known: ANYDB_ISOLATION, "
+                                          "ANYDB_STATEMENT_CACHE)",
+                                          printable(attribute.key)));
     }
   }
   if (options.attributes.empty())
     reject(options.display, "no driver attributes: give DSN=name or DRIVER=...");
-  if (const auto driver = options.value("DRIVER")) options.expected_product = product_of_driver(*driver);
+  if (const auto driver = options.value("DRIVER"))
+    options.expected_product = product_of_driver(*driver);
   return options;
 }
 

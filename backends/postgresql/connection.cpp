@@ -1,8 +1,8 @@
 #include "connection.hpp"
 
-#include "error.hpp"
 #include "common/isolation.hpp"
 #include "common/text.hpp"
+#include "error.hpp"
 #include "statement.hpp"
 
 #include <anydb/error.hpp>
@@ -79,9 +79,7 @@ PgConnection::~PgConnection() {
 
 std::string_view PgConnection::backend_name() const noexcept { return postgresql::backend_name; }
 
-void PgConnection::do_set_isolation_level(IsolationLevel level) {
-  set_isolation(level, display_);
-}
+void PgConnection::do_set_isolation_level(IsolationLevel level) { set_isolation(level, display_); }
 
 void PgConnection::set_isolation(IsolationLevel level, std::string_view display) {
   const std::string_view wanted = support::isolation_sql_name(level);
@@ -101,10 +99,8 @@ DatabaseTransaction PgConnection::do_transaction_status() const noexcept {
   if (broken_) return DatabaseTransaction::none;
   switch (PQtransactionStatus(conn_.get())) {
     case PQTRANS_INTRANS:
-    case PQTRANS_ACTIVE:
-      return DatabaseTransaction::open;
-    case PQTRANS_INERROR:
-      return DatabaseTransaction::failed;
+    case PQTRANS_ACTIVE: return DatabaseTransaction::open;
+    case PQTRANS_INERROR: return DatabaseTransaction::failed;
     case PQTRANS_IDLE:
     case PQTRANS_UNKNOWN:  // the connection is bad
       return DatabaseTransaction::none;
@@ -170,8 +166,7 @@ ResultHandle PgConnection::check(PGresult* raw, bool committing) {
   switch (status) {
     case PGRES_COMMAND_OK:
     case PGRES_TUPLES_OK:
-    case PGRES_EMPTY_QUERY:
-      return result;
+    case PGRES_EMPTY_QUERY: return result;
     case PGRES_COPY_IN:
     case PGRES_COPY_OUT:
     case PGRES_COPY_BOTH:
@@ -179,8 +174,7 @@ ResultHandle PgConnection::check(PGresult* raw, bool committing) {
       abandon_copy(status);
       throw_backend_error(ErrorKind::unsupported,
                           "COPY FROM STDIN / TO STDOUT is not supported; the COPY was abandoned");
-    default:
-      break;
+    default: break;
   }
   ErrorInfo info = describe_error(conn_.get(), result.get());
   if (info.kind == ErrorKind::connection_lost) {
@@ -222,8 +216,7 @@ std::unique_ptr<Statement> PgConnection::do_prepare(std::string_view sql) {
   try {
     // One more round trip per cached statement: the parameter count (checked before every
     // execution, because a wrong one is a protocol error) and the types the server inferred.
-    const ResultHandle described =
-        check(PQdescribePrepared(conn_.get(), name.c_str()));
+    const ResultHandle described = check(PQdescribePrepared(conn_.get(), name.c_str()));
     return std::make_unique<PgStatement>(*this, std::move(text), name, *described);
   } catch (...) {
     forget_statement(std::move(name));
@@ -240,8 +233,7 @@ void PgConnection::forget_statement(std::string name) noexcept {
 }
 
 void PgConnection::deallocate_forgotten() noexcept {
-  if (forgotten_statements_.empty() || broken_ ||
-      PQtransactionStatus(conn_.get()) != PQTRANS_IDLE)
+  if (forgotten_statements_.empty() || broken_ || PQtransactionStatus(conn_.get()) != PQTRANS_IDLE)
     return;
   try {
     std::string sql;

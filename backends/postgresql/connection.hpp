@@ -23,7 +23,7 @@ namespace anydb::postgresql {
 // never tracked here. Once the connection is lost, every later call throws anydb::ConnectionLost
 // at once.
 class PgConnection final : public Connection {
-public:
+ public:
   // Connects and applies the URI's settings. Throws anydb::ConnectionFailed (one line, no
   // secrets) when the server cannot be reached or refuses us, anydb::Unsupported when the
   // server does not run the isolation level asked for.
@@ -49,7 +49,7 @@ public:
   // no transaction is open (an aborted one would refuse it). Never throws.
   void forget_statement(std::string name) noexcept;
 
-protected:
+ protected:
   void do_begin(AccessMode mode) override;
   void do_commit() override;
   void do_rollback() override;
@@ -61,7 +61,7 @@ protected:
   void do_set_isolation_level(IsolationLevel level) override;
   [[nodiscard]] DatabaseTransaction do_transaction_status() const noexcept override;
 
-private:
+ private:
   // Runs one command without parameters (BEGIN, SAVEPOINT, ...), outside the cache.
   ResultHandle run(const std::string& sql, bool committing = false);
   void set_isolation(IsolationLevel level, std::string_view display);

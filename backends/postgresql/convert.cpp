@@ -44,9 +44,9 @@ constexpr char empty[] = "";
 }
 
 [[noreturn]] void unreadable(Oid type, std::string_view text) {
-  throw_backend_error(ErrorKind::data_error,
-                      fmt::format("cannot read '{}' as a value of type OID {}",
-                                  printable(text, 40), type));
+  throw_backend_error(
+      ErrorKind::data_error,
+      fmt::format("cannot read '{}' as a value of type OID {}", printable(text, 40), type));
 }
 
 [[nodiscard]] Value read_integer(Oid type, std::string_view text) {
@@ -73,7 +73,8 @@ template <class Float>
   const LibpqBuffer<unsigned char> bytes(
       PQunescapeBytea(reinterpret_cast<const unsigned char*>(text), &length));
   if (!bytes)
-    throw_backend_error(ErrorKind::resource_exhausted, "out of memory while decoding a bytea value");
+    throw_backend_error(ErrorKind::resource_exhausted,
+                        "out of memory while decoding a bytea value");
   const auto* first = reinterpret_cast<const std::byte*>(bytes.get());
   return Value(Blob(first, first + length));
 }
@@ -88,8 +89,7 @@ Parameters::Parameters(std::span<const Value> params)
   for (std::size_t i = 0; i < params.size(); ++i) {
     const Value& param = params[i];
     switch (param.type()) {
-      case Value::Type::null:
-        break;
+      case Value::Type::null: break;
       case Value::Type::integer:
         rendered_[i] = render_integer(param.as_int());
         values_[i] = rendered_[i].c_str();
@@ -131,20 +131,15 @@ Value column_value(Oid type, const char* text, int length) {
     case int2_oid:
     case int4_oid:
     case int8_oid:
-    case oid_oid:
-      return read_integer(type, view);
-    case float4_oid:
-      return read_real<float>(type, view);
-    case float8_oid:
-      return read_real<double>(type, view);
+    case oid_oid: return read_integer(type, view);
+    case float4_oid: return read_real<float>(type, view);
+    case float8_oid: return read_real<double>(type, view);
     case bool_oid:
       if (view == "t") return Value(1);
       if (view == "f") return Value(0);
       unreadable(type, view);
-    case bytea_oid:
-      return read_bytea(text);
-    default:
-      return Value(std::string(view));
+    case bytea_oid: return read_bytea(text);
+    default: return Value(std::string(view));
   }
 }
 

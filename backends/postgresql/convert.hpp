@@ -20,7 +20,7 @@ inline constexpr Oid bytea_oid = 17;  // pg_type.h is a server header; these OID
 // Statement parameters in the arrays PQexecPrepared takes. Points into `params` (text and
 // blobs are not copied): keep both alive until the call returns.
 class Parameters {
-public:
+ public:
   // Throws anydb::DataError for text with a NUL byte, which PostgreSQL cannot store.
   explicit Parameters(std::span<const Value> params);
 
@@ -30,11 +30,11 @@ public:
   [[nodiscard]] const int* formats() const noexcept { return formats_.data(); }
   [[nodiscard]] bool is_blob(std::size_t index) const noexcept { return formats_[index] == 1; }
 
-private:
+ private:
   std::vector<std::string> rendered_;  // numbers as text; sized once, never reallocated
   std::vector<const char*> values_;    // nullptr is SQL NULL
   std::vector<int> lengths_;
-  std::vector<int> formats_;           // 0 text, 1 binary
+  std::vector<int> formats_;  // 0 text, 1 binary
 };
 
 // A result value in text form, read as its column type: integers (int2/int4/int8/oid) and

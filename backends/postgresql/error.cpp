@@ -29,21 +29,21 @@ constexpr std::array exact_rules{
     SqlstateRule{"23514", ErrorKind::check_violation},
     SqlstateRule{"40001", ErrorKind::serialization_failure},
     SqlstateRule{"40P01", ErrorKind::deadlock},
-    SqlstateRule{"55P03", ErrorKind::busy},             // lock_not_available (NOWAIT, lock_timeout)
-    SqlstateRule{"57014", ErrorKind::busy},             // query_canceled (statement_timeout, cancel)
+    SqlstateRule{"55P03", ErrorKind::busy},  // lock_not_available (NOWAIT, lock_timeout)
+    SqlstateRule{"57014", ErrorKind::busy},  // query_canceled (statement_timeout, cancel)
     SqlstateRule{"57P01", ErrorKind::connection_lost},  // admin_shutdown, pg_terminate_backend
     SqlstateRule{"57P02", ErrorKind::connection_lost},  // crash_shutdown
     SqlstateRule{"57P03", ErrorKind::connection_lost},  // cannot_connect_now
     SqlstateRule{"42601", ErrorKind::syntax_error},
-    SqlstateRule{"42P01", ErrorKind::undefined_object},  // undefined_table
-    SqlstateRule{"42703", ErrorKind::undefined_object},  // undefined_column
-    SqlstateRule{"42883", ErrorKind::undefined_object},  // undefined_function
-    SqlstateRule{"42704", ErrorKind::undefined_object},  // undefined_object
-    SqlstateRule{"42501", ErrorKind::permission_denied},  // insufficient_privilege
-    SqlstateRule{"25006", ErrorKind::permission_denied},  // read_only_sql_transaction
+    SqlstateRule{"42P01", ErrorKind::undefined_object},     // undefined_table
+    SqlstateRule{"42703", ErrorKind::undefined_object},     // undefined_column
+    SqlstateRule{"42883", ErrorKind::undefined_object},     // undefined_function
+    SqlstateRule{"42704", ErrorKind::undefined_object},     // undefined_object
+    SqlstateRule{"42501", ErrorKind::permission_denied},    // insufficient_privilege
+    SqlstateRule{"25006", ErrorKind::permission_denied},    // read_only_sql_transaction
     SqlstateRule{"25P02", ErrorKind::transaction_aborted},  // in_failed_sql_transaction
-    SqlstateRule{"3B001", ErrorKind::invalid_usage},      // invalid_savepoint_specification
-    SqlstateRule{"0A000", ErrorKind::unsupported},        // feature_not_supported
+    SqlstateRule{"3B001", ErrorKind::invalid_usage},        // invalid_savepoint_specification
+    SqlstateRule{"0A000", ErrorKind::unsupported},          // feature_not_supported
 };
 
 constexpr std::array class_rules{
@@ -113,8 +113,7 @@ ErrorInfo describe_error(PGconn* conn, const PGresult* result) {
       if (info.message.find("cached plan must not change result type") != std::string::npos)
         info.kind = ErrorKind::schema_changed;
       break;
-    default:
-      break;
+    default: break;
   }
   return info;
 }

@@ -79,8 +79,7 @@ Result PgStatement::do_execute(std::span<const Value> params) {
   if (params.size() != parameter_types_.size())
     throw_backend_error(ErrorKind::invalid_argument,
                         fmt::format("the statement takes {} parameters, but {} were given: '{}'",
-                                    parameter_types_.size(), params.size(),
-                                    printable(sql_, 120)));
+                                    parameter_types_.size(), params.size(), printable(sql_, 120)));
   const Parameters bound(params);
   const std::string& name = name_for(bound);
   const ResultHandle result = connection_.check(
@@ -92,7 +91,8 @@ Result PgStatement::do_execute(std::span<const Value> params) {
   // The server refuses to change a prepared statement's columns, so this holds unless it is
   // an old server or a proxy that does; reading by the wrong types would then go wrong.
   bool same = static_cast<std::size_t>(fields) == column_types_.size();
-  for (int i = 0; same && i < fields; ++i) same = PQftype(raw, i) == column_types_[static_cast<std::size_t>(i)];
+  for (int i = 0; same && i < fields; ++i)
+    same = PQftype(raw, i) == column_types_[static_cast<std::size_t>(i)];
   if (!same) describe_columns(*raw);
 
   Result out;

@@ -19,19 +19,20 @@ class PgConnection;
 
 // One server-side prepared statement, owned by the cache of the PgConnection that made it.
 class PgStatement final : public Statement {
-public:
+ public:
   // `described` is PQdescribePrepared's answer for `name`: parameter and column types.
-  PgStatement(PgConnection& connection, std::string sql, std::string name, const PGresult& described);
+  PgStatement(PgConnection& connection, std::string sql, std::string name,
+              const PGresult& described);
   ~PgStatement() override;
   PgStatement(const PgStatement&) = delete;
   PgStatement& operator=(const PgStatement&) = delete;
 
-protected:
+ protected:
   // Binds `params` (text, blobs as binary bytea), runs the statement and reads every row.
   // Throws anydb::InvalidArgument when the number of parameters is wrong.
   [[nodiscard]] Result do_execute(std::span<const Value> params) override;
 
-private:
+ private:
   // The prepared statement to run: the first one when the server inferred bytea wherever a
   // blob is bound, otherwise a variant (prepared once) that declares bytea there.
   [[nodiscard]] const std::string& name_for(const Parameters& params);

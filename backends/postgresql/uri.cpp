@@ -1,7 +1,7 @@
 #include "uri.hpp"
 
-#include "error.hpp"
 #include "common/text.hpp"
+#include "error.hpp"
 #include "handle.hpp"
 
 #include <anydb/dialect.hpp>
@@ -45,7 +45,7 @@ constexpr std::array secret_keys{std::string_view{"password"}, std::string_view{
 
 struct Pair {
   std::string key;
-  std::string value;          // unescaped
+  std::string value;               // unescaped
   std::size_t begin = 0, end = 0;  // the span of "key = value" in the text
 };
 
@@ -56,7 +56,8 @@ struct Pair {
 
 // A 'single-quoted' value starting after the quote at `i`: a backslash escapes the next
 // character. Returns the position after the closing quote; nothing when it is unterminated.
-[[nodiscard]] std::optional<std::size_t> read_quoted(std::string_view text, std::size_t i, std::string& value) {
+[[nodiscard]] std::optional<std::size_t> read_quoted(std::string_view text, std::size_t i,
+                                                     std::string& value) {
   while (i < text.size()) {
     if (text[i] == '\\' && i + 1 < text.size()) {
       value += text[i + 1];
@@ -152,7 +153,8 @@ struct Pair {
   return out;
 }
 
-void apply_anydb_parameter(ConnectOptions& options, std::string_view key, const std::string& value) {
+void apply_anydb_parameter(ConnectOptions& options, std::string_view key,
+                           const std::string& value) {
   if (key == isolation_key) {
     try {
       options.isolation = parse_isolation_level(value);
@@ -204,17 +206,14 @@ ConnectOptions parse_connect_options(const Uri& uri) {
   ConnectOptions options;
   options.display = uri.to_string();
   switch (uri.shape()) {
-    case Uri::Shape::hierarchical:
-      read_uri(uri, options);
-      break;
+    case Uri::Shape::hierarchical: read_uri(uri, options); break;
     case Uri::Shape::opaque:
       if (uri.scheme() == "postgresql" || uri.scheme() == "postgres")
-        reject(options, "write postgresql://[user[:password]@][host][:port][/dbname][?param=value]");
+        reject(options,
+               "write postgresql://[user[:password]@][host][:port][/dbname][?param=value]");
       reject(options, fmt::format("the postgresql backend cannot open a '{}' URI",
                                   printable(uri.scheme(), 40)));
-    case Uri::Shape::bare:
-      read_conninfo(uri.text(), options);
-      break;
+    case Uri::Shape::bare: read_conninfo(uri.text(), options); break;
   }
   // Let libpq check the syntax and its parameter names now, so that a typo is reported as one
   // (anydb::ConfigurationError) and not as a failure to connect.
@@ -222,7 +221,8 @@ ConnectOptions parse_connect_options(const Uri& uri) {
   const ConninfoOptions parsed(PQconninfoParse(options.conninfo.c_str(), &raw_message));
   const LibpqBuffer<char> message(raw_message);
   if (!parsed) {
-    std::string why = message ? scrub(support::first_line(message.get()), options) : "out of memory";
+    std::string why =
+        message ? scrub(support::first_line(message.get()), options) : "out of memory";
     if (uri.shape() == Uri::Shape::bare && options.conninfo.find('=') == std::string::npos)
       why += " (write postgresql://user@host:port/dbname or host=... dbname=...)";
     reject(options, why);

@@ -104,8 +104,8 @@ void configure(sqlite3* db, const OpenOptions& options) {
   dialect.identifier_quote = '"';
   // Asked of the library actually loaded, not of the header we were compiled with.
   const int version = sqlite3_libversion_number();
-  dialect.upsert = version >= 3'024'000 ? Dialect::Upsert::on_conflict_do_nothing
-                                        : Dialect::Upsert::none;
+  dialect.upsert =
+      version >= 3'024'000 ? Dialect::Upsert::on_conflict_do_nothing : Dialect::Upsert::none;
   dialect.supports_returning = version >= 3'035'000;
   dialect.supports_savepoints = true;
   dialect.identity_column = "INTEGER PRIMARY KEY";
@@ -149,7 +149,7 @@ void SqliteConnection::do_set_isolation_level(IsolationLevel level) {
 
 DatabaseTransaction SqliteConnection::do_transaction_status() const noexcept {
   return sqlite3_get_autocommit(db_.get()) == 0 ? DatabaseTransaction::open
-                                                 : DatabaseTransaction::none;
+                                                : DatabaseTransaction::none;
 }
 
 void SqliteConnection::do_begin(AccessMode mode) {
@@ -180,8 +180,8 @@ void SqliteConnection::do_rollback_to(std::string_view name) {
 void SqliteConnection::do_execute_script(std::string_view sql) { run(sql); }
 
 void SqliteConnection::run_control(Control which) {
-  static constexpr std::string_view texts[control_count] = {"BEGIN IMMEDIATE", "BEGIN DEFERRED", "COMMIT",
-                                                            "ROLLBACK"};
+  static constexpr std::string_view texts[control_count] = {"BEGIN IMMEDIATE", "BEGIN DEFERRED",
+                                                            "COMMIT", "ROLLBACK"};
   StatementHandle& statement = control_[which];
   if (!statement) {
     sqlite3_stmt* raw = nullptr;

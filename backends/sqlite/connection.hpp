@@ -14,7 +14,7 @@ namespace anydb::sqlite {
 // One sqlite3 connection, opened with SQLITE_OPEN_NOMUTEX: like every anydb::Connection it is
 // used by one thread at a time, so SQLite's per-connection mutex would be pure overhead.
 class SqliteConnection final : public Connection {
-public:
+ public:
   // Opens and configures the database. Throws anydb::ConnectionFailed (or anydb::Busy when a
   // lock held by another connection outlasted the busy timeout).
   explicit SqliteConnection(const OpenOptions& options);
@@ -25,7 +25,7 @@ public:
   [[nodiscard]] const Dialect& dialect() const noexcept override { return dialect_; }
   [[nodiscard]] std::string_view backend_name() const noexcept override;
 
-protected:
+ protected:
   void do_begin(AccessMode mode) override;
   void do_commit() override;
   void do_rollback() override;
@@ -39,7 +39,7 @@ protected:
   // sqlite3_get_autocommit: SQLite rolls a transaction back by itself after some errors.
   [[nodiscard]] DatabaseTransaction do_transaction_status() const noexcept override;
 
-private:
+ private:
   // Runs one statement without parameters, outside the cache.
   void run(std::string_view sql);
   // BEGIN IMMEDIATE, BEGIN DEFERRED, COMMIT, ROLLBACK: prepared once, on first use.

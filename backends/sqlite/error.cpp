@@ -25,44 +25,45 @@ struct CodeRule {
 // The mapping from SQLite result codes to anydb kinds. An extended code listed here wins; any
 // other code falls back to the row of its primary code (the low byte). SQLITE_ERROR is refined
 // by its message below, because SQLite has no finer code for "no such table" or a syntax error.
-#define ANYDB_SQLITE_RULE(code, kind) CodeRule{code, #code, ErrorKind::kind}
+#define ANYDB_SQLITE_RULE(code, kind) \
+  CodeRule { code, #code, ErrorKind::kind }
 constexpr std::array code_rules{
     // Extended codes with a kind of their own.
-    ANYDB_SQLITE_RULE(SQLITE_CONSTRAINT_UNIQUE,     unique_violation),
+    ANYDB_SQLITE_RULE(SQLITE_CONSTRAINT_UNIQUE, unique_violation),
     ANYDB_SQLITE_RULE(SQLITE_CONSTRAINT_PRIMARYKEY, unique_violation),
-    ANYDB_SQLITE_RULE(SQLITE_CONSTRAINT_NOTNULL,    not_null_violation),
+    ANYDB_SQLITE_RULE(SQLITE_CONSTRAINT_NOTNULL, not_null_violation),
     ANYDB_SQLITE_RULE(SQLITE_CONSTRAINT_FOREIGNKEY, foreign_key_violation),
-    ANYDB_SQLITE_RULE(SQLITE_CONSTRAINT_CHECK,      check_violation),
+    ANYDB_SQLITE_RULE(SQLITE_CONSTRAINT_CHECK, check_violation),
     // A WAL read snapshot went stale before the transaction tried to write: waiting cannot
     // help, retrying the whole transaction can. That is a serialization failure, not "busy".
-    ANYDB_SQLITE_RULE(SQLITE_BUSY_SNAPSHOT,         serialization_failure),
+    ANYDB_SQLITE_RULE(SQLITE_BUSY_SNAPSHOT, serialization_failure),
 
     // Primary codes, each covering its unlisted extended codes.
-    ANYDB_SQLITE_RULE(SQLITE_ERROR,      database_error),  // refined by message, see below
-    ANYDB_SQLITE_RULE(SQLITE_INTERNAL,   database_error),
-    ANYDB_SQLITE_RULE(SQLITE_PERM,       permission_denied),
-    ANYDB_SQLITE_RULE(SQLITE_ABORT,      database_error),
-    ANYDB_SQLITE_RULE(SQLITE_BUSY,       busy),
-    ANYDB_SQLITE_RULE(SQLITE_LOCKED,     busy),
-    ANYDB_SQLITE_RULE(SQLITE_NOMEM,      resource_exhausted),
-    ANYDB_SQLITE_RULE(SQLITE_READONLY,   permission_denied),
-    ANYDB_SQLITE_RULE(SQLITE_INTERRUPT,  database_error),
-    ANYDB_SQLITE_RULE(SQLITE_IOERR,      database_error),
-    ANYDB_SQLITE_RULE(SQLITE_CORRUPT,    database_error),
-    ANYDB_SQLITE_RULE(SQLITE_NOTFOUND,   database_error),
-    ANYDB_SQLITE_RULE(SQLITE_FULL,       resource_exhausted),
-    ANYDB_SQLITE_RULE(SQLITE_CANTOPEN,   connection_failed),
-    ANYDB_SQLITE_RULE(SQLITE_PROTOCOL,   database_error),
-    ANYDB_SQLITE_RULE(SQLITE_SCHEMA,     database_error),
-    ANYDB_SQLITE_RULE(SQLITE_TOOBIG,     data_error),
+    ANYDB_SQLITE_RULE(SQLITE_ERROR, database_error),  // refined by message, see below
+    ANYDB_SQLITE_RULE(SQLITE_INTERNAL, database_error),
+    ANYDB_SQLITE_RULE(SQLITE_PERM, permission_denied),
+    ANYDB_SQLITE_RULE(SQLITE_ABORT, database_error),
+    ANYDB_SQLITE_RULE(SQLITE_BUSY, busy),
+    ANYDB_SQLITE_RULE(SQLITE_LOCKED, busy),
+    ANYDB_SQLITE_RULE(SQLITE_NOMEM, resource_exhausted),
+    ANYDB_SQLITE_RULE(SQLITE_READONLY, permission_denied),
+    ANYDB_SQLITE_RULE(SQLITE_INTERRUPT, database_error),
+    ANYDB_SQLITE_RULE(SQLITE_IOERR, database_error),
+    ANYDB_SQLITE_RULE(SQLITE_CORRUPT, database_error),
+    ANYDB_SQLITE_RULE(SQLITE_NOTFOUND, database_error),
+    ANYDB_SQLITE_RULE(SQLITE_FULL, resource_exhausted),
+    ANYDB_SQLITE_RULE(SQLITE_CANTOPEN, connection_failed),
+    ANYDB_SQLITE_RULE(SQLITE_PROTOCOL, database_error),
+    ANYDB_SQLITE_RULE(SQLITE_SCHEMA, database_error),
+    ANYDB_SQLITE_RULE(SQLITE_TOOBIG, data_error),
     ANYDB_SQLITE_RULE(SQLITE_CONSTRAINT, integrity_violation),
-    ANYDB_SQLITE_RULE(SQLITE_MISMATCH,   data_error),
-    ANYDB_SQLITE_RULE(SQLITE_MISUSE,     invalid_usage),
-    ANYDB_SQLITE_RULE(SQLITE_NOLFS,      database_error),
-    ANYDB_SQLITE_RULE(SQLITE_AUTH,       permission_denied),
-    ANYDB_SQLITE_RULE(SQLITE_FORMAT,     database_error),
-    ANYDB_SQLITE_RULE(SQLITE_RANGE,      data_error),
-    ANYDB_SQLITE_RULE(SQLITE_NOTADB,     database_error),
+    ANYDB_SQLITE_RULE(SQLITE_MISMATCH, data_error),
+    ANYDB_SQLITE_RULE(SQLITE_MISUSE, invalid_usage),
+    ANYDB_SQLITE_RULE(SQLITE_NOLFS, database_error),
+    ANYDB_SQLITE_RULE(SQLITE_AUTH, permission_denied),
+    ANYDB_SQLITE_RULE(SQLITE_FORMAT, database_error),
+    ANYDB_SQLITE_RULE(SQLITE_RANGE, data_error),
+    ANYDB_SQLITE_RULE(SQLITE_NOTADB, database_error),
 };
 #undef ANYDB_SQLITE_RULE
 
@@ -77,10 +78,10 @@ struct MessageRule {
 // Refinements of SQLITE_ERROR by SQLite's message.
 // "no such " covers table, column, function, savepoint, index, view, trigger, module, ...
 constexpr std::array error_message_rules{
-    MessageRule{Match::starts_with, "no such ",           ErrorKind::undefined_object},
-    MessageRule{Match::contains,    "syntax error",       ErrorKind::syntax_error},
-    MessageRule{Match::contains,    "incomplete input",   ErrorKind::syntax_error},
-    MessageRule{Match::contains,    "unrecognized token", ErrorKind::syntax_error},
+    MessageRule{Match::starts_with, "no such ", ErrorKind::undefined_object},
+    MessageRule{Match::contains, "syntax error", ErrorKind::syntax_error},
+    MessageRule{Match::contains, "incomplete input", ErrorKind::syntax_error},
+    MessageRule{Match::contains, "unrecognized token", ErrorKind::syntax_error},
 };
 
 [[nodiscard]] CodeRule rule_for(int rc) noexcept {

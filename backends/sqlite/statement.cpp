@@ -19,7 +19,7 @@ namespace {
 // statement left half-stepped keeps its read transaction, and with it a lock, open; and a
 // binding would keep a copy of a large text or blob alive in the cache.
 class ResetOnExit {
-public:
+ public:
   explicit ResetOnExit(sqlite3_stmt* statement) noexcept : statement_(statement) {}
   ~ResetOnExit() {
     sqlite3_reset(statement_);  // repeats the error of a failed step, which was reported
@@ -28,7 +28,7 @@ public:
   ResetOnExit(const ResetOnExit&) = delete;
   ResetOnExit& operator=(const ResetOnExit&) = delete;
 
-private:
+ private:
   sqlite3_stmt* statement_;
 };
 
@@ -78,8 +78,7 @@ Result SqliteStatement::do_execute(std::span<const Value> params) {
   for (; rc == SQLITE_ROW; rc = sqlite3_step(statement)) {
     std::vector<Value> values;
     values.reserve(columns_->size());
-    for (int index = 0; index < width; ++index)
-      values.push_back(column(index));
+    for (int index = 0; index < width; ++index) values.push_back(column(index));
     result.rows.emplace_back(columns_, std::move(values));
   }
   if (rc != SQLITE_DONE) throw_sqlite_error(db_, rc);
@@ -103,15 +102,11 @@ void SqliteStatement::bind(std::span<const Value> params) {
   for (int index = 1; const Value& value : params) {
     int rc = SQLITE_OK;
     switch (value.type()) {
-      case Value::Type::null:
-        rc = sqlite3_bind_null(statement, index);
-        break;
+      case Value::Type::null: rc = sqlite3_bind_null(statement, index); break;
       case Value::Type::integer:
         rc = sqlite3_bind_int64(statement, index, static_cast<sqlite3_int64>(value.as_int()));
         break;
-      case Value::Type::real:
-        rc = sqlite3_bind_double(statement, index, value.as_double());
-        break;
+      case Value::Type::real: rc = sqlite3_bind_double(statement, index, value.as_double()); break;
       case Value::Type::text: {
         // The explicit length keeps NUL bytes and everything after them.
         const std::string& text = value.as_text();
@@ -139,15 +134,13 @@ Value SqliteStatement::column(int index) const {
   switch (sqlite3_column_type(statement, index)) {
     case SQLITE_INTEGER:
       return Value(static_cast<std::int64_t>(sqlite3_column_int64(statement, index)));
-    case SQLITE_FLOAT:
-      return Value(sqlite3_column_double(statement, index));
+    case SQLITE_FLOAT: return Value(sqlite3_column_double(statement, index));
     case SQLITE_TEXT: {
       // The pointer first, then the length: that order keeps SQLite from converting twice.
       const unsigned char* text = sqlite3_column_text(statement, index);
       const auto size = static_cast<std::size_t>(sqlite3_column_bytes(statement, index));
       if (text == nullptr) {
-        if (sqlite3_errcode(db_) == SQLITE_NOMEM)
-          throw_sqlite_error(db_, SQLITE_NOMEM);
+        if (sqlite3_errcode(db_) == SQLITE_NOMEM) throw_sqlite_error(db_, SQLITE_NOMEM);
         return Value(std::string());
       }
       return Value(std::string(reinterpret_cast<const char*>(text), size));
@@ -161,8 +154,7 @@ Value SqliteStatement::column(int index) const {
       const auto* bytes = static_cast<const std::byte*>(data);
       return Value(Blob(bytes, bytes + size));
     }
-    default:
-      return Value();
+    default: return Value();
   }
 }
 

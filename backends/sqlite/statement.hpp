@@ -14,16 +14,16 @@ namespace anydb::sqlite {
 
 // One prepared sqlite3_stmt, owned by the cache of the SqliteConnection that made it.
 class SqliteStatement final : public Statement {
-public:
+ public:
   explicit SqliteStatement(StatementHandle statement);
   ~SqliteStatement() override = default;
 
-protected:
+ protected:
   // Binds `params` in order, steps to the end and materialises every row. The statement is
   // left reset on every exit, so that it never keeps a read transaction (and its lock) open.
   [[nodiscard]] Result do_execute(std::span<const Value> params) override;
 
-private:
+ private:
   void bind(std::span<const Value> params);
   [[nodiscard]] Value column(int index) const;
   // SQLite re-prepares a statement after a schema change, which can change its columns.
@@ -33,7 +33,7 @@ private:
   sqlite3* db_;
   std::shared_ptr<const std::vector<std::string>> columns_;
   std::size_t last_row_count_ = 0;  // a capacity hint for the next result
-  int reprepare_count_ = -1;         // SQLITE_STMTSTATUS_REPREPARE when columns_ was read
+  int reprepare_count_ = -1;        // SQLITE_STMTSTATUS_REPREPARE when columns_ was read
 };
 
 }  // namespace anydb::sqlite

@@ -21,13 +21,12 @@
 namespace anydb::sqlite {
 namespace {
 
-constexpr std::array known_parameters{std::string_view{"busy_timeout"}, std::string_view{"mode"},
-                                      std::string_view{"journal_mode"},
-                                      std::string_view{"foreign_keys"},
-                                      std::string_view{"isolation"}};
-constexpr std::array journal_modes{std::string_view{"wal"}, std::string_view{"delete"},
+constexpr std::array known_parameters{
+    std::string_view{"busy_timeout"}, std::string_view{"mode"}, std::string_view{"journal_mode"},
+    std::string_view{"foreign_keys"}, std::string_view{"isolation"}};
+constexpr std::array journal_modes{std::string_view{"wal"},      std::string_view{"delete"},
                                    std::string_view{"truncate"}, std::string_view{"persist"},
-                                   std::string_view{"memory"}, std::string_view{"off"}};
+                                   std::string_view{"memory"},   std::string_view{"off"}};
 constexpr int max_busy_timeout_ms = 3'600'000;
 constexpr std::string_view memory_name = ":memory:";
 
@@ -42,12 +41,12 @@ constexpr std::string_view memory_name = ":memory:";
       // Uri::parse keeps a bare text whole, so "x.db?mode=ro" would silently create a file
       // of that name: almost certainly not what was meant.
       if (uri.path().find('?') != std::string::npos)
-        reject(options, "a plain path takes no parameters: write sqlite:PATH?name=value "
-                        "(percent-encode a '?' that belongs to a file name as %3F in "
-                        "sqlite:///absolute/path)");
+        reject(options,
+               "a plain path takes no parameters: write sqlite:PATH?name=value "
+               "(percent-encode a '?' that belongs to a file name as %3F in "
+               "sqlite:///absolute/path)");
       return uri.path();
-    case Uri::Shape::opaque:
-      return uri.path();
+    case Uri::Shape::opaque: return uri.path();
     case Uri::Shape::hierarchical:
       if (!uri.user().empty() || uri.password() || uri.port())
         reject(options, "SQLite opens a local file: a URI for it has no user, password or port");
@@ -116,13 +115,14 @@ OpenOptions parse_open_options(const Uri& uri) {
   options.open_flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 
   if (uri.shape() != Uri::Shape::bare && uri.scheme() != backend_name)
-    reject(options, fmt::format("the sqlite backend cannot open a '{}' URI",
-                                printable(uri.scheme())));
+    reject(options,
+           fmt::format("the sqlite backend cannot open a '{}' URI", printable(uri.scheme())));
 
   options.filename = database_path(uri, options);
   if (options.filename.empty())
-    reject(options, "no database given: write sqlite:file.db, sqlite:///absolute/path.db or "
-                    "sqlite::memory:");
+    reject(options,
+           "no database given: write sqlite:file.db, sqlite:///absolute/path.db or "
+           "sqlite::memory:");
   if (options.filename.find('\0') != std::string::npos)
     reject(options, "the database path contains a NUL byte");
   options.in_memory = options.filename == memory_name;
@@ -131,8 +131,7 @@ OpenOptions parse_open_options(const Uri& uri) {
   if (options.filename.starts_with("file:")) options.filename.insert(0, "./");
 
   for (const auto& [name, value] : uri.query()) {
-    if (std::find(known_parameters.begin(), known_parameters.end(), name) ==
-        known_parameters.end())
+    if (std::find(known_parameters.begin(), known_parameters.end(), name) == known_parameters.end())
       reject(options, fmt::format("unknown parameter '{}' (known: {})", printable(name),
                                   fmt::join(known_parameters, ", ")));
   }

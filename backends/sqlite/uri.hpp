@@ -13,7 +13,7 @@ struct OpenOptions {
   std::string display;   // the URI redacted, for messages
   bool in_memory = false;
   bool read_only = false;
-  int open_flags = 0;    // SQLITE_OPEN_READONLY or READWRITE [| CREATE]
+  int open_flags = 0;  // SQLITE_OPEN_READONLY or READWRITE [| CREATE]
   int busy_timeout_ms = 5000;
   std::optional<std::string> journal_mode;  // the PRAGMA value; none: leave the file's mode
   bool foreign_keys = true;

@@ -33,10 +33,11 @@ void check_batch(const GetOrCreateSpec& spec, std::span<const Value> keys,
                             printable(spec.table), keys.size(), key_width));
   const std::size_t count = keys.size() / key_width;
   if (defaults.size() != count * default_width)
-    throw_error(ErrorKind::invalid_argument,
-                fmt::format("batched get-or-create on \"{}\" expects {} default values for {} keys, "
-                            "got {}",
-                            printable(spec.table), count * default_width, count, defaults.size()));
+    throw_error(
+        ErrorKind::invalid_argument,
+        fmt::format("batched get-or-create on \"{}\" expects {} default values for {} keys, "
+                    "got {}",
+                    printable(spec.table), count * default_width, count, defaults.size()));
   for (std::size_t i = 0; i < keys.size(); ++i)
     if (keys[i].is_null())
       throw_error(ErrorKind::invalid_argument,
@@ -108,9 +109,9 @@ void resolve_owned(Connection& connection, const GetOrCreatePlan& plan, BatchSta
         transaction.rollback();
         // Thrown at every run so that the retry helper retries it; only the last one's message
         // reaches the caller.
-        detail::throw_row_invisible(plan, connection.backend_name(),
-                                    fmt::format("a conflicting row stayed invisible for {} attempts",
-                                                attempt));
+        detail::throw_row_invisible(
+            plan, connection.backend_name(),
+            fmt::format("a conflicting row stayed invisible for {} attempts", attempt));
       },
       [&](int) { ++out.transient_retries; });
 }
@@ -174,9 +175,10 @@ GetOrCreateBatchResult GetOrCreate::many(Connection& connection,
   flat_keys.reserve(keys.size() * spec.key_columns.size());
   for (const auto& key : keys) {
     if (key.size() != spec.key_columns.size())
-      throw_error(ErrorKind::invalid_argument,
-                  fmt::format("batched get-or-create on \"{}\" expects {} key values per key, got {}",
-                              printable(spec.table), spec.key_columns.size(), key.size()));
+      throw_error(
+          ErrorKind::invalid_argument,
+          fmt::format("batched get-or-create on \"{}\" expects {} key values per key, got {}",
+                      printable(spec.table), spec.key_columns.size(), key.size()));
     flat_keys.insert(flat_keys.end(), key.begin(), key.end());
   }
   for (const auto& values : defaults) {

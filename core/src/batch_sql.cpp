@@ -47,7 +47,8 @@ BatchStatements::BatchStatements(const Dialect& dialect, const std::string& tabl
 }
 
 const std::string& BatchStatements::select(std::size_t rows) const {
-  if (rows == 0) throw_error(ErrorKind::invalid_argument, "a batch statement needs at least one row");
+  if (rows == 0)
+    throw_error(ErrorKind::invalid_argument, "a batch statement needs at least one row");
   const std::lock_guard lock(mutex_);
   auto [entry, inserted] = selects_.try_emplace(rows);
   if (inserted) entry->second = build_select(rows);
@@ -55,7 +56,8 @@ const std::string& BatchStatements::select(std::size_t rows) const {
 }
 
 const std::string& BatchStatements::insert(std::size_t rows) const {
-  if (rows == 0) throw_error(ErrorKind::invalid_argument, "a batch statement needs at least one row");
+  if (rows == 0)
+    throw_error(ErrorKind::invalid_argument, "a batch statement needs at least one row");
   if (!multi_row_)
     throw_error(ErrorKind::unsupported,
                 "a multi-row batch insert needs INSERT ... ON CONFLICT DO NOTHING and RETURNING, "
@@ -110,7 +112,8 @@ std::string BatchStatements::build_insert(std::size_t rows) const {
     text += ')';
   }
   text += " ON CONFLICT (";
-  for (std::size_t k = 0; k < key_columns_.size(); ++k) text += (k > 0 ? ", " : "") + key_columns_[k];
+  for (std::size_t k = 0; k < key_columns_.size(); ++k)
+    text += (k > 0 ? ", " : "") + key_columns_[k];
   return text + ") DO NOTHING RETURNING *";
 }
 

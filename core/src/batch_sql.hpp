@@ -14,7 +14,8 @@
 namespace anydb::detail {
 
 // The columns quoted for `dialect`, comma-separated. Throws anydb::InvalidArgument for a bad name.
-[[nodiscard]] std::string column_list(const Dialect& dialect, const std::vector<std::string>& columns);
+[[nodiscard]] std::string column_list(const Dialect& dialect,
+                                      const std::vector<std::string>& columns);
 
 // The sizes batch statements are built for: 1, 2, 3, 4, 6, 8, 12, 16, 24, ... (at most a third
 // of a statement is padding), capped at max_rows (>= 1). 0 for no keys.
@@ -24,7 +25,7 @@ namespace anydb::detail {
 // statement cache then holds a handful of texts, not one per batch size. Thread-safe: the
 // texts are guarded inside, and a reference returned stays valid for the object's lifetime.
 class BatchStatements {
-public:
+ public:
   // Throws anydb::InvalidArgument for bad identifiers.
   BatchStatements(const Dialect& dialect, const std::string& table,
                   const std::vector<std::string>& key_columns,
@@ -39,7 +40,7 @@ public:
   // InvalidArgument for rows == 0, Unsupported without multi_row().
   [[nodiscard]] const std::string& insert(std::size_t rows) const;
 
-private:
+ private:
   [[nodiscard]] std::string build_select(std::size_t rows) const;
   [[nodiscard]] std::string build_insert(std::size_t rows) const;
 

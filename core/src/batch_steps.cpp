@@ -47,8 +47,7 @@ void run_in_chunks(Connection& connection, const GetOrCreatePlan& plan, BatchSta
     Result result = connection.execute((plan.batch.*text)(rows), params);
     if (result.rows.empty()) continue;
     const auto positions = key_positions(result.rows.front().columns(), plan.spec.key_columns);
-    take(chunk, result.rows,
-         match_rows(result.rows, positions, chunk, state.distinct, state.slot));
+    take(chunk, result.rows, match_rows(result.rows, positions, chunk, state.distinct, state.slot));
   }
 }
 
@@ -74,8 +73,9 @@ void batch_insert(Connection& connection, const GetOrCreatePlan& plan, BatchStat
 // because the database stored the key differently from how it was given ("007" as 7), is
 // recognised by the whole row; any other was made by another writer since the batch began.
 void claim_found(BatchState& state, std::size_t u, const Row& row) {
-  const auto ours = std::find_if(state.unclaimed.begin(), state.unclaimed.end(),
-                                 [&](const Row& candidate) { return candidate.values() == row.values(); });
+  const auto ours =
+      std::find_if(state.unclaimed.begin(), state.unclaimed.end(),
+                   [&](const Row& candidate) { return candidate.values() == row.values(); });
   if (ours != state.unclaimed.end()) {
     state.unclaimed.erase(ours);
     state.created[u] = 1;

@@ -54,13 +54,15 @@ void Connection::throw_transaction_aborted(std::string_view operation) const {
   info.backend = std::string(backend_name());
   info.transaction_aborted = true;
   if (state_ == TransactionState::aborted) {
-    info.message = fmt::format("{}: the database ended the transaction ({}); nothing in it was "
-                               "committed: call rollback() before anything else",
-                               operation, abort_reason_);
+    info.message = fmt::format(
+        "{}: the database ended the transaction ({}); nothing in it was "
+        "committed: call rollback() before anything else",
+        operation, abort_reason_);
   } else {
-    info.message = fmt::format("{}: the transaction failed earlier ({}); only rollback() or "
-                               "rollback_to() a savepoint is accepted",
-                               operation, abort_reason_);
+    info.message = fmt::format(
+        "{}: the transaction failed earlier ({}); only rollback() or "
+        "rollback_to() a savepoint is accepted",
+        operation, abort_reason_);
   }
   throw_error(std::move(info));
 }
@@ -86,7 +88,7 @@ void Connection::fail(const Error& error, bool committing) {
         state_ = TransactionState::idle;
       } else {
         state_ = database == DatabaseTransaction::failed ? TransactionState::failed
-                                                          : TransactionState::aborted;
+                                                         : TransactionState::aborted;
       }
       info.transaction_aborted = true;
     }
@@ -128,13 +130,14 @@ void Connection::commit() {
     info.kind = ErrorKind::transaction_aborted;
     info.backend = std::string(backend_name());
     info.transaction_aborted = true;
-    info.message = ended_by_database
-                       ? fmt::format("commit(): the database rolled the transaction back "
-                                     "({}); nothing was committed",
-                                     reason)
-                       : fmt::format("commit(): the transaction had failed ({}), so it was "
-                                     "rolled back; nothing was committed",
-                                     reason);
+    info.message = ended_by_database ? fmt::format(
+                                           "commit(): the database rolled the transaction back "
+                                           "({}); nothing was committed",
+                                           reason)
+                                     : fmt::format(
+                                           "commit(): the transaction had failed ({}), so it was "
+                                           "rolled back; nothing was committed",
+                                           reason);
     throw_error(std::move(info));
   }
   try {
@@ -152,8 +155,8 @@ void Connection::end_aborted_transaction() {
     try {
       do_rollback();
     } catch (const Error& error) {
-      report_cleanup_error(fmt::format("rollback of an aborted transaction failed: {}",
-                                       error.what()));
+      report_cleanup_error(
+          fmt::format("rollback of an aborted transaction failed: {}", error.what()));
     }
   }
   state_ = TransactionState::idle;
@@ -213,8 +216,7 @@ void Connection::rollback_to(std::string_view name) {
 
 void Connection::set_isolation_level(IsolationLevel level) {
   if (state_ != TransactionState::idle)
-    throw_error(ErrorKind::invalid_usage,
-                "the isolation level cannot change inside a transaction",
+    throw_error(ErrorKind::invalid_usage, "the isolation level cannot change inside a transaction",
                 std::string(backend_name()));
   do_set_isolation_level(level);
 }

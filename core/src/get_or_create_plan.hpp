@@ -2,11 +2,11 @@
 
 // What GetOrCreate compiles, and the get-or-create of one key that operator() and many() share.
 // Private to libanydb. Where each part lives:
-//   get_or_create.cpp         the plan (statements built from the spec), names of enums, get_or_create()
-//   get_or_create_single.cpp  operator(): the strategies safe, upsert and naive, and attempt_key()
-//   batch.cpp                 many(): checks, the batch's transaction and its retries, the results
-//   batch_steps.cpp           many()'s statements: SELECT and INSERT of many keys, missing keys one by one
-//   batch_sql.cpp             the texts of the batch statements
+//   get_or_create.cpp         the plan (statements built from the spec), names of enums,
+//   get_or_create() get_or_create_single.cpp  operator(): the strategies safe, upsert and naive,
+//   and attempt_key() batch.cpp                 many(): checks, the batch's transaction and its
+//   retries, the results batch_steps.cpp           many()'s statements: SELECT and INSERT of many
+//   keys, missing keys one by one batch_sql.cpp             the texts of the batch statements
 //   key_match.cpp             distinct keys, their order, and which returned row is which key's
 
 #include "batch_sql.hpp"
@@ -29,7 +29,7 @@ struct GetOrCreatePlan {
 
   GetOrCreateSpec spec;
   Dialect dialect;
-  bool returning = false;         // the inserts end in RETURNING *
+  bool returning = false;  // the inserts end in RETURNING *
   std::string select_sql;
   std::string insert_sql;         // the insert of spec.strategy
   std::string safe_insert_sql;    // the plain INSERT
@@ -52,7 +52,8 @@ enum class InsertStep {
   guarded,      // the plain INSERT in a Transaction of its own (a savepoint inside a transaction);
                 // a unique violation on the key is rolled back
   do_nothing,   // INSERT ... ON CONFLICT DO NOTHING, which cannot fail on the key
-  unsupported,  // none is possible here: anydb::Unsupported (KeyAttempt::why), once a key is missing
+  unsupported,  // none is possible here: anydb::Unsupported (KeyAttempt::why), once a key is
+                // missing
 };
 
 struct KeyAttempt {

@@ -29,7 +29,8 @@ std::vector<Value> concatenate(std::span<const Value> first, std::span<const Val
 // reports the declared spelling): compared without regard to ASCII case.
 bool same_column(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
          });
 }
 
@@ -105,7 +106,8 @@ KeyOutcome attempt_key(Connection& connection, const GetOrCreatePlan& plan, cons
   switch (how.insert) {
     case InsertStep::none: return outcome;
     case InsertStep::unsupported:
-      throw_error(ErrorKind::unsupported, std::string(how.why), std::string(connection.backend_name()));
+      throw_error(ErrorKind::unsupported, std::string(how.why),
+                  std::string(connection.backend_name()));
     case InsertStep::guarded:
       outcome.row = insert_guarded(connection, plan, key, defaults, outcome.violation);
       break;
@@ -133,12 +135,14 @@ void require_read_write(const Connection& connection, const GetOrCreatePlan& pla
               std::string(connection.backend_name()));
 }
 
-void throw_row_invisible(const GetOrCreatePlan& plan, std::string_view backend, std::string_view why) {
+void throw_row_invisible(const GetOrCreatePlan& plan, std::string_view backend,
+                         std::string_view why) {
   ErrorInfo info;
   info.kind = ErrorKind::serialization_failure;
   info.backend = std::string(backend);
   info.message = fmt::format(
-      "get-or-create on \"{}\" lost a race: {}; retry the whole transaction (anydb::run_transaction "
+      "get-or-create on \"{}\" lost a race: {}; retry the whole transaction "
+      "(anydb::run_transaction "
       "does that)",
       printable(plan.spec.table), why);
   throw_error(std::move(info));
@@ -180,9 +184,9 @@ GetOrCreateResult run_owned(Connection& connection, const GetOrCreatePlan& plan,
         // Thrown at every attempt so that the retry helper retries it; only the last one's
         // message reaches the caller.
         if (!outcome.row)
-          throw_row_invisible(plan, connection.backend_name(),
-                              fmt::format("the conflicting row stayed invisible for {} attempts",
-                                          attempt));
+          throw_row_invisible(
+              plan, connection.backend_name(),
+              fmt::format("the conflicting row stayed invisible for {} attempts", attempt));
         record(result, outcome);
       },
       [&](int) { ++result.transient_retries; });
@@ -247,7 +251,8 @@ GetOrCreateResult GetOrCreate::operator()(Connection& connection, std::span<cons
   detail::require_read_write(connection, plan);
 
   if (spec.strategy == Strategy::naive) return run_naive(connection, plan, key, defaults);
-  if (connection.in_transaction()) return run_in_callers_transaction(connection, plan, key, defaults);
+  if (connection.in_transaction())
+    return run_in_callers_transaction(connection, plan, key, defaults);
   return run_owned(connection, plan, key, defaults);
 }
 

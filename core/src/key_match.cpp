@@ -22,7 +22,8 @@ std::size_t hash_value(const Value& value) noexcept {
     case Value::Type::blob: {
       const Blob& blob = value.as_blob();
       return std::hash<std::string_view>{}(
-          std::string_view(reinterpret_cast<const char*>(blob.data()), blob.size())) ^ 0x5bd1;
+                 std::string_view(reinterpret_cast<const char*>(blob.data()), blob.size())) ^
+             0x5bd1;
     }
   }
   return 0;
@@ -149,17 +150,22 @@ std::optional<std::size_t> find_column(const std::vector<std::string>& columns,
 
 // One call of match_rows: the rows, where their keys are, and what is taken so far.
 class Matcher {
-public:
+ public:
   Matcher(const std::vector<Row>& rows, const std::vector<std::size_t>& positions,
           const std::vector<std::size_t>& which, const DistinctKeys& keys)
-      : rows_(rows), positions_(positions), which_(which), keys_(keys),
+      : rows_(rows),
+        positions_(positions),
+        which_(which),
+        keys_(keys),
         needed_(*std::max_element(positions.begin(), positions.end()) + 1),
-        key_done_(which.size(), 0), row_used_(rows.size(), 0) {
+        key_done_(which.size(), 0),
+        row_used_(rows.size(), 0) {
     matches_.reserve(std::min(rows.size(), which.size()));
   }
 
   void match_exactly(std::vector<std::ptrdiff_t>& slot) {
-    for (std::size_t w = 0; w < which_.size(); ++w) slot[which_[w]] = static_cast<std::ptrdiff_t>(w);
+    for (std::size_t w = 0; w < which_.size(); ++w)
+      slot[which_[w]] = static_cast<std::ptrdiff_t>(w);
     for (std::size_t r = 0; r < rows_.size(); ++r) {
       if (!has_key(r)) continue;
       const std::size_t found = keys_.find(row_key(r));
@@ -194,12 +200,13 @@ public:
 
   [[nodiscard]] std::vector<RowMatch> matches() && { return std::move(matches_); }
 
-private:
+ private:
   // A spelling -> the one index that spells it that way, -1 when several do.
   using Spellings = std::unordered_map<std::string, std::ptrdiff_t>;
 
   static void add_spelling(Spellings& spellings, std::string spelling, std::size_t index) {
-    auto [entry, inserted] = spellings.try_emplace(std::move(spelling), static_cast<std::ptrdiff_t>(index));
+    auto [entry, inserted] =
+        spellings.try_emplace(std::move(spelling), static_cast<std::ptrdiff_t>(index));
     if (!inserted) entry->second = -1;
   }
 

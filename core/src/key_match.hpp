@@ -29,7 +29,7 @@ struct KeyView {
 // occurrence), found through an open-addressing table of unique indices (no allocation per key,
 // unlike std::unordered_map). Views the caller's values: `keys` must outlive it.
 class DistinctKeys {
-public:
+ public:
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
   // `keys` holds the key values back to back, `width` values per key (width > 0).
@@ -53,7 +53,7 @@ public:
   // The unique index of the key equal to `key`, or npos.
   [[nodiscard]] std::size_t find(const KeyView& key) const noexcept;
 
-private:
+ private:
   // Stores `u` for `key` unless the key is there already; returns the index stored for it.
   std::size_t insert(const KeyView& key, std::size_t u) noexcept;
 

@@ -3,9 +3,9 @@
 #include <anydb/loader.hpp>
 #include <anydb/version.hpp>
 
+#include <fmt/format.h>
 #include <boost/dll/runtime_symbol_info.hpp>
 #include <boost/dll/shared_library.hpp>
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -148,18 +148,21 @@ std::vector<fs::path> PluginLoader::search_path() const {
 }
 
 std::shared_ptr<Backend> PluginLoader::load(std::string_view name_or_path) {
-  if (name_or_path.empty()) refuse("no backend given (a name such as 'sqlite' or a path to a plugin)");
+  if (name_or_path.empty())
+    refuse("no backend given (a name such as 'sqlite' or a path to a plugin)");
   if (looks_like_path(name_or_path)) {
     const fs::path path(name_or_path);
     std::error_code error;
-    if (!fs::exists(path, error)) refuse(fmt::format("plugin file not found: {}", printable(name_or_path, 200)));
+    if (!fs::exists(path, error))
+      refuse(fmt::format("plugin file not found: {}", printable(name_or_path, 200)));
     return load_file(fs::absolute(path).lexically_normal());
   }
   const std::string_view name = canonical_backend_name(name_or_path);
   if (!is_valid_backend_name(name))
-    refuse(fmt::format("invalid backend name '{}': a lower-case letter, then letters, digits and "
-                       "'_' (64 at most), or a path to a plugin file",
-                       printable(name_or_path, 64)));
+    refuse(
+        fmt::format("invalid backend name '{}': a lower-case letter, then letters, digits and "
+                    "'_' (64 at most), or a path to a plugin file",
+                    printable(name_or_path, 64)));
 
   const std::vector<fs::path> directories = search_path();
   const std::string file = file_name_for(name);
@@ -212,9 +215,10 @@ std::shared_ptr<Backend> PluginLoader::load_file(const fs::path& path) {
                        abi_symbol));
   const std::uint32_t plugin_abi = library->get_alias<AbiVersionFunction>(abi_symbol)();
   if (plugin_abi != abi_version)
-    refuse(fmt::format("cannot load plugin {}: plugin ABI version {} != anydb ABI version {} "
-                       "(rebuild the plugin against this anydb)",
-                       shown(path), plugin_abi, abi_version));
+    refuse(
+        fmt::format("cannot load plugin {}: plugin ABI version {} != anydb ABI version {} "
+                    "(rebuild the plugin against this anydb)",
+                    shown(path), plugin_abi, abi_version));
   if (!library->has(factory_symbol))
     refuse(fmt::format("cannot load plugin {}: not an anydb plugin (no {} symbol)", shown(path),
                        factory_symbol));
@@ -226,9 +230,11 @@ std::shared_ptr<Backend> PluginLoader::load_file(const fs::path& path) {
     refuse(fmt::format("cannot load plugin {}: its factory failed: {}", shown(path),
                        escaped(failure.what())));
   } catch (...) {
-    refuse(fmt::format("cannot load plugin {}: its factory threw an unknown exception", shown(path)));
+    refuse(
+        fmt::format("cannot load plugin {}: its factory threw an unknown exception", shown(path)));
   }
-  if (!created) refuse(fmt::format("cannot load plugin {}: its factory returned no backend", shown(path)));
+  if (!created)
+    refuse(fmt::format("cannot load plugin {}: its factory returned no backend", shown(path)));
 
   // The deleter is created here, in libanydb, and owns the library: the backend's destructor
   // (plugin code) runs before the library can be unloaded.
@@ -250,8 +256,9 @@ std::vector<PluginLoader::PluginInfo> PluginLoader::discover() {
         const std::shared_ptr<Backend> backend = load_file(file);
         info.version = backend->version();
         if (backend->name() != name)
-          info.error = fmt::format("plugin {} calls itself '{}', not '{}': it cannot be loaded by name",
-                                   shown(file), escaped(backend->name()), name);
+          info.error =
+              fmt::format("plugin {} calls itself '{}', not '{}': it cannot be loaded by name",
+                          shown(file), escaped(backend->name()), name);
       } catch (const Error& failure) {
         info.error = failure.message();
       }

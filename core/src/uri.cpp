@@ -26,15 +26,13 @@ std::string lower(std::string_view text) {
 
 bool is_secret_key(std::string_view key) {
   static constexpr std::array<std::string_view, 10> secrets = {
-      "password", "passwd", "pwd", "pass", "secret", "token", "sslpassword",
-      "api_key", "apikey", "access_token"};
+      "password", "passwd",      "pwd",     "pass",   "secret",
+      "token",    "sslpassword", "api_key", "apikey", "access_token"};
   const std::string name = lower(key);
   return std::find(secrets.begin(), secrets.end(), name) != secrets.end();
 }
 
-bool is_pair_separator(char c) {
-  return c == '&' || c == ';' || c == '?' || c == ' ' || c == '\t';
-}
+bool is_pair_separator(char c) { return c == '&' || c == ';' || c == '?' || c == ' ' || c == '\t'; }
 
 // Where the value that starts at `pos` ends: a {braced} ODBC value or a 'quoted' libpq value
 // runs to its closing delimiter (or the end), anything else to the next pair separator.
@@ -43,7 +41,10 @@ std::size_t value_end(std::string_view text, std::size_t pos) {
     const char close = text[pos] == '{' ? '}' : '\'';
     for (std::size_t i = pos + 1; i < text.size(); ++i) {
       if (text[i] == close) {
-        if (i + 1 < text.size() && text[i + 1] == close) { ++i; continue; }  // }} or '' escape
+        if (i + 1 < text.size() && text[i + 1] == close) {
+          ++i;
+          continue;
+        }  // }} or '' escape
         return i + 1;
       }
       if (close == '\'' && text[i] == '\\') ++i;
@@ -94,7 +95,7 @@ std::string redact_pairs(std::string_view text) {
     const std::size_t end = value_end(text, pair->value_start);
     out.append(text.substr(pos, pair->value_start - pos));
     out.append(is_secret_key(pair->key) ? redaction
-                                         : text.substr(pair->value_start, end - pair->value_start));
+                                        : text.substr(pair->value_start, end - pair->value_start));
     pos = end;
   }
   return out;
@@ -122,7 +123,8 @@ std::string percent_decode(std::string_view text, std::string_view whole, std::s
     }
     const int high = i + 1 < text.size() ? hex_digit(text[i + 1]) : -1;
     const int low = i + 2 < text.size() ? hex_digit(text[i + 2]) : -1;
-    if (high < 0 || low < 0) malformed(whole, fmt::format("invalid percent-encoding in the {}", what));
+    if (high < 0 || low < 0)
+      malformed(whole, fmt::format("invalid percent-encoding in the {}", what));
     const int value = high * 16 + low;
     if (value == 0) malformed(whole, fmt::format("percent-encoded NUL byte in the {}", what));
     out += static_cast<char>(value);
@@ -241,7 +243,8 @@ Uri Uri::parse(std::string_view text) {
     uri.shape_ = Shape::opaque;
     const std::size_t question = rest.find('?');
     uri.path_ = std::string(rest.substr(0, question));
-    if (question != std::string_view::npos) uri.query_ = parse_query(rest.substr(question + 1), text);
+    if (question != std::string_view::npos)
+      uri.query_ = parse_query(rest.substr(question + 1), text);
     return uri;
   }
 
@@ -267,7 +270,8 @@ Uri Uri::parse(std::string_view text) {
 
   const std::size_t question = after.find('?');
   uri.path_ = percent_decode(after.substr(0, question), text, "path");
-  if (question != std::string_view::npos) uri.query_ = parse_query(after.substr(question + 1), text);
+  if (question != std::string_view::npos)
+    uri.query_ = parse_query(after.substr(question + 1), text);
   return uri;
 }
 

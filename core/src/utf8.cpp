@@ -9,10 +9,20 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t pos) noexcep
   char32_t code_point = 0;
   char32_t minimum = 0;
   if (lead < 0x80) return 1;
-  if ((lead & 0xE0) == 0xC0) { length = 2; code_point = lead & 0x1F; minimum = 0x80; }
-  else if ((lead & 0xF0) == 0xE0) { length = 3; code_point = lead & 0x0F; minimum = 0x800; }
-  else if ((lead & 0xF8) == 0xF0) { length = 4; code_point = lead & 0x07; minimum = 0x10000; }
-  else return 0;
+  if ((lead & 0xE0) == 0xC0) {
+    length = 2;
+    code_point = lead & 0x1F;
+    minimum = 0x80;
+  } else if ((lead & 0xF0) == 0xE0) {
+    length = 3;
+    code_point = lead & 0x0F;
+    minimum = 0x800;
+  } else if ((lead & 0xF8) == 0xF0) {
+    length = 4;
+    code_point = lead & 0x07;
+    minimum = 0x10000;
+  } else
+    return 0;
   if (pos + length > text.size()) return 0;
   for (std::size_t i = 1; i < length; ++i) {
     if ((byte(pos + i) & 0xC0) != 0x80) return 0;

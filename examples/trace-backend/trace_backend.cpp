@@ -24,15 +24,16 @@ std::string TraceBackend::version() const {
 
 std::unique_ptr<anydb::Connection> TraceBackend::do_connect(const anydb::Uri& uri) {
   if (uri.scheme() != "trace" || uri.shape() != anydb::Uri::Shape::opaque)
-    anydb::throw_error(anydb::ErrorKind::configuration,
-                       "the trace backend takes URIs of the form trace:<inner URI>, not '" +
-                           uri.to_string() + "'",
-                       "trace");
+    anydb::throw_error(
+        anydb::ErrorKind::configuration,
+        "the trace backend takes URIs of the form trace:<inner URI>, not '" + uri.to_string() + "'",
+        "trace");
   const std::string inner_text = uri.text().substr(uri.text().find(':') + 1);
   anydb::Uri inner = anydb::Uri::parse(inner_text);
   const std::string backend_name = inner_backend_name(inner);
   if (backend_name == "trace")
-    anydb::throw_error(anydb::ErrorKind::configuration, "the trace backend cannot wrap itself", "trace");
+    anydb::throw_error(anydb::ErrorKind::configuration, "the trace backend cannot wrap itself",
+                       "trace");
   std::shared_ptr<anydb::Backend> backend = loader_.load(backend_name);
   return std::make_unique<TraceConnection>(anydb::connect(backend, inner));
 }

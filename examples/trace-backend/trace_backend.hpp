@@ -11,14 +11,14 @@ namespace anydb_example {
 // The inner backend is the inner URI's scheme (postgres -> postgresql), loaded with anydb's
 // own plugin loader.
 class TraceBackend final : public anydb::Backend {
-public:
+ public:
   [[nodiscard]] std::string_view name() const noexcept override { return "trace"; }
   [[nodiscard]] std::string version() const override;
 
-protected:
+ protected:
   [[nodiscard]] std::unique_ptr<anydb::Connection> do_connect(const anydb::Uri& uri) override;
 
-private:
+ private:
   anydb::PluginLoader loader_;
 };
 

@@ -37,17 +37,18 @@ decltype(auto) TraceConnection::traced(std::string_view what, Operation&& operat
 namespace {
 
 class TraceStatement final : public anydb::Statement {
-public:
+ public:
   TraceStatement(TraceConnection& connection, std::string sql)
       : connection_(connection), sql_(std::move(sql)) {}
 
-protected:
+ protected:
   anydb::Result do_execute(std::span<const anydb::Value> params) override {
     // The inner connection caches its own prepared statement for this text.
-    return connection_.traced(one_line(sql_), [&] { return connection_.inner().execute(sql_, params); });
+    return connection_.traced(one_line(sql_),
+                              [&] { return connection_.inner().execute(sql_, params); });
   }
 
-private:
+ private:
   TraceConnection& connection_;
   std::string sql_;
 };
@@ -59,28 +60,52 @@ TraceConnection::TraceConnection(anydb::ConnectionPtr inner) : inner_(std::move(
 TraceConnection::~TraceConnection() { close_statements(); }
 
 void TraceConnection::do_begin(anydb::AccessMode mode) {
-  traced("BEGIN", [&] { inner_->begin(mode); return 0; });
+  traced("BEGIN", [&] {
+    inner_->begin(mode);
+    return 0;
+  });
 }
 void TraceConnection::do_commit() {
-  traced("COMMIT", [&] { inner_->commit(); return 0; });
+  traced("COMMIT", [&] {
+    inner_->commit();
+    return 0;
+  });
 }
 void TraceConnection::do_rollback() {
-  traced("ROLLBACK", [&] { inner_->rollback(); return 0; });
+  traced("ROLLBACK", [&] {
+    inner_->rollback();
+    return 0;
+  });
 }
 void TraceConnection::do_savepoint(std::string_view name) {
-  traced("SAVEPOINT", [&] { inner_->savepoint(name); return 0; });
+  traced("SAVEPOINT", [&] {
+    inner_->savepoint(name);
+    return 0;
+  });
 }
 void TraceConnection::do_release(std::string_view name) {
-  traced("RELEASE", [&] { inner_->release(name); return 0; });
+  traced("RELEASE", [&] {
+    inner_->release(name);
+    return 0;
+  });
 }
 void TraceConnection::do_rollback_to(std::string_view name) {
-  traced("ROLLBACK TO", [&] { inner_->rollback_to(name); return 0; });
+  traced("ROLLBACK TO", [&] {
+    inner_->rollback_to(name);
+    return 0;
+  });
 }
 void TraceConnection::do_set_isolation_level(anydb::IsolationLevel level) {
-  traced("SET ISOLATION", [&] { inner_->set_isolation_level(level); return 0; });
+  traced("SET ISOLATION", [&] {
+    inner_->set_isolation_level(level);
+    return 0;
+  });
 }
 void TraceConnection::do_execute_script(std::string_view sql) {
-  traced(one_line(sql), [&] { inner_->execute_script(sql); return 0; });
+  traced(one_line(sql), [&] {
+    inner_->execute_script(sql);
+    return 0;
+  });
 }
 
 anydb::DatabaseTransaction TraceConnection::do_transaction_status() const noexcept {

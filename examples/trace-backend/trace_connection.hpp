@@ -10,11 +10,13 @@ namespace anydb_example {
 // Forwards everything to the inner connection and traces each call. It exposes the inner
 // connection's dialect, so SQL built for it stays valid.
 class TraceConnection final : public anydb::Connection {
-public:
+ public:
   explicit TraceConnection(anydb::ConnectionPtr inner);
   ~TraceConnection() override;
 
-  [[nodiscard]] const anydb::Dialect& dialect() const noexcept override { return inner_->dialect(); }
+  [[nodiscard]] const anydb::Dialect& dialect() const noexcept override {
+    return inner_->dialect();
+  }
   [[nodiscard]] std::string_view backend_name() const noexcept override { return "trace"; }
 
   // Runs `operation` on the inner connection, tracing its duration and outcome.
@@ -23,7 +25,7 @@ public:
 
   [[nodiscard]] anydb::Connection& inner() noexcept { return *inner_; }
 
-protected:
+ protected:
   void do_begin(anydb::AccessMode mode) override;
   void do_commit() override;
   void do_rollback() override;
@@ -36,7 +38,7 @@ protected:
   // The inner connection's state, as its core tracks it.
   [[nodiscard]] anydb::DatabaseTransaction do_transaction_status() const noexcept override;
 
-private:
+ private:
   anydb::ConnectionPtr inner_;
 };
 

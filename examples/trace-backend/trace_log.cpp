@@ -18,7 +18,10 @@ void trace_line(std::string_view backend, std::string_view operation,
   const double micros = std::chrono::duration<double, std::micro>(duration).count();
   std::string line = "trace: ";
   line.append(backend).append(" ").append(operation).append(" ");
-  line.append(std::to_string(static_cast<long long>(micros))).append("us ").append(outcome).append("\n");
+  line.append(std::to_string(static_cast<long long>(micros)))
+      .append("us ")
+      .append(outcome)
+      .append("\n");
 
   std::lock_guard lock(log_mutex);
   const char* path = std::getenv("ANYDB_TRACE_FILE");

@@ -17,7 +17,7 @@ namespace anydb::bench {
 // One connection, used by one thread. Every call is one get-or-create of the bench table
 // (id, k UNIQUE, name) with `name` as the value stored on creation.
 class Session {
-public:
+ public:
   virtual ~Session() = default;
   // Strategy::safe, anydb owning the transaction: SELECT; on a miss BEGIN (IMMEDIATE) + INSERT
   // ... RETURNING + COMMIT; on a unique violation ROLLBACK and SELECT again. True when created.
@@ -36,10 +36,10 @@ public:
 // The SQL both implementations send, taken from anydb's GetOrCreate so that the texts are
 // identical byte for byte.
 struct Statements {
-  std::string select;         // SELECT * FROM "bench" WHERE "k" = ?
-  std::string insert;         // INSERT INTO "bench" ("k", "name") VALUES (?, ?) RETURNING *
-  std::string upsert;         // the same with ON CONFLICT ("k") DO NOTHING
-  std::string begin;          // BEGIN IMMEDIATE (SQLite) or BEGIN (PostgreSQL)
+  std::string select;           // SELECT * FROM "bench" WHERE "k" = ?
+  std::string insert;           // INSERT INTO "bench" ("k", "name") VALUES (?, ?) RETURNING *
+  std::string upsert;           // the same with ON CONFLICT ("k") DO NOTHING
+  std::string begin;            // BEGIN IMMEDIATE (SQLite) or BEGIN (PostgreSQL)
   std::size_t insert_rows = 0;  // most rows per batch INSERT (parameter limit)
   std::size_t select_rows = 0;  // most keys per batch SELECT
   // The batch statements for a given (rounded) number of rows.
@@ -50,7 +50,7 @@ struct Statements {
 };
 
 class Driver {
-public:
+ public:
   virtual ~Driver() = default;
   [[nodiscard]] virtual std::string name() const = 0;
   [[nodiscard]] virtual std::unique_ptr<Session> open() = 0;

@@ -47,21 +47,24 @@ struct Options {
   std::size_t keys = 20'000;
   std::size_t contended_keys = 2'000;
   std::size_t batch = 200;
-  int repeat = 3;           // at least this many runs per side and cell
-  double min_time = 1.5;    // ... and at least this many seconds of measured work per side
+  int repeat = 3;         // at least this many runs per side and cell
+  double min_time = 1.5;  // ... and at least this many seconds of measured work per side
   int max_repeat = 25;
-  std::string only;  // "anydb" or "raw": run one side only (for profiling)
+  std::string only;        // "anydb" or "raw": run one side only (for profiling)
   std::size_t passes = 1;  // all_hits: walks over the keys per run
   std::vector<std::string> workloads{"contended", "bulk_sync", "all_hits"};
   std::vector<std::string> strategies{"safe", "upsert", "batched"};
 };
 
 [[noreturn]] void usage(const std::string& why) {
-  std::fprintf(stderr,
-               "anydb-bench: %s\nusage: anydb-bench --backend sqlite|postgresql [--db URI|env:NAME] "
-               "[--threads N] [--keys N] [--contended-keys N] [--batch N] [--repeat N] [--min-time S] [--max-repeat N] "
-               "[--workloads contended,bulk_sync,all_hits] [--strategies safe,upsert,batched] [--passes N] [--only anydb|raw]\n",
-               why.c_str());
+  std::fprintf(
+      stderr,
+      "anydb-bench: %s\nusage: anydb-bench --backend sqlite|postgresql [--db URI|env:NAME] "
+      "[--threads N] [--keys N] [--contended-keys N] [--batch N] [--repeat N] [--min-time S] "
+      "[--max-repeat N] "
+      "[--workloads contended,bulk_sync,all_hits] [--strategies safe,upsert,batched] [--passes N] "
+      "[--only anydb|raw]\n",
+      why.c_str());
   std::exit(2);
 }
 
@@ -88,27 +91,42 @@ Options parse(int argc, char** argv) {
         usage("not a number: " + flag + " " + value);
       }
     };
-    if (flag == "--backend") options.backend = value;
-    else if (flag == "--db") options.db = value;
-    else if (flag == "--threads") options.threads = static_cast<unsigned>(number());
-    else if (flag == "--keys") options.keys = number();
-    else if (flag == "--contended-keys") options.contended_keys = number();
-    else if (flag == "--batch") options.batch = number();
-    else if (flag == "--repeat") options.repeat = static_cast<int>(number());
-    else if (flag == "--min-time") options.min_time = std::stod(value);
-    else if (flag == "--max-repeat") options.max_repeat = static_cast<int>(number());
-    else if (flag == "--workloads") options.workloads = split(value);
-    else if (flag == "--strategies") options.strategies = split(value);
-    else if (flag == "--only") options.only = value;
-    else if (flag == "--passes") options.passes = number();
-    else usage("unknown flag " + flag);
+    if (flag == "--backend")
+      options.backend = value;
+    else if (flag == "--db")
+      options.db = value;
+    else if (flag == "--threads")
+      options.threads = static_cast<unsigned>(number());
+    else if (flag == "--keys")
+      options.keys = number();
+    else if (flag == "--contended-keys")
+      options.contended_keys = number();
+    else if (flag == "--batch")
+      options.batch = number();
+    else if (flag == "--repeat")
+      options.repeat = static_cast<int>(number());
+    else if (flag == "--min-time")
+      options.min_time = std::stod(value);
+    else if (flag == "--max-repeat")
+      options.max_repeat = static_cast<int>(number());
+    else if (flag == "--workloads")
+      options.workloads = split(value);
+    else if (flag == "--strategies")
+      options.strategies = split(value);
+    else if (flag == "--only")
+      options.only = value;
+    else if (flag == "--passes")
+      options.passes = number();
+    else
+      usage("unknown flag " + flag);
   }
-  if (options.threads == 0 || options.keys == 0 || options.contended_keys == 0 || options.batch == 0 ||
-      options.repeat < 1)
+  if (options.threads == 0 || options.keys == 0 || options.contended_keys == 0 ||
+      options.batch == 0 || options.repeat < 1)
     usage("sizes must be at least 1");
   if (options.db.starts_with("env:")) {
     const char* value = std::getenv(options.db.substr(4).c_str());
-    if (value == nullptr || *value == '\0') usage(options.db.substr(4) + " is not set (run under scripts/with-databases.sh)");
+    if (value == nullptr || *value == '\0')
+      usage(options.db.substr(4) + " is not set (run under scripts/with-databases.sh)");
     options.db = value;
   }
   return options;
@@ -117,12 +135,14 @@ Options parse(int argc, char** argv) {
 // --- the anydb driver -------------------------------------------------------------------------
 
 class AnydbSession final : public Session {
-public:
+ public:
   AnydbSession(ConnectionPtr connection, const GetOrCreate& safe, const GetOrCreate& upsert)
       : connection_(std::move(connection)), safe_(safe), upsert_(upsert) {}
 
   bool safe(std::int64_t key, const std::string& name) override { return run(safe_, key, name); }
-  bool upsert(std::int64_t key, const std::string& name) override { return run(upsert_, key, name); }
+  bool upsert(std::int64_t key, const std::string& name) override {
+    return run(upsert_, key, name);
+  }
 
   std::size_t batched(std::span<const std::int64_t> keys, const std::string& name) override {
     // Reused between calls, as a program that syncs in batches would.
@@ -140,11 +160,11 @@ public:
 
   [[nodiscard]] std::uint64_t retries() const override { return retries_; }
 
-private:
+ private:
   bool run(const GetOrCreate& operation, std::int64_t key, const std::string& name) {
     const Value values[2] = {Value(key), Value(name)};
-    const GetOrCreateResult result =
-        operation(*connection_, std::span<const Value>(values, 1), std::span<const Value>(values + 1, 1));
+    const GetOrCreateResult result = operation(*connection_, std::span<const Value>(values, 1),
+                                               std::span<const Value>(values + 1, 1));
     retries_ += static_cast<std::uint64_t>(result.transient_retries);
     return result.created;
   }
@@ -157,15 +177,16 @@ private:
 };
 
 class AnydbDriver final : public Driver {
-public:
-  AnydbDriver(std::shared_ptr<Backend> backend, Uri uri, const GetOrCreate& safe, const GetOrCreate& upsert)
+ public:
+  AnydbDriver(std::shared_ptr<Backend> backend, Uri uri, const GetOrCreate& safe,
+              const GetOrCreate& upsert)
       : backend_(std::move(backend)), uri_(std::move(uri)), safe_(safe), upsert_(upsert) {}
   [[nodiscard]] std::string name() const override { return "anydb"; }
   [[nodiscard]] std::unique_ptr<Session> open() override {
     return std::make_unique<AnydbSession>(connect(backend_, uri_), safe_, upsert_);
   }
 
-private:
+ private:
   std::shared_ptr<Backend> backend_;
   Uri uri_;
   const GetOrCreate& safe_;
@@ -176,9 +197,9 @@ private:
 
 struct Workload {
   std::string name;
-  std::vector<std::int64_t> preload;              // keys in the table before the run
+  std::vector<std::int64_t> preload;                  // keys in the table before the run
   std::vector<std::vector<std::int64_t>> per_thread;  // each thread's keys, in its order
-  std::size_t distinct = 0;                       // keys the run must end with in the table
+  std::size_t distinct = 0;                           // keys the run must end with in the table
   [[nodiscard]] std::size_t operations() const {
     std::size_t total = 0;
     for (const auto& keys : per_thread) total += keys.size();
@@ -205,13 +226,15 @@ Workload make_workload(const std::string& name, const Options& options) {
       if (name == "all_hits" || key % 2 == 0) workload.preload.push_back(key);
     std::shuffle(keys.begin(), keys.end(), random);
     workload.per_thread.resize(options.threads);
-    for (std::size_t i = 0; i < keys.size(); ++i) workload.per_thread[i % options.threads].push_back(keys[i]);
+    for (std::size_t i = 0; i < keys.size(); ++i)
+      workload.per_thread[i % options.threads].push_back(keys[i]);
     // A sync walks its input in order; the keys are sorted within each thread's share.
     for (auto& share : workload.per_thread) {
       std::sort(share.begin(), share.end());
       if (name == "all_hits") {
         const std::vector<std::int64_t> once = share;
-        for (std::size_t pass = 1; pass < options.passes; ++pass) share.insert(share.end(), once.begin(), once.end());
+        for (std::size_t pass = 1; pass < options.passes; ++pass)
+          share.insert(share.end(), once.begin(), once.end());
       }
     }
     workload.distinct = options.keys;
@@ -222,17 +245,20 @@ Workload make_workload(const std::string& name, const Options& options) {
 }
 
 class Table {
-public:
-  Table(std::shared_ptr<Backend> backend, Uri uri) : backend_(std::move(backend)), uri_(std::move(uri)) {}
+ public:
+  Table(std::shared_ptr<Backend> backend, Uri uri)
+      : backend_(std::move(backend)), uri_(std::move(uri)) {}
 
   void reset(const std::vector<std::int64_t>& preload) {
     ConnectionPtr connection = connect(backend_, uri_);
     const Dialect& dialect = connection->dialect();
     const std::string table = dialect.quote_identifier(table_name);
     connection->execute_script(fmt::format("DROP TABLE IF EXISTS {}", table));
-    connection->execute_script(fmt::format("CREATE TABLE {} (id {}, k BIGINT NOT NULL UNIQUE, name TEXT)", table,
-                                           dialect.identity_column));
-    const GetOrCreate load(dialect, GetOrCreateSpec{std::string(table_name), {"k"}, {"name"}, Strategy::safe, {}});
+    connection->execute_script(
+        fmt::format("CREATE TABLE {} (id {}, k BIGINT NOT NULL UNIQUE, name TEXT)", table,
+                    dialect.identity_column));
+    const GetOrCreate load(
+        dialect, GetOrCreateSpec{std::string(table_name), {"k"}, {"name"}, Strategy::safe, {}});
     std::vector<Value> keys, names;
     for (std::size_t i = 0; i < preload.size(); ++i) {
       keys.emplace_back(preload[i]);
@@ -243,17 +269,20 @@ public:
         names.clear();
       }
     }
-    if (connection->backend_name() == "postgresql") connection->execute_script(fmt::format("ANALYZE {}", table));
+    if (connection->backend_name() == "postgresql")
+      connection->execute_script(fmt::format("ANALYZE {}", table));
   }
 
   std::int64_t count() {
     ConnectionPtr connection = connect(backend_, uri_);
-    return connection->execute(fmt::format("SELECT COUNT(*) FROM {}", connection->dialect().quote_identifier(table_name)))
+    return connection
+        ->execute(fmt::format("SELECT COUNT(*) FROM {}",
+                              connection->dialect().quote_identifier(table_name)))
         .rows.at(0)[0]
         .as_int();
   }
 
-private:
+ private:
   std::shared_ptr<Backend> backend_;
   Uri uri_;
 };
@@ -264,7 +293,8 @@ struct RunResult {
   std::uint64_t retries = 0;
 };
 
-RunResult run_once(Driver& driver, const Workload& workload, const std::string& strategy, std::size_t batch) {
+RunResult run_once(Driver& driver, const Workload& workload, const std::string& strategy,
+                   std::size_t batch) {
   const std::size_t threads = workload.per_thread.size();
   std::vector<std::unique_ptr<Session>> sessions;
   for (std::size_t t = 0; t < threads; ++t) sessions.push_back(driver.open());
@@ -288,11 +318,13 @@ RunResult run_once(Driver& driver, const Workload& workload, const std::string& 
         try {
           if (strategy == "batched") {
             for (std::size_t i = 0; i < keys.size(); i += batch)
-              mine += session.batched(std::span<const std::int64_t>(keys).subspan(i, std::min(batch, keys.size() - i)),
-                                      name);
+              mine += session.batched(
+                  std::span<const std::int64_t>(keys).subspan(i, std::min(batch, keys.size() - i)),
+                  name);
           } else {
             const bool upsert = strategy == "upsert";
-            for (const std::int64_t key : keys) mine += (upsert ? session.upsert(key, name) : session.safe(key, name)) ? 1 : 0;
+            for (const std::int64_t key : keys)
+              mine += (upsert ? session.upsert(key, name) : session.safe(key, name)) ? 1 : 0;
           }
         } catch (const std::exception& error) {
           failed.store(true);
@@ -307,7 +339,8 @@ RunResult run_once(Driver& driver, const Workload& workload, const std::string& 
   }
   RunResult result;
   result.seconds = std::chrono::duration<double>(Clock::now() - begin).count();
-  if (failed.load()) throw std::runtime_error(driver.name() + " " + strategy + " " + workload.name + ": " + failure);
+  if (failed.load())
+    throw std::runtime_error(driver.name() + " " + strategy + " " + workload.name + ": " + failure);
   result.created = created.load();
   for (const auto& session : sessions) result.retries += session->retries();
   return result;
@@ -351,8 +384,10 @@ int run(const Options& options) {
   const std::shared_ptr<Backend> backend = loader.load(options.backend);
   const Uri uri = Uri::parse(target);
   const Dialect dialect = connect(backend, uri)->dialect();
-  const GetOrCreate safe(dialect, GetOrCreateSpec{std::string(table_name), {"k"}, {"name"}, Strategy::safe, {}});
-  const GetOrCreate upsert(dialect, GetOrCreateSpec{std::string(table_name), {"k"}, {"name"}, Strategy::upsert, {}});
+  const GetOrCreate safe(
+      dialect, GetOrCreateSpec{std::string(table_name), {"k"}, {"name"}, Strategy::safe, {}});
+  const GetOrCreate upsert(
+      dialect, GetOrCreateSpec{std::string(table_name), {"k"}, {"name"}, Strategy::upsert, {}});
 
   Statements statements;
   statements.select = safe.select_sql();
@@ -384,14 +419,19 @@ int run(const Options& options) {
   char date[32];
   std::strftime(date, sizeof date, "%Y-%m-%d %H:%M", std::localtime(&today));
   std::printf("anydb-bench: %s %s; %s; %u cores (%s); %s\n", std::string(backend->name()).c_str(),
-              backend->version().c_str(), uri.to_string().c_str(), std::thread::hardware_concurrency(),
-              cpu_model().c_str(), date);
-  std::printf("threads %u, keys %zu, contended keys %zu, batch %zu; each figure is the median of at least %d runs "
-              "and %.1f s of measured work (at most %d runs), anydb and raw runs alternating; anydb/raw is the median "
-              "of the ratios of back-to-back pairs\n\n",
-              options.threads, options.keys, options.contended_keys, options.batch, options.repeat, options.min_time,
-              options.max_repeat);
-  std::printf("| workload | strategy | ops per run | runs | anydb ops/s | raw ops/s | anydb/raw | retries anydb/raw |\n");
+              backend->version().c_str(), uri.to_string().c_str(),
+              std::thread::hardware_concurrency(), cpu_model().c_str(), date);
+  std::printf(
+      "threads %u, keys %zu, contended keys %zu, batch %zu; each figure is the median of at least "
+      "%d runs "
+      "and %.1f s of measured work (at most %d runs), anydb and raw runs alternating; anydb/raw is "
+      "the median "
+      "of the ratios of back-to-back pairs\n\n",
+      options.threads, options.keys, options.contended_keys, options.batch, options.repeat,
+      options.min_time, options.max_repeat);
+  std::printf(
+      "| workload | strategy | ops per run | runs | anydb ops/s | raw ops/s | anydb/raw | retries "
+      "anydb/raw |\n");
   std::printf("|---|---|---:|---:|---:|---:|---:|---:|\n");
   std::fflush(stdout);
 
@@ -404,7 +444,8 @@ int run(const Options& options) {
   for (const auto& workload_name : options.workloads) {
     const Workload workload = make_workload(workload_name, options);
     for (const auto& strategy : options.strategies) {
-      if (strategy != "safe" && strategy != "upsert" && strategy != "batched") usage("unknown strategy " + strategy);
+      if (strategy != "safe" && strategy != "upsert" && strategy != "batched")
+        usage("unknown strategy " + strategy);
       std::vector<double> rates[2];
       std::uint64_t retries[2] = {0, 0};
       double spent[2] = {0, 0};
@@ -428,10 +469,13 @@ int run(const Options& options) {
           const RunResult result = run_once(driver, workload, strategy, options.batch);
           const std::size_t expected_created = workload.distinct - workload.preload.size();
           const std::int64_t rows = table.count();
-          if (result.created != expected_created || rows != static_cast<std::int64_t>(workload.distinct)) {
-            std::fprintf(stderr, "anydb-bench: %s %s %s: created %zu (expected %zu), %lld rows (expected %zu)\n",
-                         driver.name().c_str(), workload.name.c_str(), strategy.c_str(), result.created,
-                         expected_created, static_cast<long long>(rows), workload.distinct);
+          if (result.created != expected_created ||
+              rows != static_cast<std::int64_t>(workload.distinct)) {
+            std::fprintf(
+                stderr,
+                "anydb-bench: %s %s %s: created %zu (expected %zu), %lld rows (expected %zu)\n",
+                driver.name().c_str(), workload.name.c_str(), strategy.c_str(), result.created,
+                expected_created, static_cast<long long>(rows), workload.distinct);
             all_correct = false;
           }
           rates[which].push_back(static_cast<double>(workload.operations()) / result.seconds);
@@ -445,19 +489,22 @@ int run(const Options& options) {
       std::vector<double> pair_ratios;
       for (std::size_t i = 0; i < std::min(rates[0].size(), rates[1].size()); ++i)
         pair_ratios.push_back(rates[0][i] / rates[1][i]);
-      std::printf("| %s | %s | %zu | %zu | %.0f | %.0f | %.2f | %llu/%llu |\n", line.workload.c_str(),
-                  line.strategy.c_str(), workload.operations(), rates[0].size(), line.anydb, line.raw,
-                  median(pair_ratios),
-                  static_cast<unsigned long long>(retries[0]), static_cast<unsigned long long>(retries[1]));
+      std::printf("| %s | %s | %zu | %zu | %.0f | %.0f | %.2f | %llu/%llu |\n",
+                  line.workload.c_str(), line.strategy.c_str(), workload.operations(),
+                  rates[0].size(), line.anydb, line.raw, median(pair_ratios),
+                  static_cast<unsigned long long>(retries[0]),
+                  static_cast<unsigned long long>(retries[1]));
       std::fflush(stdout);
       lines.push_back(line);
     }
   }
 
   // The strategy comparisons the targets are about.
-  const auto rate_of = [&](const std::string& workload, const std::string& strategy, bool raw_side) {
+  const auto rate_of = [&](const std::string& workload, const std::string& strategy,
+                           bool raw_side) {
     for (const auto& line : lines)
-      if (line.workload == workload && line.strategy == strategy) return raw_side ? line.raw : line.anydb;
+      if (line.workload == workload && line.strategy == strategy)
+        return raw_side ? line.raw : line.anydb;
     return 0.0;
   };
   std::printf("\n");
@@ -467,8 +514,9 @@ int run(const Options& options) {
     for (const std::string strategy : {"upsert", "batched"}) {
       const double rate = rate_of(workload, strategy, false);
       if (rate > 0)
-        std::printf("%s: %s / safe = %.2fx (anydb), %.2fx (raw)\n", workload.c_str(), strategy.c_str(),
-                    rate / safe_rate, rate_of(workload, strategy, true) / rate_of(workload, "safe", true));
+        std::printf("%s: %s / safe = %.2fx (anydb), %.2fx (raw)\n", workload.c_str(),
+                    strategy.c_str(), rate / safe_rate,
+                    rate_of(workload, strategy, true) / rate_of(workload, "safe", true));
     }
   }
   if (!scratch.empty()) std::filesystem::remove_all(scratch);

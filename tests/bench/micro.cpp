@@ -96,7 +96,8 @@ BENCHMARK(BM_Connect_postgresql)->Unit(benchmark::kMillisecond);
 
 void BM_UriParse_postgresql(benchmark::State& state) {
   const std::string text =
-      "postgresql://app:s3cr%40t@db.example.org:5432/inventory?sslmode=require&isolation=repeatable_read";
+      "postgresql://app:s3cr%40t@db.example.org:5432/"
+      "inventory?sslmode=require&isolation=repeatable_read";
   for (auto _ : state) benchmark::DoNotOptimize(anydb::Uri::parse(text));
 }
 BENCHMARK(BM_UriParse_postgresql);
@@ -112,7 +113,8 @@ struct MemoryDatabase {
   std::shared_ptr<anydb::Backend> plugin = loader.load("sqlite");
   anydb::ConnectionPtr connection = anydb::connect(plugin, anydb::Uri::parse(":memory:"));
   MemoryDatabase() {
-    connection->execute_script("CREATE TABLE t (id INTEGER PRIMARY KEY, k BIGINT NOT NULL UNIQUE, name TEXT)");
+    connection->execute_script(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, k BIGINT NOT NULL UNIQUE, name TEXT)");
     connection->execute_script("INSERT INTO t (k, name) VALUES (1, 'one'), (2, 'two')");
   }
 };
@@ -131,18 +133,22 @@ void BM_CachedSelect_anydb(benchmark::State& state) {
   MemoryDatabase db;
   const std::string sql = "SELECT * FROM \"t\" WHERE \"k\" = ?";
   const anydb::Value key(std::int64_t{1});
-  for (auto _ : state) benchmark::DoNotOptimize(db.connection->execute(sql, std::span<const anydb::Value>(&key, 1)));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(db.connection->execute(sql, std::span<const anydb::Value>(&key, 1)));
 }
 BENCHMARK(BM_CachedSelect_anydb);
 
 void BM_CachedSelect_raw(benchmark::State& state) {
   sqlite3* db = nullptr;
-  sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-  sqlite3_exec(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, k BIGINT NOT NULL UNIQUE, name TEXT);"
-                   "INSERT INTO t (k, name) VALUES (1, 'one'), (2, 'two')",
+  sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                  nullptr);
+  sqlite3_exec(db,
+               "CREATE TABLE t (id INTEGER PRIMARY KEY, k BIGINT NOT NULL UNIQUE, name TEXT);"
+               "INSERT INTO t (k, name) VALUES (1, 'one'), (2, 'two')",
                nullptr, nullptr, nullptr);
   sqlite3_stmt* stmt = nullptr;
-  sqlite3_prepare_v3(db, "SELECT * FROM \"t\" WHERE \"k\" = ?", -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  sqlite3_prepare_v3(db, "SELECT * FROM \"t\" WHERE \"k\" = ?", -1, SQLITE_PREPARE_PERSISTENT,
+                     &stmt, nullptr);
   for (auto _ : state) {
     sqlite3_bind_int64(stmt, 1, 1);
     std::int64_t id = 0, k = 0;
@@ -164,8 +170,9 @@ BENCHMARK(BM_CachedSelect_raw);
 
 void BM_GetOrCreateHit_anydb(benchmark::State& state) {
   MemoryDatabase db;
-  const anydb::GetOrCreate operation(db.connection->dialect(),
-                                     anydb::GetOrCreateSpec{"t", {"k"}, {"name"}, anydb::Strategy::safe, {}});
+  const anydb::GetOrCreate operation(
+      db.connection->dialect(),
+      anydb::GetOrCreateSpec{"t", {"k"}, {"name"}, anydb::Strategy::safe, {}});
   const anydb::Value values[2] = {anydb::Value(std::int64_t{2}), anydb::Value("x")};
   for (auto _ : state)
     benchmark::DoNotOptimize(operation(*db.connection, std::span<const anydb::Value>(values, 1),

@@ -31,14 +31,14 @@ struct Row {
 };
 
 class Result {
-public:
+ public:
   explicit Result(PGresult* result) : result_(result) {}
   ~Result() { PQclear(result_); }
   Result(const Result&) = delete;
   Result& operator=(const Result&) = delete;
   [[nodiscard]] PGresult* get() const noexcept { return result_; }
 
-private:
+ private:
   PGresult* result_;
 };
 
@@ -52,7 +52,8 @@ Row read(const PGresult* result, int row) {
   Row out;
   out.id = to_int(PQgetvalue(result, row, 0));
   out.k = to_int(PQgetvalue(result, row, 1));
-  out.name.assign(PQgetvalue(result, row, 2), static_cast<std::size_t>(PQgetlength(result, row, 2)));
+  out.name.assign(PQgetvalue(result, row, 2),
+                  static_cast<std::size_t>(PQgetlength(result, row, 2)));
   return out;
 }
 
@@ -68,8 +69,9 @@ struct TextInt {
 };
 
 class RawPgSession final : public Session {
-public:
-  RawPgSession(const std::string& conninfo, const Statements& statements) : statements_(statements) {
+ public:
+  RawPgSession(const std::string& conninfo, const Statements& statements)
+      : statements_(statements) {
     conn_ = PQconnectdb(conninfo.c_str());
     if (PQstatus(conn_) != CONNECTION_OK) {
       const std::string why = PQerrorMessage(conn_);
@@ -87,8 +89,8 @@ public:
         command("BEGIN");
         const TextInt text(key);
         const char* values[] = {text.buffer, name.c_str()};
-        const Result inserted(PQexecPrepared(conn_, prepared(statements_.insert).c_str(), 2, values, nullptr,
-                                             nullptr, 0));
+        const Result inserted(PQexecPrepared(conn_, prepared(statements_.insert).c_str(), 2, values,
+                                             nullptr, nullptr, 0));
         if (PQresultStatus(inserted.get()) == PGRES_TUPLES_OK) {
           row = read(inserted.get(), 0);
           command("COMMIT");
@@ -112,8 +114,8 @@ public:
       try {
         const TextInt text(key);
         const char* values[] = {text.buffer, name.c_str()};
-        const Result inserted(PQexecPrepared(conn_, prepared(statements_.upsert).c_str(), 2, values, nullptr,
-                                             nullptr, 0));
+        const Result inserted(PQexecPrepared(conn_, prepared(statements_.upsert).c_str(), 2, values,
+                                             nullptr, nullptr, 0));
         check(inserted.get());
         Row row;
         if (PQntuples(inserted.get()) > 0) {
@@ -154,13 +156,15 @@ public:
           texts.clear();
           values.clear();
           texts.reserve(rows);
-          for (std::size_t r = 0; r < rows; ++r) texts.emplace_back(missing[begin + std::min(r, count - 1)]);
+          for (std::size_t r = 0; r < rows; ++r)
+            texts.emplace_back(missing[begin + std::min(r, count - 1)]);
           for (std::size_t r = 0; r < rows; ++r) {
             values.push_back(texts[r].buffer);
             values.push_back(name.c_str());
           }
-          const Result inserted(PQexecPrepared(conn_, batch_name(batch_inserts_, rows, statements_.batch_insert).c_str(),
-                                               static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0));
+          const Result inserted(PQexecPrepared(
+              conn_, batch_name(batch_inserts_, rows, statements_.batch_insert).c_str(),
+              static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0));
           check(inserted.get());
           for (int r = 0; r < PQntuples(inserted.get()); ++r) {
             seen[index.at(read(inserted.get(), r).k)] = 1;
@@ -186,7 +190,7 @@ public:
 
   [[nodiscard]] std::uint64_t retries() const override { return retries_; }
 
-private:
+ private:
   void check(const PGresult* result) {
     const ExecStatusType status = PQresultStatus(result);
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return;
@@ -220,14 +224,16 @@ private:
   bool select_one(std::int64_t key, Row& row) {
     const TextInt text(key);
     const char* values[] = {text.buffer};
-    const Result result(PQexecPrepared(conn_, prepared(statements_.select).c_str(), 1, values, nullptr, nullptr, 0));
+    const Result result(PQexecPrepared(conn_, prepared(statements_.select).c_str(), 1, values,
+                                       nullptr, nullptr, 0));
     check(result.get());
     if (PQntuples(result.get()) == 0) return false;
     row = read(result.get(), 0);
     return true;
   }
 
-  void select_many(const std::vector<std::int64_t>& keys, const std::unordered_map<std::int64_t, std::size_t>& index,
+  void select_many(const std::vector<std::int64_t>& keys,
+                   const std::unordered_map<std::int64_t, std::size_t>& index,
                    std::vector<char>& found) {
     std::vector<TextInt> texts;
     std::vector<const char*> values;
@@ -237,12 +243,15 @@ private:
       texts.clear();
       values.clear();
       texts.reserve(rows);
-      for (std::size_t r = 0; r < rows; ++r) texts.emplace_back(keys[begin + std::min(r, count - 1)]);
+      for (std::size_t r = 0; r < rows; ++r)
+        texts.emplace_back(keys[begin + std::min(r, count - 1)]);
       for (const auto& text : texts) values.push_back(text.buffer);
-      const Result result(PQexecPrepared(conn_, batch_name(batch_selects_, rows, statements_.batch_select).c_str(),
-                                         static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0));
+      const Result result(
+          PQexecPrepared(conn_, batch_name(batch_selects_, rows, statements_.batch_select).c_str(),
+                         static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0));
       check(result.get());
-      for (int r = 0; r < PQntuples(result.get()); ++r) found[index.at(read(result.get(), r).k)] = 1;
+      for (int r = 0; r < PQntuples(result.get()); ++r)
+        found[index.at(read(result.get(), r).k)] = 1;
     }
   }
 
@@ -261,7 +270,7 @@ private:
 };
 
 class RawPgDriver final : public Driver {
-public:
+ public:
   RawPgDriver(std::string conninfo, const Statements& statements)
       : conninfo_(std::move(conninfo)), statements_(statements) {}
   [[nodiscard]] std::string name() const override { return "raw libpq"; }
@@ -269,7 +278,7 @@ public:
     return std::make_unique<RawPgSession>(conninfo_, statements_);
   }
 
-private:
+ private:
   std::string conninfo_;
   const Statements& statements_;
 };

@@ -42,15 +42,17 @@ struct Row {
 };
 
 class Statement {
-public:
+ public:
   Statement() = default;
   Statement(sqlite3* db, const std::string& sql) : db_(db) {
-    if (sqlite3_prepare_v3(db, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt_,
-                           nullptr) != SQLITE_OK)
+    if (sqlite3_prepare_v3(db, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                           &stmt_, nullptr) != SQLITE_OK)
       throw std::runtime_error(std::string("prepare: ") + sqlite3_errmsg(db));
   }
   ~Statement() { sqlite3_finalize(stmt_); }
-  Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) { other.stmt_ = nullptr; }
+  Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) {
+    other.stmt_ = nullptr;
+  }
   Statement& operator=(Statement&&) = delete;
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
@@ -58,7 +60,7 @@ public:
   [[nodiscard]] sqlite3_stmt* get() const noexcept { return stmt_; }
   [[nodiscard]] explicit operator bool() const noexcept { return stmt_ != nullptr; }
 
-private:
+ private:
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
 };
@@ -69,9 +71,11 @@ private:
 }
 
 class RawSqliteSession final : public Session {
-public:
-  RawSqliteSession(const std::string& path, const Statements& statements) : statements_(statements) {
-    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+ public:
+  RawSqliteSession(const std::string& path, const Statements& statements)
+      : statements_(statements) {
+    if (sqlite3_open_v2(path.c_str(), &db_,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         nullptr) != SQLITE_OK)
       throw std::runtime_error("cannot open " + path);
     sqlite3_extended_result_codes(db_, 1);
@@ -174,8 +178,8 @@ public:
           for (std::size_t r = 0; r < rows; ++r) {
             const std::int64_t key = missing[begin + std::min(r, count - 1)];
             sqlite3_bind_int64(insert, static_cast<int>(2 * r + 1), key);
-            sqlite3_bind_text(insert, static_cast<int>(2 * r + 2), name.data(), static_cast<int>(name.size()),
-                              transient);
+            sqlite3_bind_text(insert, static_cast<int>(2 * r + 2), name.data(),
+                              static_cast<int>(name.size()), transient);
           }
           int rc;
           while ((rc = sqlite3_step(insert)) == SQLITE_ROW) {
@@ -205,7 +209,7 @@ public:
 
   [[nodiscard]] std::uint64_t retries() const override { return retries_; }
 
-private:
+ private:
   sqlite3_stmt* statement(const std::string& sql) {
     auto found = cache_.find(sql);
     if (found == cache_.end()) found = cache_.emplace(sql, Statement(db_, sql)).first;
@@ -231,7 +235,8 @@ private:
     row.id = sqlite3_column_int64(stmt, 0);
     row.k = sqlite3_column_int64(stmt, 1);
     if (const unsigned char* text = sqlite3_column_text(stmt, 2))
-      row.name.assign(reinterpret_cast<const char*>(text), static_cast<std::size_t>(sqlite3_column_bytes(stmt, 2)));
+      row.name.assign(reinterpret_cast<const char*>(text),
+                      static_cast<std::size_t>(sqlite3_column_bytes(stmt, 2)));
     return row;
   }
 
@@ -247,7 +252,8 @@ private:
     return found;
   }
 
-  void select_many(const std::vector<std::int64_t>& keys, const std::unordered_map<std::int64_t, std::size_t>& index,
+  void select_many(const std::vector<std::int64_t>& keys,
+                   const std::unordered_map<std::int64_t, std::size_t>& index,
                    std::vector<char>& found) {
     for (std::size_t begin = 0; begin < keys.size(); begin += statements_.select_rows) {
       const std::size_t count = std::min(statements_.select_rows, keys.size() - begin);
@@ -280,14 +286,15 @@ private:
 };
 
 class RawSqliteDriver final : public Driver {
-public:
-  RawSqliteDriver(std::string path, const Statements& statements) : path_(std::move(path)), statements_(statements) {}
+ public:
+  RawSqliteDriver(std::string path, const Statements& statements)
+      : path_(std::move(path)), statements_(statements) {}
   [[nodiscard]] std::string name() const override { return "raw sqlite3"; }
   [[nodiscard]] std::unique_ptr<Session> open() override {
     return std::make_unique<RawSqliteSession>(path_, statements_);
   }
 
-private:
+ private:
   std::string path_;
   const Statements& statements_;
 };

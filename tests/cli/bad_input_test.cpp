@@ -10,7 +10,8 @@
 namespace anydb::test {
 namespace {
 
-void expect_one_line_error(const ProcessResult& result, int exit_code, const std::string& fragment) {
+void expect_one_line_error(const ProcessResult& result, int exit_code,
+                           const std::string& fragment) {
   EXPECT_EQ(result.exit_code, exit_code) << result.err;
   const auto lines = result.err_lines();
   ASSERT_EQ(lines.size(), 1u) << result.err;
@@ -30,7 +31,8 @@ TEST_F(CliTest, FileThatIsNotAPlugin) {
   expect_one_line_error(anydb({"get-or-create", "--backend", "./not-a-plugin.so", "1"}), 2,
                         "not a shared library");
   std::ofstream(directory.path() / "empty.so").close();
-  expect_one_line_error(anydb({"get-or-create", "--backend", "./empty.so", "1"}), 2, "not a shared library");
+  expect_one_line_error(anydb({"get-or-create", "--backend", "./empty.so", "1"}), 2,
+                        "not a shared library");
 }
 
 TEST_F(CliTest, SharedLibraryThatIsNotAnAnydbPlugin) {
@@ -47,19 +49,22 @@ TEST_F(CliTest, MissingPluginFile) {
 
 TEST_F(CliTest, CurrentDirectoryIsNeverSearchedImplicitly) {
   std::filesystem::copy_file(ANYDB_SQLITE_PLUGIN_PATH, directory.path() / "anydb-backend-mine.so");
-  expect_one_line_error(anydb({"get-or-create", "--backend", "mine", "1"}), 2, "unknown backend 'mine'");
+  expect_one_line_error(anydb({"get-or-create", "--backend", "mine", "1"}), 2,
+                        "unknown backend 'mine'");
 }
 
 TEST_F(CliTest, EmptyPluginDirIsRefusedAndLoadsNothingFromTheCurrentDirectory) {
   // Issue 10, defect 5: an empty --plugin-dir meant the current directory, so the programs
   // dlopened (and ran the constructors of) whatever plugin file lay there.
-  std::filesystem::copy_file(ANYDB_MARKER_PLUGIN_PATH, directory.path() / "anydb-backend-sqlite.so");
+  std::filesystem::copy_file(ANYDB_MARKER_PLUGIN_PATH,
+                             directory.path() / "anydb-backend-sqlite.so");
   const std::filesystem::path marker = directory.path() / "marker-plugin-was-loaded";
   const std::string refused = "--plugin-dir: an empty directory name is not allowed";
 
   expect_one_line_error(anydb({"get-or-create", "--plugin-dir", "", "--db", db_path(), "1"}), 2,
                         "anydb: " + refused);
-  expect_one_line_error(anydb({"get-or-create", "--plugin-dir", ".", "--plugin-dir", "", "1"}), 2, refused);
+  expect_one_line_error(anydb({"get-or-create", "--plugin-dir", ".", "--plugin-dir", "", "1"}), 2,
+                        refused);
   expect_one_line_error(anydb({"backends", "--plugin-dir", ""}), 2, refused);
   EXPECT_FALSE(std::filesystem::exists(marker));
 
@@ -83,8 +88,9 @@ TEST_F(CliTest, MalformedUris) {
 }
 
 TEST_F(CliTest, PasswordsNeverAppearInOutput) {
-  for (const std::string uri : {"sqlite://user:S3cr3tPw@host:99999/x.db", "postgresql://user:S3cr3tPw@host/db",
-                                "sqlite:/nonexistent/dir/x.db?password=S3cr3tPw", "odbc:DSN=x;PWD=S3cr3tPw"}) {
+  for (const std::string uri :
+       {"sqlite://user:S3cr3tPw@host:99999/x.db", "postgresql://user:S3cr3tPw@host/db",
+        "sqlite:/nonexistent/dir/x.db?password=S3cr3tPw", "odbc:DSN=x;PWD=S3cr3tPw"}) {
     SCOPED_TRACE(uri);
     const ProcessResult result = anydb({"get-or-create", "--db", uri, "1"});
     EXPECT_NE(result.exit_code, 0);
@@ -101,14 +107,16 @@ TEST_F(CliTest, UnusableDatabaseFile) {
 
 TEST_F(CliTest, HostileTableNamesAreQuotedNotExecuted) {
   ASSERT_EQ(get_or_create({"1"}).exit_code, 0);
-  for (const std::string table : {"mymodel\"; DROP TABLE mymodel; --", "x; DROP TABLE mymodel", "a\"b"}) {
+  for (const std::string table :
+       {"mymodel\"; DROP TABLE mymodel; --", "x; DROP TABLE mymodel", "a\"b"}) {
     SCOPED_TRACE(table);
     const ProcessResult result = get_or_create({"2"}, {"--table", table, "--key", "my_id"});
     EXPECT_EQ(result.exit_code, 2) << result.err;
     EXPECT_NE(result.err.find("no such table"), std::string::npos) << result.err;
   }
   EXPECT_EQ(rows(), 1) << "mymodel must survive";
-  const ProcessResult nul = get_or_create({"2"}, {"--table", std::string("bad\x01name"), "--key", "k"});
+  const ProcessResult nul =
+      get_or_create({"2"}, {"--table", std::string("bad\x01name"), "--key", "k"});
   expect_one_line_error(nul, 2, "invalid identifier");
 }
 
@@ -121,9 +129,12 @@ TEST_F(CliTest, UsageErrorsExitWithTwo) {
   EXPECT_EQ(anydb({"get-or-create", "--strategy", "bogus", "1"}).exit_code, 2);
   EXPECT_EQ(anydb({"get-or-create", "--format", "xml", "1"}).exit_code, 2);
   EXPECT_EQ(anydb({"get-or-create", "--no-such-flag", "1"}).exit_code, 2);
-  expect_one_line_error(anydb({"get-or-create", "--db", db_path(), "--set", "novalue", "1"}), 2, "--set expects COL=VALUE");
-  expect_one_line_error(anydb({"get-or-create", "--db", db_path(), "--table", "t", "1"}), 2, "--table needs --key");
-  expect_one_line_error(anydb({"get-or-create", "--db", db_path(), "--set", "nosuchcolumn=1", "1"}), 2, "");
+  expect_one_line_error(anydb({"get-or-create", "--db", db_path(), "--set", "novalue", "1"}), 2,
+                        "--set expects COL=VALUE");
+  expect_one_line_error(anydb({"get-or-create", "--db", db_path(), "--table", "t", "1"}), 2,
+                        "--table needs --key");
+  expect_one_line_error(anydb({"get-or-create", "--db", db_path(), "--set", "nosuchcolumn=1", "1"}),
+                        2, "");
 }
 
 TEST_F(CliTest, TooManyThreadsPerKeyAsksForAPool) {

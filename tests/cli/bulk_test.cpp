@@ -5,13 +5,13 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <pty.h>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstring>
 #include <fstream>
 #include <map>
-#include <pty.h>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -31,15 +31,18 @@ using namespace std::chrono_literals;
 // A child process whose stdin we write to and which we can signal while it runs; stdout is a
 // pipe, stderr a pipe or (pty_stderr) a pseudo-terminal, so that isatty(2) is true.
 class Spawned {
-public:
-  Spawned(const std::vector<std::string>& argv, const std::filesystem::path& directory, bool pty_stderr = false) {
+ public:
+  Spawned(const std::vector<std::string>& argv, const std::filesystem::path& directory,
+          bool pty_stderr = false) {
     std::vector<char*> args;
     for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
     args.push_back(nullptr);
     int in[2], out[2], err[2];
-    if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
+    if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0)
+      throw std::runtime_error("pipe");
     if (pty_stderr) {
-      if (::openpty(&err[0], &err[1], nullptr, nullptr, nullptr) != 0) throw std::runtime_error("openpty");
+      if (::openpty(&err[0], &err[1], nullptr, nullptr, nullptr) != 0)
+        throw std::runtime_error("openpty");
       ::fcntl(err[0], F_SETFD, FD_CLOEXEC);
       ::fcntl(err[1], F_SETFD, FD_CLOEXEC);
     } else if (::pipe2(err, O_CLOEXEC) != 0) {
@@ -93,7 +96,8 @@ public:
   // Reads output until stdout holds `lines` lines or the time is up.
   bool wait_for_stdout_lines(std::size_t lines, std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (static_cast<std::size_t>(std::count(result_.out.begin(), result_.out.end(), '\n')) < lines) {
+    while (static_cast<std::size_t>(std::count(result_.out.begin(), result_.out.end(), '\n')) <
+           lines) {
       if (std::chrono::steady_clock::now() > deadline) return false;
       if (!pump(50)) return false;
     }
@@ -117,7 +121,7 @@ public:
     return result_;
   }
 
-private:
+ private:
   // One poll over the open outputs; false once both are closed.
   bool pump(int timeout_ms) {
     pollfd fds[2] = {{out_, POLLIN, 0}, {err_, POLLIN, 0}};
@@ -145,7 +149,7 @@ private:
 };
 
 class BulkTest : public CliTest {
-protected:
+ protected:
   std::string write_file(const std::string& name, const std::string& content) const {
     const auto path = directory.path() / name;
     std::ofstream(path, std::ios::binary) << content;
@@ -153,13 +157,15 @@ protected:
   }
 
   ProcessResult bulk(const std::string& file, std::vector<std::string> flags = {}) const {
-    std::vector<std::string> args{"get-or-create", "--backend", "sqlite", "--db", db_path(), "--keys-from", file};
+    std::vector<std::string> args{"get-or-create", "--backend",   "sqlite", "--db",
+                                  db_path(),       "--keys-from", file};
     args.insert(args.end(), flags.begin(), flags.end());
     return anydb(args);
   }
 
   std::vector<std::string> bulk_argv(std::vector<std::string> flags) const {
-    std::vector<std::string> args{ANYDB_CLI_PATH, "get-or-create", "--backend", "sqlite", "--db", db_path()};
+    std::vector<std::string> args{ANYDB_CLI_PATH, "get-or-create", "--backend",
+                                  "sqlite",       "--db",          db_path()};
     args.insert(args.end(), flags.begin(), flags.end());
     return args;
   }
@@ -167,8 +173,9 @@ protected:
   void create_people() const {
     ASSERT_EQ(get_or_create({"0"}).exit_code, 0);  // creates the file
     SqliteFile file(db_path());
-    file.exec("CREATE TABLE people (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT, "
-              "visits INTEGER DEFAULT 0, source TEXT, badge TEXT UNIQUE)");
+    file.exec(
+        "CREATE TABLE people (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT, "
+        "visits INTEGER DEFAULT 0, source TEXT, badge TEXT UNIQUE)");
     file.exec("INSERT INTO people (email, name) VALUES ('old@example.org', 'Old')");
   }
 };
@@ -192,7 +199,8 @@ TEST_F(BulkTest, KeysFromAFileGiveASummaryAndNoPerKeyLines) {
   EXPECT_NE(lines[1].find("0 errors"), std::string::npos) << lines[1];
   EXPECT_NE(lines[1].find("3 threads"), std::string::npos) << lines[1];
   EXPECT_NE(lines[1].find("max RSS"), std::string::npos) << lines[1];
-  EXPECT_EQ(result.err.find('\r'), std::string::npos) << "no progress line when stderr is not a terminal";
+  EXPECT_EQ(result.err.find('\r'), std::string::npos)
+      << "no progress line when stderr is not a terminal";
   EXPECT_EQ(rows(), 500);
 }
 
@@ -200,7 +208,8 @@ TEST_F(BulkTest, JsonSummaryIsOneObject) {
   const std::string file = write_file("keys.txt", numbered_keys(1, 300) + numbered_keys(1, 100));
   for (const std::string batch : {"1", "64"}) {
     std::filesystem::remove(db_path());
-    const ProcessResult result = bulk(file, {"--format", "json", "--batch", batch, "--threads", "2"});
+    const ProcessResult result =
+        bulk(file, {"--format", "json", "--batch", batch, "--threads", "2"});
     ASSERT_EQ(result.exit_code, 0) << result.err;
     EXPECT_EQ(result.err, "");
     const auto lines = result.out_lines();
@@ -243,7 +252,8 @@ TEST_F(BulkTest, PerKeyLinesAsWithoutKeysFrom) {
     for (std::size_t i = 0; i < 150; ++i) {
       const auto object = nlohmann::json::parse(objects[i]);
       EXPECT_EQ(object.at("created"), false);
-      EXPECT_EQ(object.at("row").at("my_id").get<long long>(), std::stoll(object.at("key").get<std::string>()));
+      EXPECT_EQ(object.at("row").at("my_id").get<long long>(),
+                std::stoll(object.at("key").get<std::string>()));
     }
     EXPECT_EQ(nlohmann::json::parse(objects.back()).at("existing"), 150);
   }
@@ -253,7 +263,8 @@ TEST_F(BulkTest, BatchedAndUnbatchedAgreeOnMixedInput) {
   ASSERT_EQ(get_or_create({"10", "20", "30"}).exit_code, 0);
   // Pre-existing keys, new ones, duplicates inside one batch and across batches.
   std::string text;
-  for (int key = 1; key <= 40; ++key) text += fmt::format("{}\n{}\n", key, key % 3 == 0 ? key : 100 + key);
+  for (int key = 1; key <= 40; ++key)
+    text += fmt::format("{}\n{}\n", key, key % 3 == 0 ? key : 100 + key);
   const std::string file = write_file("keys.txt", text);
   const ProcessResult result = bulk(file, {"--batch", "16", "--format", "json", "--threads", "2"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
@@ -278,26 +289,29 @@ TEST_F(BulkTest, KeysFromStdin) {
 
 TEST_F(BulkTest, TabSeparatedFieldsFillBareSetColumns) {
   create_people();
-  const std::string file = write_file(
-      "people.tsv",
-      "a@example.org\tAlice\t3\n"
-      "b@example.org\t\\N\t0\r\n"    // NULL name, CRLF line end
-      "\n"                           // blank: skipped
-      "old@example.org\tNew\t9\n"    // exists: defaults untouched
-      "c@example.org\tOnly two\n"    // wrong number of fields: rejected
-      "\\N\tNobody\t1\n"             // NULL key: rejected
-      "a@example.org\tAgain\t4");   // duplicate, no final newline
-  const ProcessResult result = bulk(file, {"--table", "people", "--key", "email", "--set", "name", "--set",
-                                           "visits", "--set", "source=import", "--per-key", "--threads", "1"});
+  const std::string file =
+      write_file("people.tsv",
+                 "a@example.org\tAlice\t3\n"
+                 "b@example.org\t\\N\t0\r\n"  // NULL name, CRLF line end
+                 "\n"                         // blank: skipped
+                 "old@example.org\tNew\t9\n"  // exists: defaults untouched
+                 "c@example.org\tOnly two\n"  // wrong number of fields: rejected
+                 "\\N\tNobody\t1\n"           // NULL key: rejected
+                 "a@example.org\tAgain\t4");  // duplicate, no final newline
+  const ProcessResult result =
+      bulk(file, {"--table", "people", "--key", "email", "--set", "name", "--set", "visits",
+                  "--set", "source=import", "--per-key", "--threads", "1"});
   EXPECT_EQ(result.exit_code, 1) << "rejected lines make the run fail: " << result.err;
   const auto lines = result.out_lines();
   EXPECT_EQ(count_equal(lines, "a@example.org True"), 1);
   EXPECT_EQ(count_equal(lines, "a@example.org False"), 1);
   EXPECT_EQ(count_equal(lines, "b@example.org True"), 1);
   EXPECT_EQ(count_equal(lines, "old@example.org False"), 1);
-  EXPECT_NE(result.err.find("line 5: 2 tab-separated fields, expected 3"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("line 5: 2 tab-separated fields, expected 3"), std::string::npos)
+      << result.err;
   EXPECT_NE(result.err.find("line 6: the key is \\N"), std::string::npos) << result.err;
-  EXPECT_NE(result.err.find("2 errors (0 failed keys, 2 rejected lines)"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("2 errors (0 failed keys, 2 rejected lines)"), std::string::npos)
+      << result.err;
   SqliteFile db(db_path());
   EXPECT_EQ(db.scalar("SELECT COUNT(*) FROM people"), 3);
   EXPECT_EQ(db.text("SELECT name FROM people WHERE email = 'a@example.org'"), "Alice");
@@ -310,10 +324,10 @@ TEST_F(BulkTest, TabSeparatedFieldsFillBareSetColumns) {
 TEST_F(BulkTest, AFailedBatchIsRedoneKeyByKey) {
   create_people();
   // badge is UNIQUE too: the third key's badge collides with the first's. Only that key fails.
-  const std::string file = write_file("people.tsv",
-                                      "p1@x\tB1\np2@x\tB2\np3@x\tB1\np4@x\tB4\n");
-  const ProcessResult result = bulk(file, {"--table", "people", "--key", "email", "--set", "badge", "--batch",
-                                           "4", "--threads", "1", "--format", "json", "--per-key"});
+  const std::string file = write_file("people.tsv", "p1@x\tB1\np2@x\tB2\np3@x\tB1\np4@x\tB4\n");
+  const ProcessResult result =
+      bulk(file, {"--table", "people", "--key", "email", "--set", "badge", "--batch", "4",
+                  "--threads", "1", "--format", "json", "--per-key"});
   EXPECT_EQ(result.exit_code, 1) << result.err;
   const auto lines = result.out_lines();
   ASSERT_EQ(lines.size(), 5u) << result.out;
@@ -335,16 +349,20 @@ TEST_F(BulkTest, AFailedBatchIsRedoneKeyByKey) {
 TEST_F(BulkTest, ErrorsWithoutPerKeyAreShownUpToALimit) {
   create_people();
   std::string text;
-  for (int i = 0; i < 40; ++i) text += fmt::format("dup{}@x\tSAME\n", i);  // all but one collide on badge
+  for (int i = 0; i < 40; ++i)
+    text += fmt::format("dup{}@x\tSAME\n", i);  // all but one collide on badge
   const std::string file = write_file("people.tsv", text);
-  const ProcessResult result = bulk(file, {"--table", "people", "--key", "email", "--set", "badge", "--threads", "1"});
+  const ProcessResult result =
+      bulk(file, {"--table", "people", "--key", "email", "--set", "badge", "--threads", "1"});
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_EQ(result.out, "");
   const auto lines = result.err_lines();
   long long error_lines = 0;
-  for (const auto& line : lines) error_lines += line.find(" Error: unique_violation") != std::string::npos;
+  for (const auto& line : lines)
+    error_lines += line.find(" Error: unique_violation") != std::string::npos;
   EXPECT_EQ(error_lines, 20);
-  EXPECT_NE(result.err.find("further errors are counted but not shown"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("further errors are counted but not shown"), std::string::npos)
+      << result.err;
   EXPECT_NE(result.err.find("39 errors"), std::string::npos) << result.err;
 }
 
@@ -377,7 +395,8 @@ TEST_F(BulkTest, CtrlCStopsCleanlyWithStatus130) {
   EXPECT_EQ(result.exit_code, 130) << result.err;
   EXPECT_EQ(result.out_lines().size(), 30u);
   EXPECT_NE(result.err.find("30 keys in"), std::string::npos) << result.err;
-  EXPECT_NE(result.err.find("interrupted: 0 keys read but not processed; the rest of the input was not read"),
+  EXPECT_NE(result.err.find(
+                "interrupted: 0 keys read but not processed; the rest of the input was not read"),
             std::string::npos)
       << result.err;
   // Nothing half-written: every reported creation is a row, and no lock is left behind.
@@ -390,8 +409,9 @@ TEST_F(BulkTest, SigtermDuringALargeBatchedRunKeepsWholeBatches) {
   std::string text;
   for (int key = 0; key < 1'500'000; ++key) text += std::to_string(key) + "\n";
   const std::string file = write_file("many.txt", text);
-  Spawned child(bulk_argv({"--keys-from", file, "--batch", "100", "--threads", "2", "--format", "json"}),
-                directory.path());
+  Spawned child(
+      bulk_argv({"--keys-from", file, "--batch", "100", "--threads", "2", "--format", "json"}),
+      directory.path());
   std::this_thread::sleep_for(300ms);
   child.signal(SIGTERM);
   const ProcessResult result = child.finish();

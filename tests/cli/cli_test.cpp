@@ -64,7 +64,8 @@ TEST_F(CliTest, WorkerPoolHandlesManyKeys) {
 }
 
 TEST_F(CliTest, UpsertStrategyCreatesOnce) {
-  const ProcessResult result = get_or_create({"9", "9", "9", "9", "9", "9"}, {"--strategy", "upsert"});
+  const ProcessResult result =
+      get_or_create({"9", "9", "9", "9", "9", "9"}, {"--strategy", "upsert"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(count_equal(result.out_lines(), "9 True"), 1);
   EXPECT_EQ(count_equal(result.out_lines(), "9 False"), 5);
@@ -83,13 +84,15 @@ TEST_F(CliTest, NaiveStrategyShowsTheDuplicateKeyRace) {
     std::filesystem::remove(db_path());
     const ProcessResult result = get_or_create(keys, {"--strategy", "naive"});
     const auto errors = result.err_lines();
-    for (const auto& line : errors) EXPECT_NE(line.find("Error: unique_violation"), std::string::npos) << line;
+    for (const auto& line : errors)
+      EXPECT_NE(line.find("Error: unique_violation"), std::string::npos) << line;
     EXPECT_EQ(result.exit_code, errors.empty() ? 0 : 1);
     EXPECT_EQ(result.out_lines().size() + errors.size(), keys.size());
     EXPECT_EQ(rows(), 8);
     runs_with_violations += errors.empty() ? 0 : 1;
   }
-  EXPECT_GT(runs_with_violations, 0) << "the naive strategy never lost a race in 10 runs of 128 threads";
+  EXPECT_GT(runs_with_violations, 0)
+      << "the naive strategy never lost a race in 10 runs of 128 threads";
 }
 
 TEST_F(CliTest, EmbeddedDefaultNeedsNoSetUp) {
@@ -108,13 +111,14 @@ TEST_F(CliTest, CustomTableKeyAndDefaults) {
     const ProcessResult init = get_or_create({"0"});
     ASSERT_EQ(init.exit_code, 0) << init.err;
     SqliteFile file(db_path());
-    file.exec("CREATE TABLE people (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT, "
-              "visits INTEGER DEFAULT 0)");
+    file.exec(
+        "CREATE TABLE people (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT, "
+        "visits INTEGER DEFAULT 0)");
     file.exec("INSERT INTO people (email, name) VALUES ('old@example.org', 'Old')");
   }
-  const ProcessResult result =
-      get_or_create({"new@example.org", "new@example.org", "old@example.org"},
-                    {"--table", "people", "--key", "email", "--set", "name=New Person", "--set", "visits=3"});
+  const ProcessResult result = get_or_create(
+      {"new@example.org", "new@example.org", "old@example.org"},
+      {"--table", "people", "--key", "email", "--set", "name=New Person", "--set", "visits=3"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(count_equal(result.out_lines(), "new@example.org True"), 1);
   EXPECT_EQ(count_equal(result.out_lines(), "new@example.org False"), 1);
@@ -139,7 +143,8 @@ TEST_F(CliTest, JsonOutputHasOneObjectPerKey) {
     keys.insert(object.at("key").get<std::string>());
     created += object.at("created").get<bool>();
     EXPECT_GE(object.at("attempts").get<int>(), 1);
-    EXPECT_EQ(object.at("row").at("my_id").get<long long>(), std::stoll(object.at("key").get<std::string>()));
+    EXPECT_EQ(object.at("row").at("my_id").get<long long>(),
+              std::stoll(object.at("key").get<std::string>()));
   }
   EXPECT_EQ(created, 2);
   EXPECT_EQ(keys, (std::set<std::string>{"5", "6"}));
@@ -162,7 +167,8 @@ TEST_F(CliTest, BackendsListsTheSqlitePlugin) {
   ASSERT_EQ(result.exit_code, 0) << result.err;
   bool found = false;
   for (const auto& line : result.out_lines())
-    found = found || (line.starts_with("sqlite ") && line.find("anydb-backend-sqlite.so") != std::string::npos);
+    found = found || (line.starts_with("sqlite ") &&
+                      line.find("anydb-backend-sqlite.so") != std::string::npos);
   EXPECT_TRUE(found) << result.out;
 
   const ProcessResult json = anydb({"backends", "--format", "json"});

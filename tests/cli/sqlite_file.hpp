@@ -11,7 +11,7 @@ struct sqlite3;
 namespace anydb::test {
 
 class SqliteFile {
-public:
+ public:
   explicit SqliteFile(const std::filesystem::path& path);
   ~SqliteFile();
   SqliteFile(const SqliteFile&) = delete;
@@ -22,7 +22,7 @@ public:
   [[nodiscard]] long long scalar(const std::string& sql);
   [[nodiscard]] std::string text(const std::string& sql);
 
-private:
+ private:
   sqlite3* db_ = nullptr;
 };
 

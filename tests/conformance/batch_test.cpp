@@ -42,7 +42,7 @@ std::vector<Value> texts(std::size_t count, std::string_view text) {
 }
 
 class Batch : public ::testing::TestWithParam<BatchMethod> {
-protected:
+ protected:
   ScratchTable table{"batch", "id {id}, k BIGINT NOT NULL UNIQUE, name VARCHAR(100), n BIGINT"};
   ConnectionPtr connection = context().connect();
 
@@ -53,21 +53,24 @@ protected:
   }
 
   [[nodiscard]] GetOrCreate make(std::vector<std::string> defaults = {"name"}) const {
-    return GetOrCreate(context().dialect(),
-                       GetOrCreateSpec{table.name(), {"k"}, std::move(defaults), Strategy::safe, {}});
+    return GetOrCreate(
+        context().dialect(),
+        GetOrCreateSpec{table.name(), {"k"}, std::move(defaults), Strategy::safe, {}});
   }
-  [[nodiscard]] BatchOptions options(std::size_t max_parameters = BatchOptions{}.max_parameters) const {
+  [[nodiscard]] BatchOptions options(
+      std::size_t max_parameters = BatchOptions{}.max_parameters) const {
     return BatchOptions{GetParam(), max_parameters};
   }
   void insert(std::int64_t key, std::string_view name) {
-    connection->execute(fmt::format("INSERT INTO {} (k, name) VALUES ({}, {})", table.quoted(),
-                                    param(1), param(2)),
-                        {Value(key), Value(name)});
+    connection->execute(
+        fmt::format("INSERT INTO {} (k, name) VALUES ({}, {})", table.quoted(), param(1), param(2)),
+        {Value(key), Value(name)});
   }
 };
 
 TEST_P(Batch, EmptyBatchDoesNothing) {
-  const GetOrCreateBatchResult result = make().many(*connection, std::span<const Value>{}, {}, options());
+  const GetOrCreateBatchResult result =
+      make().many(*connection, std::span<const Value>{}, {}, options());
   EXPECT_TRUE(result.keys.empty());
   EXPECT_EQ(result.created, 0u);
   EXPECT_EQ(result.existing, 0u);
@@ -84,7 +87,8 @@ TEST_P(Batch, NewKeysAreCreatedWithTheirDefaults) {
   EXPECT_EQ(result.existing, 0u);
   for (std::size_t i = 0; i < keys.size(); ++i) {
     EXPECT_TRUE(result.keys[i].created) << i;
-    EXPECT_EQ(result.keys[i].row.at("k").as_int(), keys[i].as_int()) << "results follow the input order";
+    EXPECT_EQ(result.keys[i].row.at("k").as_int(), keys[i].as_int())
+        << "results follow the input order";
     EXPECT_EQ(result.keys[i].row.at("name"), names[i]);
     EXPECT_FALSE(result.keys[i].row.at("id").is_null());
   }
@@ -115,14 +119,16 @@ TEST_P(Batch, MixedExistingAndNewKeepDefaultsOnlyOnCreate) {
   const GetOrCreateBatchResult again = make().many(*connection, keys, texts(5, "newer"), options());
   EXPECT_EQ(again.created, 0u);
   EXPECT_EQ(again.existing, 5u);
-  for (std::size_t i = 0; i < 5; ++i) EXPECT_EQ(again.keys[i].row.at("id"), result.keys[i].row.at("id"));
+  for (std::size_t i = 0; i < 5; ++i)
+    EXPECT_EQ(again.keys[i].row.at("id"), result.keys[i].row.at("id"));
   EXPECT_EQ(table.count_rows(), 5);
 }
 
 TEST_P(Batch, DuplicatesWithinABatchCreateOnceFirstOccurrenceFirst) {
   insert(9, "old");
   const auto keys = ints({5, 5, 6, 9, 5, 6, 9});
-  const std::vector<Value> names{Value("a"), Value("b"), Value("c"), Value("d"), Value("e"), Value("f"), Value("g")};
+  const std::vector<Value> names{Value("a"), Value("b"), Value("c"), Value("d"),
+                                 Value("e"), Value("f"), Value("g")};
   const GetOrCreateBatchResult result = make().many(*connection, keys, names, options());
   ASSERT_EQ(result.keys.size(), keys.size());
   const std::vector<bool> created{true, false, true, false, false, false, false};
@@ -171,13 +177,15 @@ TEST_P(Batch, TextKeysAreCoercedByTheDatabase) {
 }
 
 TEST_P(Batch, CompositeKeys) {
-  ScratchTable pairs{"bpairs", "id {id}, a BIGINT NOT NULL, b VARCHAR(20) NOT NULL, note TEXT, UNIQUE (a, b)"};
-  const GetOrCreate operation(context().dialect(),
-                              GetOrCreateSpec{pairs.name(), {"a", "b"}, {"note"}, Strategy::safe, {}});
+  ScratchTable pairs{
+      "bpairs", "id {id}, a BIGINT NOT NULL, b VARCHAR(20) NOT NULL, note TEXT, UNIQUE (a, b)"};
+  const GetOrCreate operation(
+      context().dialect(), GetOrCreateSpec{pairs.name(), {"a", "b"}, {"note"}, Strategy::safe, {}});
   const std::vector<Value> first{Value(1), Value("x"), Value(1), Value("y")};
   EXPECT_EQ(operation.many(*connection, first, texts(2, "n"), options()).created, 2u);
   // (1,x) exists, (2,x) is new and given twice, (1,z) is new.
-  const std::vector<Value> keys{Value(1), Value("x"), Value(2), Value("x"), Value(2), Value("x"), Value(1), Value("z")};
+  const std::vector<Value> keys{Value(1), Value("x"), Value(2), Value("x"),
+                                Value(2), Value("x"), Value(1), Value("z")};
   const GetOrCreateBatchResult result = operation.many(*connection, keys, texts(4, "m"), options());
   ASSERT_EQ(result.keys.size(), 4u);
   EXPECT_FALSE(result.keys[0].created);
@@ -191,8 +199,9 @@ TEST_P(Batch, CompositeKeys) {
   // The vector-per-key overload gives the same answers.
   const std::vector<std::vector<Value>> nested{{Value(1), Value("x")}, {Value(3), Value("x")}};
   const std::vector<std::vector<Value>> notes{{Value("p")}, {Value("q")}};
-  const GetOrCreateBatchResult n = operation.many(*connection, std::span<const std::vector<Value>>(nested),
-                                                  std::span<const std::vector<Value>>(notes), options());
+  const GetOrCreateBatchResult n =
+      operation.many(*connection, std::span<const std::vector<Value>>(nested),
+                     std::span<const std::vector<Value>>(notes), options());
   EXPECT_FALSE(n.keys[0].created);
   EXPECT_TRUE(n.keys[1].created);
   EXPECT_EQ(pairs.count_rows(), 5);
@@ -214,7 +223,8 @@ TEST_P(Batch, LargeBatchesAreSplitIntoSeveralStatements) {
   EXPECT_EQ(table.count_rows(), 57);
   for (std::size_t i = 0; i < keys.size(); ++i) EXPECT_EQ(result.keys[i].row.at("k"), keys[i]);
   EXPECT_EQ(operation.many(*connection, keys, names, options(10)).existing, 57u);
-  EXPECT_LE(connection->statement_cache_size(), 40u) << "statement sizes are rounded, not one per count";
+  EXPECT_LE(connection->statement_cache_size(), 40u)
+      << "statement sizes are rounded, not one per count";
 }
 
 TEST_P(Batch, ThousandsOfKeysWithTheDefaultLimits) {
@@ -242,7 +252,8 @@ TEST_P(Batch, InsideCallersTransactionCommitsAndRollsBackWithIt) {
   EXPECT_EQ(table.count_rows(), 0);
   Transaction transaction(*connection);
   EXPECT_EQ(operation.many(*connection, ints({1, 2}), texts(2, "a"), options()).created, 2u);
-  const GetOrCreateBatchResult again = operation.many(*connection, ints({2, 3}), texts(2, "b"), options());
+  const GetOrCreateBatchResult again =
+      operation.many(*connection, ints({2, 3}), texts(2, "b"), options());
   EXPECT_FALSE(again.keys[0].created);
   EXPECT_TRUE(again.keys[1].created);
   transaction.commit();
@@ -252,10 +263,13 @@ TEST_P(Batch, InsideCallersTransactionCommitsAndRollsBackWithIt) {
 TEST_P(Batch, RefusesNullKeysBadShapesAndTheNaiveStrategy) {
   const GetOrCreate operation = make();
   const std::vector<Value> with_null{Value(1), Value()};
-  EXPECT_THROW((void)operation.many(*connection, with_null, texts(2, "a"), options()), InvalidArgument);
-  EXPECT_THROW((void)operation.many(*connection, ints({1, 2}), texts(1, "a"), options()), InvalidArgument);
+  EXPECT_THROW((void)operation.many(*connection, with_null, texts(2, "a"), options()),
+               InvalidArgument);
+  EXPECT_THROW((void)operation.many(*connection, ints({1, 2}), texts(1, "a"), options()),
+               InvalidArgument);
   EXPECT_THROW((void)operation.many(*connection, ints({1, 2}), {}, options()), InvalidArgument);
-  const GetOrCreate naive(context().dialect(), GetOrCreateSpec{table.name(), {"k"}, {}, Strategy::naive, {}});
+  const GetOrCreate naive(context().dialect(),
+                          GetOrCreateSpec{table.name(), {"k"}, {}, Strategy::naive, {}});
   EXPECT_THROW((void)naive.many(*connection, ints({1}), {}, options()), InvalidArgument);
   EXPECT_EQ(table.count_rows(), 0);
 }
@@ -291,7 +305,8 @@ TEST_P(Batch, StatementTextsAreExposedForTheSameSqlElsewhere) {
     EXPECT_THROW((void)operation.batch_insert_sql(2), Unsupported);
 }
 
-INSTANTIATE_TEST_SUITE_P(Methods, Batch, ::testing::Values(BatchMethod::multi_row, BatchMethod::per_key),
+INSTANTIATE_TEST_SUITE_P(Methods, Batch,
+                         ::testing::Values(BatchMethod::multi_row, BatchMethod::per_key),
                          MethodName());
 
 TEST(BatchCapabilities, MultiRowNeedsTheDialect) {
@@ -299,8 +314,9 @@ TEST(BatchCapabilities, MultiRowNeedsTheDialect) {
   without.supports_returning = false;
   const GetOrCreate operation(without, GetOrCreateSpec{"t", {"k"}, {}, Strategy::safe, {}});
   ConnectionPtr connection = context().connect();
-  EXPECT_THROW((void)operation.many(*connection, ints({1}), {}, BatchOptions{BatchMethod::multi_row, 100}),
-               Unsupported);
+  EXPECT_THROW(
+      (void)operation.many(*connection, ints({1}), {}, BatchOptions{BatchMethod::multi_row, 100}),
+      Unsupported);
 }
 
 // Batch workers and single-key callers collide on the same keys, released together at a barrier
@@ -322,13 +338,14 @@ TEST_P(BatchRace, BatchWorkersAndSingleKeyCallersCreateEachKeyOnce) {
     // Generous retries: at SERIALIZABLE a batch that collides with several writers may need a
     // few runs, and the test is about correctness, not about the retry budget.
     const RetryPolicy retry{60, std::chrono::microseconds{200}, std::chrono::microseconds{20'000}};
-    const GetOrCreate batch_operation(context().dialect(),
-                                      GetOrCreateSpec{table.name(), {"k"}, {"name"}, Strategy::safe, retry});
-    const GetOrCreate safe_operation(context().dialect(),
-                                     GetOrCreateSpec{table.name(), {"k"}, {"name"}, Strategy::safe, retry});
+    const GetOrCreate batch_operation(
+        context().dialect(), GetOrCreateSpec{table.name(), {"k"}, {"name"}, Strategy::safe, retry});
+    const GetOrCreate safe_operation(
+        context().dialect(), GetOrCreateSpec{table.name(), {"k"}, {"name"}, Strategy::safe, retry});
     const GetOrCreate upsert_operation(
         context().dialect(),
-        GetOrCreateSpec{table.name(), {"k"}, {"name"}, has_upsert ? Strategy::upsert : Strategy::safe, retry});
+        GetOrCreateSpec{
+            table.name(), {"k"}, {"name"}, has_upsert ? Strategy::upsert : Strategy::safe, retry});
 
     constexpr int threads = race_batch_threads + race_single_threads;
     std::vector<ConnectionPtr> connections;
@@ -366,8 +383,10 @@ TEST_P(BatchRace, BatchWorkersAndSingleKeyCallersCreateEachKeyOnce) {
                     batch_operation.many(connection, values, names, BatchOptions{GetParam()});
                 for (std::size_t i = 0; i < values.size(); ++i) {
                   const GetOrCreateResult& one = result.keys[i];
-                  if (one.created) creations[static_cast<std::size_t>(values[i].as_int())].fetch_add(1);
-                  if (one.row.at("k").as_int() != values[i].as_int()) record_error("wrong row returned");
+                  if (one.created)
+                    creations[static_cast<std::size_t>(values[i].as_int())].fetch_add(1);
+                  if (one.row.at("k").as_int() != values[i].as_int())
+                    record_error("wrong row returned");
                 }
                 conflicts.fetch_add(result.conflicts);
                 retries.fetch_add(result.transient_retries);
@@ -378,8 +397,9 @@ TEST_P(BatchRace, BatchWorkersAndSingleKeyCallersCreateEachKeyOnce) {
               const GetOrCreate& operation = t % 2 == 0 ? safe_operation : upsert_operation;
               for (int key : keys) {
                 try {
-                  const GetOrCreateResult result = operation(connection, std::vector<Value>{Value(key)},
-                                                             std::vector<Value>{Value(fmt::format("single {}", t))});
+                  const GetOrCreateResult result =
+                      operation(connection, std::vector<Value>{Value(key)},
+                                std::vector<Value>{Value(fmt::format("single {}", t))});
                   if (result.created) creations[static_cast<std::size_t>(key)].fetch_add(1);
                   if (result.row.at("k").as_int() != key) record_error("wrong row returned");
                   conflicts.fetch_add(result.conflicts);
@@ -400,14 +420,16 @@ TEST_P(BatchRace, BatchWorkersAndSingleKeyCallersCreateEachKeyOnce) {
       if (creations[static_cast<std::size_t>(key)].load() != 1) ++wrong;
     EXPECT_EQ(wrong, 0) << "keys created zero or several times";
     EXPECT_EQ(table.count_rows(), race_keys);
-    std::printf("[ race     ] batch %s round %d: %d batch + %d single-key threads x %d keys, %d conflicts, "
-                "%d transient retries\n",
-                std::string(to_string(GetParam())).c_str(), round + 1, race_batch_threads,
-                race_single_threads, race_keys, conflicts.load(), retries.load());
+    std::printf(
+        "[ race     ] batch %s round %d: %d batch + %d single-key threads x %d keys, %d conflicts, "
+        "%d transient retries\n",
+        std::string(to_string(GetParam())).c_str(), round + 1, race_batch_threads,
+        race_single_threads, race_keys, conflicts.load(), retries.load());
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Methods, BatchRace, ::testing::Values(BatchMethod::multi_row, BatchMethod::per_key),
+INSTANTIATE_TEST_SUITE_P(Methods, BatchRace,
+                         ::testing::Values(BatchMethod::multi_row, BatchMethod::per_key),
                          MethodName());
 
 }  // namespace

@@ -10,23 +10,25 @@ namespace anydb::conformance {
 namespace {
 
 class Constraints : public ::testing::Test {
-protected:
+ protected:
   ScratchTable parent{"parent", "id BIGINT PRIMARY KEY"};
   // Constraint names are schema-wide on some databases: unique per run like the tables.
   std::string unique_constraint = context().unique_table_name("uq");
-  ScratchTable child{"child",
-                     // Table-level FOREIGN KEY: MariaDB silently ignores a column-level
-                     // REFERENCES clause.
-                     fmt::format("id {{id}}, k BIGINT NOT NULL, code VARCHAR(40), parent_id BIGINT, "
-                                 "qty BIGINT CHECK (qty >= 0), CONSTRAINT {} UNIQUE (code), "
-                                 "FOREIGN KEY (parent_id) REFERENCES {} (id)",
-                                 context().dialect().quote_identifier(unique_constraint), parent.quoted())};
+  ScratchTable child{
+      "child",
+      // Table-level FOREIGN KEY: MariaDB silently ignores a column-level
+      // REFERENCES clause.
+      fmt::format("id {{id}}, k BIGINT NOT NULL, code VARCHAR(40), parent_id BIGINT, "
+                  "qty BIGINT CHECK (qty >= 0), CONSTRAINT {} UNIQUE (code), "
+                  "FOREIGN KEY (parent_id) REFERENCES {} (id)",
+                  context().dialect().quote_identifier(unique_constraint), parent.quoted())};
   ConnectionPtr connection = context().connect();
 
   void insert(const Value& k, const Value& code, const Value& parent_id, const Value& qty) {
-    connection->execute(fmt::format("INSERT INTO {} (k, code, parent_id, qty) VALUES ({}, {}, {}, {})",
-                                    child.quoted(), param(1), param(2), param(3), param(4)),
-                        {k, code, parent_id, qty});
+    connection->execute(
+        fmt::format("INSERT INTO {} (k, code, parent_id, qty) VALUES ({}, {}, {}, {})",
+                    child.quoted(), param(1), param(2), param(3), param(4)),
+        {k, code, parent_id, qty});
   }
 };
 
@@ -59,9 +61,7 @@ TEST_F(Constraints, ForeignKeyViolation) {
   EXPECT_THROW(insert(1, "a", 999, 1), ForeignKeyViolation);
 }
 
-TEST_F(Constraints, CheckViolation) {
-  EXPECT_THROW(insert(1, "a", nullptr, -1), CheckViolation);
-}
+TEST_F(Constraints, CheckViolation) { EXPECT_THROW(insert(1, "a", nullptr, -1), CheckViolation); }
 
 TEST_F(Constraints, AllAreIntegrityErrors) {
   insert(1, "a", nullptr, 1);
@@ -71,7 +71,8 @@ TEST_F(Constraints, AllAreIntegrityErrors) {
                        {3, "c", 999, 1},
                        {4, "d", nullptr, -5}}) {
     try {
-      insert(std::get<0>(attempt), std::get<1>(attempt), std::get<2>(attempt), std::get<3>(attempt));
+      insert(std::get<0>(attempt), std::get<1>(attempt), std::get<2>(attempt),
+             std::get<3>(attempt));
     } catch (const IntegrityError&) {
       ++caught;
     }

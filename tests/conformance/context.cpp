@@ -2,10 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
 #include <atomic>
 #include <cctype>
 #include <cstdio>
-#include <unistd.h>
 
 namespace anydb::conformance {
 
@@ -14,7 +14,8 @@ namespace {
 std::unique_ptr<Context> current;
 
 std::string replace_all(std::string text, std::string_view from, std::string_view to) {
-  for (std::size_t pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size()))
+  for (std::size_t pos = text.find(from); pos != std::string::npos;
+       pos = text.find(from, pos + to.size()))
     text.replace(pos, from.size(), to);
   return text;
 }
@@ -37,7 +38,8 @@ std::string detect_product(std::string_view backend, Connection& connection) {
   if (const auto version = ask("SELECT version()")) {
     if (version->find("mariadb") != std::string::npos) return "mariadb";
     if (version->find("postgresql") != std::string::npos) return "postgresql";
-    if (!version->empty() && std::isdigit(static_cast<unsigned char>(version->front())) != 0) return "mysql";
+    if (!version->empty() && std::isdigit(static_cast<unsigned char>(version->front())) != 0)
+      return "mysql";
   }
   if (ask("SELECT sqlite_version()")) return "sqlite";
   return std::string(backend);
@@ -88,7 +90,8 @@ ScratchTable::~ScratchTable() {
 }
 
 std::int64_t ScratchTable::count_rows() const {
-  const Result result = context().connect()->execute(fmt::format("SELECT COUNT(*) FROM {}", quoted()));
+  const Result result =
+      context().connect()->execute(fmt::format("SELECT COUNT(*) FROM {}", quoted()));
   return result.rows.at(0)[0].as_int();
 }
 

@@ -16,7 +16,7 @@
 namespace anydb::conformance {
 
 class Context {
-public:
+ public:
   Context(std::shared_ptr<Backend> backend, Uri uri, std::optional<IsolationLevel> isolation);
 
   // A new connection, at the run's isolation level when one was given.
@@ -33,7 +33,7 @@ public:
   // A table name no other test (or concurrent run) uses.
   [[nodiscard]] std::string unique_table_name(std::string_view purpose);
 
-private:
+ private:
   std::shared_ptr<Backend> backend_;
   Uri uri_;
   std::optional<IsolationLevel> isolation_;
@@ -50,7 +50,7 @@ void set_context(std::unique_ptr<Context> context);
 // {text} for its unbounded text type) and
 // dropped when the guard goes out of scope.
 class ScratchTable {
-public:
+ public:
   ScratchTable(std::string_view purpose, std::string_view columns_sql);
   ~ScratchTable();
   ScratchTable(const ScratchTable&) = delete;
@@ -60,7 +60,7 @@ public:
   [[nodiscard]] std::string quoted() const { return context().dialect().quote_identifier(name_); }
   [[nodiscard]] std::int64_t count_rows() const;
 
-private:
+ private:
   std::string name_;
 };
 

@@ -10,7 +10,7 @@ namespace anydb::conformance {
 namespace {
 
 class GetOrCreateSemantics : public ::testing::TestWithParam<Strategy> {
-protected:
+ protected:
   ScratchTable table{"goc", "id {id}, k BIGINT NOT NULL UNIQUE, name VARCHAR(100), n BIGINT"};
   ConnectionPtr connection = context().connect();
 
@@ -21,7 +21,8 @@ protected:
   }
 
   GetOrCreate make(std::vector<std::string> defaults = {"name"}) const {
-    return GetOrCreate(context().dialect(), GetOrCreateSpec{table.name(), {"k"}, std::move(defaults), GetParam(), {}});
+    return GetOrCreate(context().dialect(),
+                       GetOrCreateSpec{table.name(), {"k"}, std::move(defaults), GetParam(), {}});
   }
 };
 
@@ -46,7 +47,8 @@ TEST_P(GetOrCreateSemantics, ReturnsEveryColumnOfTheStoredRow) {
   connection->execute(fmt::format("INSERT INTO {} (k, name, n) VALUES ({}, {}, {})", table.quoted(),
                                   param(1), param(2), param(3)),
                       {Value(1), Value("existing"), Value(99)});
-  const GetOrCreateResult result = make()(*connection, std::vector<Value>{Value(1)}, std::vector<Value>{Value("x")});
+  const GetOrCreateResult result =
+      make()(*connection, std::vector<Value>{Value(1)}, std::vector<Value>{Value("x")});
   EXPECT_FALSE(result.created);
   EXPECT_EQ(result.row.columns(), (std::vector<std::string>{"id", "k", "name", "n"}));
   EXPECT_EQ(result.row.at("n").as_int(), 99);
@@ -65,38 +67,54 @@ TEST_P(GetOrCreateSemantics, InsideCallersTransactionCommitsWithIt) {
   const GetOrCreate operation = make();
   {
     Transaction transaction(*connection);
-    EXPECT_TRUE(operation(*connection, std::vector<Value>{Value(1)}, std::vector<Value>{Value("a")}).created);
+    EXPECT_TRUE(operation(*connection, std::vector<Value>{Value(1)}, std::vector<Value>{Value("a")})
+                    .created);
     EXPECT_TRUE(connection->in_transaction());
   }  // rolled back
   EXPECT_EQ(table.count_rows(), 0);
   Transaction transaction(*connection);
-  EXPECT_TRUE(operation(*connection, std::vector<Value>{Value(1)}, std::vector<Value>{Value("a")}).created);
-  EXPECT_FALSE(operation(*connection, std::vector<Value>{Value(1)}, std::vector<Value>{Value("b")}).created);
+  EXPECT_TRUE(
+      operation(*connection, std::vector<Value>{Value(1)}, std::vector<Value>{Value("a")}).created);
+  EXPECT_FALSE(
+      operation(*connection, std::vector<Value>{Value(1)}, std::vector<Value>{Value("b")}).created);
   transaction.commit();
   EXPECT_EQ(table.count_rows(), 1);
 }
 
 TEST_P(GetOrCreateSemantics, RefusesNullKeysAndBadShapes) {
   const GetOrCreate operation = make();
-  EXPECT_THROW((void)operation(*connection, std::vector<Value>{Value()}, std::vector<Value>{Value("a")}), InvalidArgument);
-  EXPECT_THROW((void)operation(*connection, std::vector<Value>{Value(1), Value(2)}, std::vector<Value>{Value("a")}),
+  EXPECT_THROW(
+      (void)operation(*connection, std::vector<Value>{Value()}, std::vector<Value>{Value("a")}),
+      InvalidArgument);
+  EXPECT_THROW((void)operation(*connection, std::vector<Value>{Value(1), Value(2)},
+                               std::vector<Value>{Value("a")}),
                InvalidArgument);
   EXPECT_EQ(table.count_rows(), 0);
 }
 
 TEST_P(GetOrCreateSemantics, CompositeKeys) {
-  ScratchTable pairs{"pairs", "id {id}, a BIGINT NOT NULL, b VARCHAR(20) NOT NULL, note TEXT, UNIQUE (a, b)"};
-  const GetOrCreate operation(context().dialect(), GetOrCreateSpec{pairs.name(), {"a", "b"}, {"note"}, GetParam(), {}});
-  EXPECT_TRUE(operation(*connection, std::vector<Value>{Value(1), Value("x")}, std::vector<Value>{Value("n")}).created);
-  EXPECT_TRUE(operation(*connection, std::vector<Value>{Value(1), Value("y")}, std::vector<Value>{Value("n")}).created);
-  EXPECT_FALSE(operation(*connection, std::vector<Value>{Value(1), Value("x")}, std::vector<Value>{Value("n")}).created);
+  ScratchTable pairs{
+      "pairs", "id {id}, a BIGINT NOT NULL, b VARCHAR(20) NOT NULL, note TEXT, UNIQUE (a, b)"};
+  const GetOrCreate operation(context().dialect(),
+                              GetOrCreateSpec{pairs.name(), {"a", "b"}, {"note"}, GetParam(), {}});
+  EXPECT_TRUE(operation(*connection, std::vector<Value>{Value(1), Value("x")},
+                        std::vector<Value>{Value("n")})
+                  .created);
+  EXPECT_TRUE(operation(*connection, std::vector<Value>{Value(1), Value("y")},
+                        std::vector<Value>{Value("n")})
+                  .created);
+  EXPECT_FALSE(operation(*connection, std::vector<Value>{Value(1), Value("x")},
+                         std::vector<Value>{Value("n")})
+                   .created);
   EXPECT_EQ(pairs.count_rows(), 2);
 }
 
 TEST_P(GetOrCreateSemantics, AnotherUniqueConstraintIsNotMistakenForTheRace) {
   ScratchTable two{"two_unique", "id {id}, k BIGINT NOT NULL UNIQUE, email VARCHAR(50) UNIQUE"};
-  const GetOrCreate operation(context().dialect(), GetOrCreateSpec{two.name(), {"k"}, {"email"}, GetParam(), {}});
-  EXPECT_TRUE(operation(*connection, std::vector<Value>{Value(1)}, std::vector<Value>{Value("a@x")}).created);
+  const GetOrCreate operation(context().dialect(),
+                              GetOrCreateSpec{two.name(), {"k"}, {"email"}, GetParam(), {}});
+  EXPECT_TRUE(operation(*connection, std::vector<Value>{Value(1)}, std::vector<Value>{Value("a@x")})
+                  .created);
   // Key 2 is new, but its email collides with key 1's: that is the caller's error, reported as
   // a unique violation (or, where the database names no columns, as a lost race after the
   // retries) — never as a created row or a bogus result.
@@ -114,7 +132,8 @@ TEST_P(GetOrCreateSemantics, HostileIdentifiersAreQuotedNeverExecuted) {
   const std::string hostile = fmt::format("weird\"; DROP TABLE {}; --", sentinel.quoted());
   const Dialect& dialect = context().dialect();
   connection->execute_script(fmt::format("CREATE TABLE {} ({} BIGINT NOT NULL UNIQUE)",
-                                         dialect.quote_identifier(hostile), dialect.quote_identifier("k;ey")));
+                                         dialect.quote_identifier(hostile),
+                                         dialect.quote_identifier("k;ey")));
   const GetOrCreate operation(dialect, GetOrCreateSpec{hostile, {"k;ey"}, {}, GetParam(), {}});
   EXPECT_TRUE(operation(*connection, std::vector<Value>{Value(1)}).created);
   EXPECT_FALSE(operation(*connection, std::vector<Value>{Value(1)}).created);
@@ -123,7 +142,8 @@ TEST_P(GetOrCreateSemantics, HostileIdentifiersAreQuotedNeverExecuted) {
 }
 
 TEST_P(GetOrCreateSemantics, UnknownTableIsReported) {
-  const GetOrCreate operation(context().dialect(), GetOrCreateSpec{"anydb_missing_table", {"k"}, {}, GetParam(), {}});
+  const GetOrCreate operation(context().dialect(),
+                              GetOrCreateSpec{"anydb_missing_table", {"k"}, {}, GetParam(), {}});
   EXPECT_THROW((void)operation(*connection, std::vector<Value>{Value(1)}), UndefinedObject);
 }
 
@@ -132,8 +152,9 @@ TEST_P(GetOrCreateSemantics, UnknownTableIsReported) {
 // statement, and the caller's transaction goes on.
 TEST_P(GetOrCreateSemantics, ReadOnlyTransactionIsRefusedAtOnce) {
   const GetOrCreate operation = make();
-  connection->execute(fmt::format("INSERT INTO {} (k, name) VALUES ({}, {})", table.quoted(), param(1), param(2)),
-                      {Value(1), Value("existing")});
+  connection->execute(
+      fmt::format("INSERT INTO {} (k, name) VALUES ({}, {})", table.quoted(), param(1), param(2)),
+      {Value(1), Value("existing")});
   Transaction transaction(*connection, AccessMode::read_only);
   ASSERT_EQ(connection->transaction_access_mode(), AccessMode::read_only);
   for (int key : {1, 2}) {
@@ -141,20 +162,24 @@ TEST_P(GetOrCreateSemantics, ReadOnlyTransactionIsRefusedAtOnce) {
       (void)operation(*connection, std::vector<Value>{Value(key)}, std::vector<Value>{Value("x")});
       ADD_FAILURE() << "get-or-create of key " << key << " ran in a read_only transaction";
     } catch (const UsageError& error) {
-      EXPECT_NE(std::string_view(error.what()).find("get-or-create writes; begin the transaction read_write"),
+      EXPECT_NE(std::string_view(error.what())
+                    .find("get-or-create writes; begin the transaction read_write"),
                 std::string_view::npos)
           << error.what();
     }
   }
   const std::vector<Value> keys{Value(1), Value(3)};
-  EXPECT_THROW((void)operation.many(*connection, keys, std::vector<Value>{Value("x"), Value("y")}), UsageError);
-  EXPECT_EQ(connection->transaction_state(), TransactionState::active) << "nothing ran: the transaction goes on";
+  EXPECT_THROW((void)operation.many(*connection, keys, std::vector<Value>{Value("x"), Value("y")}),
+               UsageError);
+  EXPECT_EQ(connection->transaction_state(), TransactionState::active)
+      << "nothing ran: the transaction goes on";
   EXPECT_EQ(connection->execute(fmt::format("SELECT k FROM {}", table.quoted())).rows.size(), 1U);
   transaction.commit();
   EXPECT_EQ(table.count_rows(), 1);
   // read_write, the same call is fine.
   Transaction writable(*connection, AccessMode::read_write);
-  EXPECT_TRUE(operation(*connection, std::vector<Value>{Value(2)}, std::vector<Value>{Value("x")}).created);
+  EXPECT_TRUE(
+      operation(*connection, std::vector<Value>{Value(2)}, std::vector<Value>{Value("x")}).created);
   writable.commit();
 }
 
@@ -165,7 +190,8 @@ INSTANTIATE_TEST_SUITE_P(Strategies, GetOrCreateSemantics,
 TEST(GetOrCreateCapabilities, UpsertNeedsTheDialect) {
   Dialect without = context().dialect();
   without.upsert = Dialect::Upsert::none;
-  EXPECT_THROW(GetOrCreate(without, GetOrCreateSpec{"t", {"k"}, {}, Strategy::upsert, {}}), Unsupported);
+  EXPECT_THROW(GetOrCreate(without, GetOrCreateSpec{"t", {"k"}, {}, Strategy::upsert, {}}),
+               Unsupported);
 }
 
 }  // namespace

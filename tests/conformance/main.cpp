@@ -62,33 +62,39 @@ int main(int argc, char** argv) {
     }
     if (i + 1 >= argc) return usage(("missing value after " + flag).c_str());
     const std::string value = argv[++i];
-    if (flag == "--backend") arguments.backend = value;
-    else if (flag == "--db") arguments.db = value;
-    else if (flag == "--isolation") arguments.isolation = value;
+    if (flag == "--backend")
+      arguments.backend = value;
+    else if (flag == "--db")
+      arguments.db = value;
+    else if (flag == "--isolation")
+      arguments.isolation = value;
     else if (flag == "--plugin-dir") {
       // An empty name would mean the current directory, which is searched only when named.
       if (value.empty()) {
-        std::fprintf(stderr, "anydb-conformance: --plugin-dir: an empty directory name is not allowed "
-                             "(write --plugin-dir . to search the current directory)\n");
+        std::fprintf(stderr,
+                     "anydb-conformance: --plugin-dir: an empty directory name is not allowed "
+                     "(write --plugin-dir . to search the current directory)\n");
         return 2;
       }
       arguments.plugin_dirs.emplace_back(value);
-    }
-    else if (flag == "--specs") arguments.spec_dirs.emplace_back(value);
+    } else if (flag == "--specs")
+      arguments.spec_dirs.emplace_back(value);
     else if (flag == "--block-timeout") {
       int ms = 0;
       const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), ms);
       if (error != std::errc() || end != value.data() + value.size() || ms < 1)
         return usage(("--block-timeout needs milliseconds, got " + value).c_str());
       anydb::conformance::set_isolation_block_timeout(std::chrono::milliseconds(ms));
-    } else return usage(("unknown argument " + flag).c_str());
+    } else
+      return usage(("unknown argument " + flag).c_str());
   }
   anydb::conformance::register_isolation_specs(arguments.spec_dirs);
   if (arguments.list) {
     anydb::conformance::print_test_list(stdout);
     return 0;
   }
-  if (arguments.backend.empty() || arguments.db.empty()) return usage("--backend and --db are required");
+  if (arguments.backend.empty() || arguments.db.empty())
+    return usage("--backend and --db are required");
 
   if (arguments.db.starts_with("env:")) {
     const std::string variable = arguments.db.substr(4);
@@ -105,7 +111,8 @@ int main(int argc, char** argv) {
 
   std::filesystem::path temporary;
   if (const auto marker = arguments.db.find("{tmpdir}"); marker != std::string::npos) {
-    std::string pattern = (std::filesystem::temp_directory_path() / "anydb-conformance.XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "anydb-conformance.XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) return usage("cannot create a temporary directory");
     temporary = pattern;
     arguments.db.replace(marker, 8, temporary.string());
@@ -119,10 +126,11 @@ int main(int argc, char** argv) {
     std::optional<anydb::IsolationLevel> isolation;
     if (!arguments.isolation.empty()) isolation = anydb::parse_isolation_level(arguments.isolation);
     std::printf("anydb-conformance: backend %s %s, database %s, isolation %s\n",
-                std::string(backend->name()).c_str(), backend->version().c_str(), uri.to_string().c_str(),
+                std::string(backend->name()).c_str(), backend->version().c_str(),
+                uri.to_string().c_str(),
                 isolation ? std::string(anydb::to_string(*isolation)).c_str() : "default");
-    anydb::conformance::set_context(
-        std::make_unique<anydb::conformance::Context>(std::move(backend), std::move(uri), isolation));
+    anydb::conformance::set_context(std::make_unique<anydb::conformance::Context>(
+        std::move(backend), std::move(uri), isolation));
     anydb::conformance::install_skip_summary();
     status = RUN_ALL_TESTS();
     anydb::conformance::set_context(nullptr);

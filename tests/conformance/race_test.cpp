@@ -56,8 +56,9 @@ void race(const GetOrCreate& operation, RaceTally& tally) {
       for (int key = 0; key < key_count; ++key) {
         sync.arrive_and_wait();
         try {
-          const GetOrCreateResult result = operation(connection, std::vector<Value>{Value(key)},
-                                                     std::vector<Value>{Value(fmt::format("thread {}", t))});
+          const GetOrCreateResult result =
+              operation(connection, std::vector<Value>{Value(key)},
+                        std::vector<Value>{Value(fmt::format("thread {}", t))});
           if (result.created) tally.creations[static_cast<std::size_t>(key)].fetch_add(1);
           tally.conflicts.fetch_add(result.conflicts);
           tally.retries.fetch_add(result.transient_retries);
@@ -80,7 +81,8 @@ TEST_P(Race, ExactlyOneCreationPerKeyAndNoErrors) {
     GTEST_SKIP() << "capability: backend declares no single-statement upsert";
   for (int round = 0; round < rounds; ++round) {
     ScratchTable table{"race", "id {id}, k BIGINT NOT NULL UNIQUE, name VARCHAR(100)"};
-    const GetOrCreate operation(context().dialect(), GetOrCreateSpec{table.name(), {"k"}, {"name"}, GetParam(), {}});
+    const GetOrCreate operation(context().dialect(),
+                                GetOrCreateSpec{table.name(), {"k"}, {"name"}, GetParam(), {}});
     RaceTally tally;
     race(operation, tally);
 
@@ -90,9 +92,11 @@ TEST_P(Race, ExactlyOneCreationPerKeyAndNoErrors) {
       if (tally.creations[static_cast<std::size_t>(key)].load() != 1) ++wrong;
     EXPECT_EQ(wrong, 0) << "keys created zero or several times";
     EXPECT_EQ(table.count_rows(), key_count);
-    std::printf("[ race     ] %s round %d: %d threads x %d keys, %d conflicts handled, %d transient retries\n",
-                std::string(to_string(GetParam())).c_str(), round + 1, thread_count, key_count,
-                tally.conflicts.load(), tally.retries.load());
+    std::printf(
+        "[ race     ] %s round %d: %d threads x %d keys, %d conflicts handled, %d transient "
+        "retries\n",
+        std::string(to_string(GetParam())).c_str(), round + 1, thread_count, key_count,
+        tally.conflicts.load(), tally.retries.load());
   }
 }
 
@@ -105,12 +109,15 @@ INSTANTIATE_TEST_SUITE_P(Strategies, Race, ::testing::Values(Strategy::safe, Str
 // required; the deterministic proof that naive loses the race is the get-or-create-owned spec.
 TEST(NaiveRace, OnlyDuplicateKeyErrorsAndNeverDuplicateRows) {
   ScratchTable table{"naive", "id {id}, k BIGINT NOT NULL UNIQUE, name VARCHAR(100)"};
-  const GetOrCreate operation(context().dialect(), GetOrCreateSpec{table.name(), {"k"}, {"name"}, Strategy::naive, {}});
+  const GetOrCreate operation(context().dialect(),
+                              GetOrCreateSpec{table.name(), {"k"}, {"name"}, Strategy::naive, {}});
   RaceTally tally;
   race(operation, tally);
-  EXPECT_EQ(tally.errors.load(), tally.unique_violations.load()) << "first error: " << tally.first_error;
+  EXPECT_EQ(tally.errors.load(), tally.unique_violations.load())
+      << "first error: " << tally.first_error;
   EXPECT_EQ(table.count_rows(), key_count);
-  std::printf("[ race     ] naive: %d duplicate-key errors reached callers\n", tally.unique_violations.load());
+  std::printf("[ race     ] naive: %d duplicate-key errors reached callers\n",
+              tally.unique_violations.load());
 }
 
 }  // namespace

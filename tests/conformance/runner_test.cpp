@@ -12,13 +12,14 @@ namespace anydb::conformance {
 namespace {
 
 class Runner : public ::testing::Test {
-protected:
+ protected:
   ScratchTable table{"runner", "id {id}, k BIGINT NOT NULL UNIQUE"};
   ConnectionPtr connection = context().connect();
   RetryPolicy fast{5, std::chrono::microseconds{100}, std::chrono::microseconds{1000}};
 
   void insert(Connection& on, std::int64_t key) {
-    on.execute(fmt::format("INSERT INTO {} (k) VALUES ({})", table.quoted(), param(1)), {Value(key)});
+    on.execute(fmt::format("INSERT INTO {} (k) VALUES ({})", table.quoted(), param(1)),
+               {Value(key)});
   }
 };
 
@@ -85,7 +86,8 @@ TEST_F(Runner, RefusesToRunInsideACallersTransaction) {
 }
 
 TEST_F(Runner, GetOrCreateInsideTheRunner) {
-  const GetOrCreate operation(context().dialect(), GetOrCreateSpec{table.name(), {"k"}, {}, Strategy::safe, {}});
+  const GetOrCreate operation(context().dialect(),
+                              GetOrCreateSpec{table.name(), {"k"}, {}, Strategy::safe, {}});
   const auto created = run_transaction(*connection, [&](Connection& c) {
     insert(c, 100);
     return operation(c, std::vector<Value>{Value(5)});

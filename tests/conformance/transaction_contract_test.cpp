@@ -12,9 +12,9 @@
 #include <cstdlib>
 #include <functional>
 #include <future>
-#include <tuple>
 #include <optional>
 #include <thread>
+#include <tuple>
 
 namespace anydb::conformance {
 namespace {
@@ -25,7 +25,7 @@ using namespace std::chrono_literals;
 [[nodiscard]] bool is_postgresql() { return context().product() == "postgresql"; }
 
 class TransactionContract : public ::testing::Test {
-protected:
+ protected:
   ScratchTable locks{"locks", "id {id}, k BIGINT NOT NULL UNIQUE, v BIGINT"};
   ScratchTable work{"work", "id {id}, k BIGINT NOT NULL UNIQUE, v BIGINT NOT NULL"};
 
@@ -36,13 +36,13 @@ protected:
                      {Value(k)});
   }
   void lock_row(Connection& connection, std::int64_t k) {
-    connection.execute(fmt::format("UPDATE {} SET v = v + 1 WHERE k = {}", locks.quoted(), param(1)),
-                       {Value(k)});
+    connection.execute(
+        fmt::format("UPDATE {} SET v = v + 1 WHERE k = {}", locks.quoted(), param(1)), {Value(k)});
   }
   void insert_work(Connection& connection, std::int64_t k) {
-    connection.execute(fmt::format("INSERT INTO {} (k, v) VALUES ({}, {})", work.quoted(), param(1),
-                                   param(2)),
-                       {Value(k), Value(k)});
+    connection.execute(
+        fmt::format("INSERT INTO {} (k, v) VALUES ({}, {})", work.quoted(), param(1), param(2)),
+        {Value(k), Value(k)});
   }
   GetOrCreateResult get_work(Connection& connection, std::int64_t k) {
     return get_or_create(connection, work.name(), {{"k", Value(k)}}, {{"v", Value(k)}});
@@ -229,7 +229,7 @@ TEST_F(TransactionContract, DeadlockInsideGetOrCreateReportsWhetherTheCallerCanC
   ASSERT_TRUE(get_work(*b.connection, 7).created);  // b holds key 7 uncommitted
   Deadlock deadlock = make_deadlock(
       a, b, [&](Side& side) { (void)get_work(*side.connection, 7); },  // waits for b
-      [&](Side& side) { lock_row(*side.connection, 1); });               // waits for a
+      [&](Side& side) { lock_row(*side.connection, 1); });             // waits for a
   if (deadlock.victim == &a) {
     // The victim was inside get-or-create.
     EXPECT_EQ(a.error->kind(), ErrorKind::deadlock) << a.error->what();
@@ -262,8 +262,8 @@ TEST_F(TransactionContract, DeadlockInsideGetOrCreateReportsWhetherTheCallerCanC
     }
   }
   const auto check = context().connect();
-  const Result sevens = check->execute(
-      fmt::format("SELECT COUNT(*) FROM {} WHERE k = 7", work.quoted()));
+  const Result sevens =
+      check->execute(fmt::format("SELECT COUNT(*) FROM {} WHERE k = 7", work.quoted()));
   EXPECT_LE(sevens.rows.at(0)[0].as_int(), 1);
 }
 
@@ -273,16 +273,16 @@ TEST_F(TransactionContract, SqliteAutomaticRollbackIsAborted) {
   if (!is_sqlite()) GTEST_SKIP() << "SQLite's automatic rollback after SQLITE_FULL";
   const auto connection = context().connect();
   ScratchTable big{"big", "id {id}, payload {text}"};
-  const std::int64_t pages =
-      connection->execute("PRAGMA page_count").rows.at(0)[0].as_int();
+  const std::int64_t pages = connection->execute("PRAGMA page_count").rows.at(0)[0].as_int();
   connection->execute_script(fmt::format("PRAGMA max_page_count = {}", pages + 2));
   connection->begin();
   insert_work(*connection, 1);
   bool full = false;
   try {
     for (int i = 0; i < 64; ++i)
-      connection->execute(fmt::format("INSERT INTO {} (payload) VALUES ({})", big.quoted(), param(1)),
-                          {Value(std::string(64 * 1024, 'x'))});
+      connection->execute(
+          fmt::format("INSERT INTO {} (payload) VALUES ({})", big.quoted(), param(1)),
+          {Value(std::string(64 * 1024, 'x'))});
   } catch (const Error& error) {
     full = true;
     EXPECT_TRUE(error.transaction_aborted()) << error.what();

@@ -10,19 +10,24 @@ namespace anydb::conformance {
 namespace {
 
 class Transactions : public ::testing::Test {
-protected:
+ protected:
   ScratchTable table{"tx", "id {id}, k BIGINT NOT NULL UNIQUE"};
   ConnectionPtr connection = context().connect();
 
   void insert(Connection& on, std::int64_t key) {
-    on.execute(fmt::format("INSERT INTO {} (k) VALUES ({})", table.quoted(), param(1)), {Value(key)});
+    on.execute(fmt::format("INSERT INTO {} (k) VALUES ({})", table.quoted(), param(1)),
+               {Value(key)});
   }
   std::int64_t count(Connection& on) {
-    return on.execute(fmt::format("SELECT COUNT(*) FROM {}", table.quoted())).rows.at(0)[0].as_int();
+    return on.execute(fmt::format("SELECT COUNT(*) FROM {}", table.quoted()))
+        .rows.at(0)[0]
+        .as_int();
   }
   bool has_key(std::int64_t key) {
     const auto other = context().connect();
-    return !other->execute(fmt::format("SELECT k FROM {} WHERE k = {}", table.quoted(), param(1)), {Value(key)})
+    return !other
+                ->execute(fmt::format("SELECT k FROM {} WHERE k = {}", table.quoted(), param(1)),
+                          {Value(key)})
                 .rows.empty();
   }
 };

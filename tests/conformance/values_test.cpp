@@ -13,7 +13,7 @@ namespace anydb::conformance {
 namespace {
 
 class Values : public ::testing::Test {
-protected:
+ protected:
   ScratchTable table{"values", "id {id}, i BIGINT, r DOUBLE PRECISION, t {text}, b {blob}"};
   ConnectionPtr connection = context().connect();
 
@@ -34,8 +34,9 @@ Blob bytes(std::initializer_list<int> values) {
 }
 
 TEST_F(Values, Int64Limits) {
-  for (std::int64_t v : {std::numeric_limits<std::int64_t>::min(), std::int64_t{-1}, std::int64_t{0},
-                         std::int64_t{1}, std::numeric_limits<std::int64_t>::max()}) {
+  for (std::int64_t v :
+       {std::numeric_limits<std::int64_t>::min(), std::int64_t{-1}, std::int64_t{0},
+        std::int64_t{1}, std::numeric_limits<std::int64_t>::max()}) {
     const Row row = round_trip(v, nullptr, nullptr, nullptr);
     EXPECT_EQ(row.at("i").as_int(), v);
   }
@@ -53,13 +54,16 @@ TEST_F(Values, Doubles) {
       EXPECT_DOUBLE_EQ(row.at("r").as_double(), v);
     } else {
       // The backend declares fewer digits: the value must survive to that many.
-      EXPECT_NEAR(row.at("r").as_double(), v, std::abs(v) * std::pow(10.0, 1 - digits)) << "declared digits: " << digits;
+      EXPECT_NEAR(row.at("r").as_double(), v, std::abs(v) * std::pow(10.0, 1 - digits))
+          << "declared digits: " << digits;
     }
   }
 }
 
 TEST_F(Values, UnicodeText) {
-  const std::string text = "h\xC3\xA9llo w\xC3\xB6rld \xE2\x9C\x93 \xF0\x9F\x98\x80 \xE4\xB8\xAD\xE6\x96\x87 'quoted' \"double\" ; --";
+  const std::string text =
+      "h\xC3\xA9llo w\xC3\xB6rld \xE2\x9C\x93 \xF0\x9F\x98\x80 \xE4\xB8\xAD\xE6\x96\x87 'quoted' "
+      "\"double\" ; --";
   const Row row = round_trip(nullptr, nullptr, text, nullptr);
   EXPECT_EQ(row.at("t").as_text(), text);
 }
@@ -105,7 +109,8 @@ TEST_F(Values, ParametersAreNeverSpliced) {
 
 TEST_F(Values, ResultColumnsAreNamed) {
   round_trip(1, 2.0, "three", nullptr);
-  const Result result = connection->execute(fmt::format("SELECT i AS first, t AS second FROM {}", table.quoted()));
+  const Result result =
+      connection->execute(fmt::format("SELECT i AS first, t AS second FROM {}", table.quoted()));
   ASSERT_EQ(result.rows.size(), 1u);
   EXPECT_EQ(result.rows[0].columns(), (std::vector<std::string>{"first", "second"}));
   EXPECT_EQ(result.rows[0].at("second").as_text(), "three");
@@ -115,7 +120,8 @@ TEST_F(Values, ResultColumnsAreNamed) {
 TEST_F(Values, RowsAffectedIsCounted) {
   for (int i = 0; i < 3; ++i) round_trip(i, nullptr, nullptr, nullptr);
   const Result updated = connection->execute(
-      fmt::format("UPDATE {} SET t = {} WHERE i >= {}", table.quoted(), param(1), param(2)), {Value("u"), Value(1)});
+      fmt::format("UPDATE {} SET t = {} WHERE i >= {}", table.quoted(), param(1), param(2)),
+      {Value("u"), Value(1)});
   EXPECT_EQ(updated.rows_affected, 2);
 }
 

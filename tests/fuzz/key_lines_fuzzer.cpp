@@ -1,17 +1,17 @@
 // libFuzzer target: the CLI's key-file reader (--keys-from) on arbitrary bytes.
 // Properties: every line it returns is a piece of the input without '\n' (one '\r' before the
-// '\n' is dropped, as in CRLF files), the lines and skipped too-long lines account for every newline, and the reader
-// ends. A line longer than the reader's limit cannot be built from a fuzzer input of the
-// default size, so the too-long path is covered by the CLI tests instead.
+// '\n' is dropped, as in CRLF files), the lines and skipped too-long lines account for every
+// newline, and the reader ends. A line longer than the reader's limit cannot be built from a fuzzer
+// input of the default size, so the too-long path is covered by the CLI tests instead.
 
 #include "line_reader.hpp"
 
+#include <sys/mman.h>
+#include <unistd.h>
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
-#include <sys/mman.h>
-#include <unistd.h>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const int fd = ::memfd_create("anydb-fuzz-keys", 0);

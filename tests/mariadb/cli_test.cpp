@@ -27,8 +27,8 @@ constexpr std::string_view demo_columns = "id {id}, my_id INTEGER NOT NULL UNIQU
 TEST(Cli, EightThreadsCreateOneKeyExactlyOnce) {
   for (const char* backend : {"mariadb", "mysql"}) {
     const Table table("cli", demo_columns);
-    std::vector<std::string> args{"get-or-create", "--backend", backend, "--db", uri(),
-                                  "--table", table.name(), "--key", "my_id"};
+    std::vector<std::string> args{"get-or-create", "--backend",  backend, "--db", uri(),
+                                  "--table",       table.name(), "--key", "my_id"};
     for (int i = 0; i < 8; ++i) args.emplace_back("7");
     const ProcessResult result = anydb_cli(args);
     ASSERT_EQ(result.exit_code, 0) << result.err;
@@ -57,22 +57,26 @@ TEST(Cli, TwoHundredKeysEightThreadsEachKeyCreatedOnce) {
     connect()->execute_script(fmt::format("DELETE FROM {}", table.quoted()));
     const ProcessResult result =
         anydb_cli({"get-or-create", "--backend", "mariadb", "--db", uri(), "--table", table.name(),
-                   "--key", "my_id", "--isolation", isolation, "--threads", "8", "--per-key", "--keys-from",
-                   keys_file.string()});
+                   "--key", "my_id", "--isolation", isolation, "--threads", "8", "--per-key",
+                   "--keys-from", keys_file.string()});
     ASSERT_EQ(result.exit_code, 0) << isolation << ": " << result.err;
     std::map<std::string, int> created;
     for (const std::string& line : result.out_lines())
       if (line.ends_with(" True")) ++created[line.substr(0, line.size() - 5)];
     EXPECT_EQ(created.size(), static_cast<std::size_t>(keys)) << isolation;
-    EXPECT_TRUE(std::all_of(created.begin(), created.end(), [](const auto& entry) { return entry.second == 1; }))
-        << isolation;
+    EXPECT_TRUE(std::all_of(created.begin(), created.end(), [](const auto& entry) {
+      return entry.second == 1;
+    })) << isolation;
     EXPECT_EQ(result.out_lines().size(), static_cast<std::size_t>(keys * copies)) << isolation;
     const auto connection = connect();
     EXPECT_EQ(table.count(), keys) << isolation;
-    EXPECT_EQ(connection->execute(fmt::format("SELECT COUNT(DISTINCT my_id) FROM {}", table.quoted())).rows.at(0)[0].as_int(),
-              keys);
-    std::printf("[ cli      ] %s: %d keys x %d copies on 8 threads: %lld rows, %zu created\n", isolation,
-                keys, copies, static_cast<long long>(table.count()), created.size());
+    EXPECT_EQ(
+        connection->execute(fmt::format("SELECT COUNT(DISTINCT my_id) FROM {}", table.quoted()))
+            .rows.at(0)[0]
+            .as_int(),
+        keys);
+    std::printf("[ cli      ] %s: %d keys x %d copies on 8 threads: %lld rows, %zu created\n",
+                isolation, keys, copies, static_cast<long long>(table.count()), created.size());
   }
 }
 

@@ -17,16 +17,19 @@ TEST(ErrorMapping, DuplicateKeyNamesTheKeyAndItsColumns) {
   const auto connection = connect();
   const std::string insert = fmt::format("INSERT INTO {} (a, b) VALUES (?, ?)", table.quoted());
   connection->execute(insert, {Value("x"), Value(1)});
-  const auto error = expect_error("1062 ER_DUP_ENTRY", {ErrorKind::unique_violation, 1062, "uq_ab"},
-                                  [&] { (void)connection->execute(insert, {Value("x"), Value(1)}); });
+  const auto error =
+      expect_error("1062 ER_DUP_ENTRY", {ErrorKind::unique_violation, 1062, "uq_ab"}, [&] {
+        (void)connection->execute(insert, {Value("x"), Value(1)});
+      });
   ASSERT_TRUE(error);
   EXPECT_EQ(error->constraint(), "uq_ab");
   EXPECT_EQ(error->columns(), (std::vector<std::string>{"b", "a"}));  // the key's order
   EXPECT_EQ(error->sqlstate(), "23000");
   EXPECT_FALSE(error->is_transient());
-  const auto primary = expect_error(
-      "1062 on the primary key", {ErrorKind::unique_violation, 1062, "PRIMARY"}, [&] {
-        (void)connection->execute(fmt::format("INSERT INTO {} (id, a, b) VALUES (1, 'y', 2)", table.quoted()));
+  const auto primary =
+      expect_error("1062 on the primary key", {ErrorKind::unique_violation, 1062, "PRIMARY"}, [&] {
+        (void)connection->execute(
+            fmt::format("INSERT INTO {} (id, a, b) VALUES (1, 'y', 2)", table.quoted()));
       });
   ASSERT_TRUE(primary);
   EXPECT_EQ(primary->columns(), (std::vector<std::string>{"id"}));
@@ -35,40 +38,47 @@ TEST(ErrorMapping, DuplicateKeyNamesTheKeyAndItsColumns) {
 TEST(ErrorMapping, NotNull) {
   const Table table("nn", "id {id}, v VARCHAR(5) NOT NULL, w INT NOT NULL");
   const auto connection = connect();
-  const auto error = expect_error("1048 ER_BAD_NULL_ERROR", {ErrorKind::not_null_violation, 1048, "'v'"}, [&] {
-    (void)connection->execute(fmt::format("INSERT INTO {} (v, w) VALUES (?, 1)", table.quoted()), {Value()});
-  });
+  const auto error =
+      expect_error("1048 ER_BAD_NULL_ERROR", {ErrorKind::not_null_violation, 1048, "'v'"}, [&] {
+        (void)connection->execute(
+            fmt::format("INSERT INTO {} (v, w) VALUES (?, 1)", table.quoted()), {Value()});
+      });
   ASSERT_TRUE(error);
   EXPECT_EQ(error->columns(), (std::vector<std::string>{"v"}));
-  (void)expect_error("1364 ER_NO_DEFAULT_FOR_FIELD", {ErrorKind::not_null_violation, 1364, "'w'"}, [&] {
-    (void)connection->execute(fmt::format("INSERT INTO {} (v) VALUES ('x')", table.quoted()));
-  });
+  (void)expect_error(
+      "1364 ER_NO_DEFAULT_FOR_FIELD", {ErrorKind::not_null_violation, 1364, "'w'"}, [&] {
+        (void)connection->execute(fmt::format("INSERT INTO {} (v) VALUES ('x')", table.quoted()));
+      });
 }
 
 TEST(ErrorMapping, ForeignKeyBothWays) {
   const Table parent("parent", "id BIGINT PRIMARY KEY");
-  const Table child("child", fmt::format("id BIGINT PRIMARY KEY, p BIGINT, CONSTRAINT fk_p FOREIGN KEY (p) "
-                                         "REFERENCES {} (id)",
-                                         parent.quoted()));
+  const Table child("child",
+                    fmt::format("id BIGINT PRIMARY KEY, p BIGINT, CONSTRAINT fk_p FOREIGN KEY (p) "
+                                "REFERENCES {} (id)",
+                                parent.quoted()));
   const auto connection = connect();
-  const auto missing = expect_error("1452 ER_NO_REFERENCED_ROW_2", {ErrorKind::foreign_key_violation, 1452, "fk_p"}, [&] {
-    (void)connection->execute(fmt::format("INSERT INTO {} VALUES (1, 7)", child.quoted()));
-  });
+  const auto missing = expect_error(
+      "1452 ER_NO_REFERENCED_ROW_2", {ErrorKind::foreign_key_violation, 1452, "fk_p"}, [&] {
+        (void)connection->execute(fmt::format("INSERT INTO {} VALUES (1, 7)", child.quoted()));
+      });
   ASSERT_TRUE(missing);
   EXPECT_EQ(missing->constraint(), "fk_p");
   connection->execute_script(fmt::format("INSERT INTO {} VALUES (7)", parent.quoted()));
   connection->execute_script(fmt::format("INSERT INTO {} VALUES (1, 7)", child.quoted()));
-  (void)expect_error("1451 ER_ROW_IS_REFERENCED_2", {ErrorKind::foreign_key_violation, 1451, "fk_p"}, [&] {
-    (void)connection->execute(fmt::format("DELETE FROM {}", parent.quoted()));
-  });
+  (void)expect_error(
+      "1451 ER_ROW_IS_REFERENCED_2", {ErrorKind::foreign_key_violation, 1451, "fk_p"},
+      [&] { (void)connection->execute(fmt::format("DELETE FROM {}", parent.quoted())); });
 }
 
 TEST(ErrorMapping, Check) {
   const Table table("chk", "v INT, CONSTRAINT positive CHECK (v > 0)");
   const auto connection = connect();
-  const auto error = expect_error("4025 ER_CONSTRAINT_FAILED", {ErrorKind::check_violation, 4025, "positive"}, [&] {
-    (void)connection->execute(fmt::format("INSERT INTO {} VALUES (?)", table.quoted()), {Value(-1)});
-  });
+  const auto error = expect_error(
+      "4025 ER_CONSTRAINT_FAILED", {ErrorKind::check_violation, 4025, "positive"}, [&] {
+        (void)connection->execute(fmt::format("INSERT INTO {} VALUES (?)", table.quoted()),
+                                  {Value(-1)});
+      });
   ASSERT_TRUE(error);
   EXPECT_EQ(error->constraint(), "positive");
 }
@@ -84,13 +94,16 @@ TEST(ErrorMapping, StatementsAndData) {
   (void)expect_error("1064 ER_PARSE_ERROR", {ErrorKind::syntax_error, 1064, "syntax"},
                      [&] { (void)connection->execute("SELEC 1"); });
   (void)expect_error("1406 ER_DATA_TOO_LONG", {ErrorKind::data_error, 1406, "'v'"}, [&] {
-    (void)connection->execute(fmt::format("INSERT INTO {} (v) VALUES (?)", table.quoted()), {Value("abcdef")});
+    (void)connection->execute(fmt::format("INSERT INTO {} (v) VALUES (?)", table.quoted()),
+                              {Value("abcdef")});
   });
   (void)expect_error("1264 ER_WARN_DATA_OUT_OF_RANGE", {ErrorKind::data_error, 1264, "'t'"}, [&] {
-    (void)connection->execute(fmt::format("INSERT INTO {} (t) VALUES (?)", table.quoted()), {Value(1000)});
+    (void)connection->execute(fmt::format("INSERT INTO {} (t) VALUES (?)", table.quoted()),
+                              {Value(1000)});
   });
   // Anything the table does not list: database_error, with the server's number and text.
-  const auto other = expect_error("1222 (unlisted)", {ErrorKind::database_error, 1222, "different number of columns"},
+  const auto other = expect_error("1222 (unlisted)",
+                                  {ErrorKind::database_error, 1222, "different number of columns"},
                                   [&] { (void)connection->execute("SELECT 1 UNION SELECT 1, 2"); });
   ASSERT_TRUE(other);
   EXPECT_EQ(other->sqlstate(), "21000");
@@ -100,9 +113,9 @@ TEST(ErrorMapping, WriteInReadOnlyTransaction) {
   const Table table("ro", "v INT");
   const auto connection = connect();
   connection->begin(AccessMode::read_only);
-  (void)expect_error("1792 read-only transaction", {ErrorKind::permission_denied, 1792, "READ ONLY"}, [&] {
-    (void)connection->execute(fmt::format("INSERT INTO {} VALUES (1)", table.quoted()));
-  });
+  (void)expect_error(
+      "1792 read-only transaction", {ErrorKind::permission_denied, 1792, "READ ONLY"},
+      [&] { (void)connection->execute(fmt::format("INSERT INTO {} VALUES (1)", table.quoted())); });
   // Only the statement failed: the transaction goes on.
   EXPECT_EQ(connection->transaction_state(), TransactionState::active);
   EXPECT_EQ(connection->execute("SELECT 1").rows.size(), 1u);
@@ -152,7 +165,10 @@ TEST(ErrorMapping, DeadlockAbortsTheVictimsTransaction) {
   victim.rollback();
   EXPECT_EQ(victim.transaction_state(), TransactionState::idle);
   survivor.commit();
-  EXPECT_EQ(setup->execute(fmt::format("SELECT CAST(SUM(v) AS SIGNED) FROM {}", table.quoted())).rows.at(0)[0].as_int(), 2);
+  EXPECT_EQ(setup->execute(fmt::format("SELECT CAST(SUM(v) AS SIGNED) FROM {}", table.quoted()))
+                .rows.at(0)[0]
+                .as_int(),
+            2);
 }
 
 // A lock wait timeout undoes only the statement (innodb_rollback_on_timeout is off): the
@@ -168,15 +184,19 @@ TEST(ErrorMapping, LockWaitTimeoutKeepsTheTransaction) {
   holder->execute(update, {Value(1)});
   waiter->begin();
   waiter->execute(update, {Value(2)});
-  const auto error = expect_error("1205 ER_LOCK_WAIT_TIMEOUT", {ErrorKind::busy, 1205, "Lock wait timeout"},
-                                  [&] { (void)waiter->execute(update, {Value(1)}); });
+  const auto error =
+      expect_error("1205 ER_LOCK_WAIT_TIMEOUT", {ErrorKind::busy, 1205, "Lock wait timeout"},
+                   [&] { (void)waiter->execute(update, {Value(1)}); });
   ASSERT_TRUE(error);
   EXPECT_TRUE(error->is_transient());
   EXPECT_FALSE(error->transaction_aborted());
   EXPECT_EQ(waiter->transaction_state(), TransactionState::active);
   holder->rollback();
   waiter->commit();  // its first update survived
-  EXPECT_EQ(holder->execute(fmt::format("SELECT v FROM {} WHERE id = 2", table.quoted())).rows.at(0)[0].as_int(), 1);
+  EXPECT_EQ(holder->execute(fmt::format("SELECT v FROM {} WHERE id = 2", table.quoted()))
+                .rows.at(0)[0]
+                .as_int(),
+            1);
 }
 
 std::int64_t connection_id(Connection& connection) {

@@ -2,20 +2,21 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
-#include <unistd.h>
 
 namespace anydb::mariadb_test {
 
 std::string uri_from(const char* name) {
   const char* value = std::getenv(name);
   if (value == nullptr || *value == '\0')
-    throw std::runtime_error(fmt::format("{} is not set: run the tests through "
-                                         "scripts/with-mariadb.sh or scripts/with-databases.sh",
-                                         name));
+    throw std::runtime_error(
+        fmt::format("{} is not set: run the tests through "
+                    "scripts/with-mariadb.sh or scripts/with-databases.sh",
+                    name));
   return value;
 }
 
@@ -25,12 +26,15 @@ std::shared_ptr<Backend> backend() {
   return loaded;
 }
 
-ConnectionPtr connect(const std::string& text) { return anydb::connect(backend(), Uri::parse(text)); }
+ConnectionPtr connect(const std::string& text) {
+  return anydb::connect(backend(), Uri::parse(text));
+}
 
 namespace {
 
 std::string replace_all(std::string text, std::string_view from, std::string_view to) {
-  for (std::size_t pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size()))
+  for (std::size_t pos = text.find(from); pos != std::string::npos;
+       pos = text.find(from, pos + to.size()))
     text.replace(pos, from.size(), to);
   return text;
 }

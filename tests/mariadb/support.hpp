@@ -29,7 +29,7 @@ namespace anydb::mariadb_test {
 
 // A table of its own for one test, dropped afterwards. `columns` may use {id} and {blob}.
 class Table {
-public:
+ public:
   Table(std::string_view purpose, std::string_view columns);
   ~Table();
   Table(const Table&) = delete;
@@ -38,7 +38,7 @@ public:
   [[nodiscard]] const std::string& quoted() const noexcept { return quoted_; }
   [[nodiscard]] std::int64_t count() const;
 
-private:
+ private:
   std::string name_;
   std::string quoted_;
 };

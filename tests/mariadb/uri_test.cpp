@@ -45,7 +45,8 @@ TEST(Uri, BothSchemesAndTheMysqlAlias) {
 TEST(Uri, UnixSocket) {
   const char* socket = std::getenv("ANYDB_TEST_MARIADB_SOCKET");
   ASSERT_NE(socket, nullptr) << "ANYDB_TEST_MARIADB_SOCKET is not set";
-  const auto connection = connect(fmt::format("mariadb://anydb:anydb@localhost/anydb_test?unix_socket={}", socket));
+  const auto connection =
+      connect(fmt::format("mariadb://anydb:anydb@localhost/anydb_test?unix_socket={}", socket));
   EXPECT_EQ(connection->execute("SELECT DATABASE()").rows.at(0)[0].as_text(), "anydb_test");
 }
 
@@ -73,7 +74,8 @@ TEST(Uri, BadParametersAreConfigurationErrors) {
   expect_refused(with_secret("?bogus=1"), ErrorKind::configuration, "unknown parameter 'bogus'");
   expect_refused(with_secret("?ssl_mode=verify_ca"), ErrorKind::configuration, "verify_identity");
   expect_refused(with_secret("?ssl_mode=sometimes"), ErrorKind::configuration, "ssl_mode");
-  expect_refused(with_secret("?ssl_mode=disabled&ssl_ca=/x.pem"), ErrorKind::configuration, "ssl_mode=disabled");
+  expect_refused(with_secret("?ssl_mode=disabled&ssl_ca=/x.pem"), ErrorKind::configuration,
+                 "ssl_mode=disabled");
   expect_refused(with_secret("?ssl_cert=/c.pem"), ErrorKind::configuration, "ssl_key");
   expect_refused(with_secret("?read_timeout=soon"), ErrorKind::configuration, "read_timeout");
   expect_refused(with_secret("?statement_cache=-1"), ErrorKind::configuration, "statement_cache");
@@ -85,7 +87,8 @@ TEST(Uri, BadParametersAreConfigurationErrors) {
 TEST(Uri, FailuresToConnectNeverShowThePassword) {
   expect_refused(with_secret(""), ErrorKind::connection_failed, "Access denied");
   expect_refused(fmt::format("mariadb://anydb:{}@127.0.0.1:1/anydb_test?connect_timeout=2", secret),
-                 ErrorKind::connection_failed, "cannot connect to 'mariadb://anydb:***@127.0.0.1:1/");
+                 ErrorKind::connection_failed,
+                 "cannot connect to 'mariadb://anydb:***@127.0.0.1:1/");
   // The test server has no certificate: TLS that is required cannot be had. (Connector/C alone
   // would connect in plain text for `required`; the backend checks the negotiated cipher.)
   expect_refused(uri() + "?ssl_mode=required", ErrorKind::connection_failed, "does not offer it");

@@ -19,14 +19,16 @@ namespace {
 using namespace std::chrono_literals;
 
 GetOrCreate key_operation(const Connection& connection, const Table& table) {
-  return GetOrCreate(connection.dialect(), GetOrCreateSpec{table.name(), {"k"}, {"name"}, Strategy::safe, {}});
+  return GetOrCreate(connection.dialect(),
+                     GetOrCreateSpec{table.name(), {"k"}, {"name"}, Strategy::safe, {}});
 }
 
 // ---------------------------------------------------------------------------------------------
 // MariaDB at its default REPEATABLE READ: Django's classic get_or_create failure.
 
 TEST(MariadbRepeatableRead, DefaultIsRepeatableRead) {
-  EXPECT_EQ(connect(mariadb_uri())->execute("SELECT @@tx_isolation").rows.at(0)[0].as_text(), "REPEATABLE-READ");
+  EXPECT_EQ(connect(mariadb_uri())->execute("SELECT @@tx_isolation").rows.at(0)[0].as_text(),
+            "REPEATABLE-READ");
 }
 
 TEST(MariadbRepeatableRead, CallersTransactionGetsSerializationFailureNeverNotFound) {
@@ -36,7 +38,8 @@ TEST(MariadbRepeatableRead, CallersTransactionGetsSerializationFailureNeverNotFo
   const GetOrCreate operation = key_operation(*a, table);
   a->begin();
   (void)a->execute(fmt::format("SELECT COUNT(*) FROM {}", table.quoted()));  // the snapshot
-  b->execute(fmt::format("INSERT INTO {} (k, name) VALUES (?, ?)", table.quoted()), {Value(7), Value("b")});
+  b->execute(fmt::format("INSERT INTO {} (k, name) VALUES (?, ?)", table.quoted()),
+             {Value(7), Value("b")});
   try {
     (void)operation(*a, std::vector<Value>{Value(7)}, std::vector<Value>{Value("a")});
     FAIL() << "get-or-create returned although the row is invisible to the snapshot";
@@ -48,7 +51,8 @@ TEST(MariadbRepeatableRead, CallersTransactionGetsSerializationFailureNeverNotFo
   }
   // The caller's transaction is still usable (the insert ran in a savepoint) and can be undone.
   EXPECT_TRUE(a->in_transaction());
-  EXPECT_EQ(a->execute(fmt::format("SELECT COUNT(*) FROM {}", table.quoted())).rows.at(0)[0].as_int(), 0);
+  EXPECT_EQ(
+      a->execute(fmt::format("SELECT COUNT(*) FROM {}", table.quoted())).rows.at(0)[0].as_int(), 0);
   a->rollback();
   EXPECT_EQ(table.count(), 1);
 }
@@ -64,7 +68,8 @@ TEST(MariadbRepeatableRead, RunTransactionRetriesTheWholeUnit) {
       [&](Connection& c) {
         (void)c.execute(fmt::format("SELECT COUNT(*) FROM {}", table.quoted()));  // the snapshot
         if (stats.attempts == 1)  // the other client wins the race during the first attempt only
-          b->execute(fmt::format("INSERT INTO {} (k, name) VALUES (?, ?)", table.quoted()), {Value(7), Value("b")});
+          b->execute(fmt::format("INSERT INTO {} (k, name) VALUES (?, ?)", table.quoted()),
+                     {Value(7), Value("b")});
         return operation(c, std::vector<Value>{Value(7)}, std::vector<Value>{Value("a")});
       },
       RetryPolicy{5, 100us, 1ms}, AccessMode::read_write, &stats);
@@ -101,7 +106,8 @@ TEST(MariadbRepeatableRead, ThreadedRaceInsideRunTransactionCreatesEachKeyOnce) 
                 [&](Connection& c) {
                   // Other work first: the snapshot is taken before the race is decided.
                   (void)c.execute(fmt::format("SELECT COUNT(*) FROM {}", table.quoted()));
-                  return operation(c, std::vector<Value>{Value(key)}, std::vector<Value>{Value(fmt::format("t{}", t))});
+                  return operation(c, std::vector<Value>{Value(key)},
+                                   std::vector<Value>{Value(fmt::format("t{}", t))});
                 },
                 RetryPolicy{}, AccessMode::read_write, &stats);
             if (result.created) ++creations[static_cast<std::size_t>(key)];
@@ -117,11 +123,14 @@ TEST(MariadbRepeatableRead, ThreadedRaceInsideRunTransactionCreatesEachKeyOnce) 
     }
   }
   EXPECT_EQ(errors.load(), 0) << first_error;
-  for (int key = 0; key < keys; ++key) EXPECT_EQ(creations[static_cast<std::size_t>(key)].load(), 1) << key;
+  for (int key = 0; key < keys; ++key)
+    EXPECT_EQ(creations[static_cast<std::size_t>(key)].load(), 1) << key;
   EXPECT_EQ(table.count(), keys);
   EXPECT_GT(retries.load(), 0) << "no thread ever lost the race at REPEATABLE READ";
-  std::printf("[ race     ] mariadb REPEATABLE READ, run_transaction: %d threads x %d keys, %d conflicts, %d transient retries\n",
-              threads, keys, conflicts.load(), retries.load());
+  std::printf(
+      "[ race     ] mariadb REPEATABLE READ, run_transaction: %d threads x %d keys, %d conflicts, "
+      "%d transient retries\n",
+      threads, keys, conflicts.load(), retries.load());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -134,11 +143,13 @@ TEST(Psqlodbc, HandledUniqueViolationKeepsTheCallersTransaction) {
   const ConnectionPtr b = connect(pg_uri());
   const GetOrCreate operation = key_operation(*a, table);
   b->begin();
-  b->execute(fmt::format("INSERT INTO {} (k, name) VALUES (?, ?)", table.quoted()), {Value(7), Value("b")});
+  b->execute(fmt::format("INSERT INTO {} (k, name) VALUES (?, ?)", table.quoted()),
+             {Value(7), Value("b")});
   GetOrCreateResult result;
   std::thread caller([&] {
     a->begin();
-    a->execute(fmt::format("INSERT INTO {} (note) VALUES (?)", other.quoted()), {Value("other work")});
+    a->execute(fmt::format("INSERT INTO {} (note) VALUES (?)", other.quoted()),
+               {Value("other work")});
     // Misses b's uncommitted row, inserts, waits for b, then fails with 23505 when b commits.
     result = operation(*a, std::vector<Value>{Value(7)}, std::vector<Value>{Value("a")});
     a->commit();
@@ -188,7 +199,8 @@ TEST(Psqlodbc, DsnWithoutProtocolGetsTheSameSemantics) {
   // with Protocol=7.4-0, so that an error fails the transaction as with libpq (and the core
   // refuses the next statement).
   const ConnectionPtr connection = connect("odbc:DSN=" + uri_from("ANYDB_TEST_ODBC_PG_DSN"));
-  EXPECT_EQ(connection->dialect().identity_column, "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY");
+  EXPECT_EQ(connection->dialect().identity_column,
+            "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY");
   connection->begin();
   EXPECT_THROW((void)connection->execute("SELECT * FROM anydb_no_such_table"), UndefinedObject);
   EXPECT_THROW((void)connection->execute("SELECT 1"), TransactionAborted);
@@ -223,16 +235,20 @@ TEST(Isolation, SqliteOnlyProvidesSerializable) {
     FAIL();
   } catch (const ConfigurationError& error) {
     std::printf("[ driver   ] sqlite isolation refused: %s\n", error.what());
-    EXPECT_NE(std::string_view(error.what()).find("only provides serializable"), std::string_view::npos);
+    EXPECT_NE(std::string_view(error.what()).find("only provides serializable"),
+              std::string_view::npos);
   }
-  EXPECT_THROW(connect(sqlite_uri())->set_isolation_level(IsolationLevel::repeatable_read), Unsupported);
+  EXPECT_THROW(connect(sqlite_uri())->set_isolation_level(IsolationLevel::repeatable_read),
+               Unsupported);
 }
 
 TEST(Isolation, PostgresqlAppliesAndVerifies) {
   const ConnectionPtr connection = connect(pg_uri() + ";ANYDB_ISOLATION=serializable");
-  EXPECT_EQ(connection->execute("SHOW transaction_isolation").rows.at(0)[0].as_text(), "serializable");
+  EXPECT_EQ(connection->execute("SHOW transaction_isolation").rows.at(0)[0].as_text(),
+            "serializable");
   connection->set_isolation_level(IsolationLevel::repeatable_read);
-  EXPECT_EQ(connection->execute("SHOW transaction_isolation").rows.at(0)[0].as_text(), "repeatable read");
+  EXPECT_EQ(connection->execute("SHOW transaction_isolation").rows.at(0)[0].as_text(),
+            "repeatable read");
   connection->begin();
   EXPECT_THROW(connection->set_isolation_level(IsolationLevel::read_committed), UsageError);
   connection->rollback();
@@ -266,8 +282,10 @@ TEST(Isolation, MariadbReadCommittedSeesTheWinnerInsideTheCallersTransaction) {
   const GetOrCreate operation = key_operation(*a, table);
   a->begin();
   (void)a->execute(fmt::format("SELECT COUNT(*) FROM {}", table.quoted()));
-  b->execute(fmt::format("INSERT INTO {} (k, name) VALUES (?, ?)", table.quoted()), {Value(7), Value("b")});
-  const GetOrCreateResult result = operation(*a, std::vector<Value>{Value(7)}, std::vector<Value>{Value("a")});
+  b->execute(fmt::format("INSERT INTO {} (k, name) VALUES (?, ?)", table.quoted()),
+             {Value(7), Value("b")});
+  const GetOrCreateResult result =
+      operation(*a, std::vector<Value>{Value(7)}, std::vector<Value>{Value("a")});
   EXPECT_FALSE(result.created);
   a->commit();
 }
@@ -283,8 +301,9 @@ TEST(Connect, BadPasswordIsOneRedactedLine) {
       (void)connect(bad);
       FAIL() << "connected with a wrong password";
     } catch (const ConnectionFailed& error) {
-      std::printf("[ driver   ] bad password: sqlstate=%s native=%lld: %s\n", error.sqlstate().c_str(),
-                  static_cast<long long>(error.native_code().value_or(0)), error.what());
+      std::printf("[ driver   ] bad password: sqlstate=%s native=%lld: %s\n",
+                  error.sqlstate().c_str(), static_cast<long long>(error.native_code().value_or(0)),
+                  error.what());
       const std::string_view what = error.what();
       EXPECT_EQ(what.find("wrong-secret"), std::string_view::npos) << what;
       EXPECT_EQ(what.find('\n'), std::string_view::npos) << what;
@@ -298,7 +317,8 @@ TEST(Connect, MissingDriverLibrary) {
     (void)connect("odbc:DRIVER=/nonexistent/libnothing.so;Database=x;PWD=secret");
     FAIL();
   } catch (const ConnectionFailed& error) {
-    std::printf("[ driver   ] missing driver: sqlstate=%s: %s\n", error.sqlstate().c_str(), error.what());
+    std::printf("[ driver   ] missing driver: sqlstate=%s: %s\n", error.sqlstate().c_str(),
+                error.what());
     EXPECT_NE(std::string_view(error.what()).find("libnothing.so"), std::string_view::npos);
     EXPECT_EQ(std::string_view(error.what()).find("secret"), std::string_view::npos);
   }
@@ -356,7 +376,8 @@ TEST(DriverLimits, SqliteodbcReturnsNoRowsForInsertReturning) {
   Table table(sqlite_uri(), "returning", "id INTEGER PRIMARY KEY, v BIGINT");
   const ConnectionPtr connection = connect(sqlite_uri());
   EXPECT_FALSE(connection->dialect().supports_returning);
-  const Result result = connection->execute(fmt::format("INSERT INTO {} (v) VALUES (1) RETURNING *", table.quoted()));
+  const Result result =
+      connection->execute(fmt::format("INSERT INTO {} (v) VALUES (1) RETURNING *", table.quoted()));
   EXPECT_TRUE(result.rows.empty());
   EXPECT_EQ(result.rows_affected, 1);
 }
@@ -364,12 +385,19 @@ TEST(DriverLimits, SqliteodbcReturnsNoRowsForInsertReturning) {
 TEST(DriverLimits, SqliteodbcRoundsRealsToFifteenDigits) {
   Table table(sqlite_uri(), "reals", "id INTEGER PRIMARY KEY, r DOUBLE PRECISION");
   const ConnectionPtr connection = connect(sqlite_uri());
-  connection->execute(fmt::format("INSERT INTO {} (r) VALUES (?)", table.quoted()), {Value(3.141592653589793)});
+  connection->execute(fmt::format("INSERT INTO {} (r) VALUES (?)", table.quoted()),
+                      {Value(3.141592653589793)});
   // Stored exactly (the bound double goes in as is) ...
-  EXPECT_EQ(connection->execute(fmt::format("SELECT COUNT(*) FROM {} WHERE r = ?", table.quoted()),
-                                {Value(3.141592653589793)}).rows.at(0)[0].as_int(), 1);
+  EXPECT_EQ(connection
+                ->execute(fmt::format("SELECT COUNT(*) FROM {} WHERE r = ?", table.quoted()),
+                          {Value(3.141592653589793)})
+                .rows.at(0)[0]
+                .as_int(),
+            1);
   // ... but read back through the driver's text conversion (SQLite's "%!.15g").
-  EXPECT_EQ(connection->execute(fmt::format("SELECT r FROM {}", table.quoted())).rows.at(0)[0].as_double(),
+  EXPECT_EQ(connection->execute(fmt::format("SELECT r FROM {}", table.quoted()))
+                .rows.at(0)[0]
+                .as_double(),
             3.14159265358979);
 }
 
@@ -388,13 +416,19 @@ TEST(Values, UnicodeAndBinaryThroughEveryDriver) {
     const ConnectionPtr connection = connect(uri);
     connection->execute(fmt::format("INSERT INTO {} (t, b, u) VALUES (?, ?, ?)", table.quoted()),
                         {Value(text), Value(blob), Value(nullptr)});
-    const Row row = connection->execute(fmt::format("SELECT t, b, u FROM {}", table.quoted())).rows.at(0);
+    const Row row =
+        connection->execute(fmt::format("SELECT t, b, u FROM {}", table.quoted())).rows.at(0);
     EXPECT_EQ(row.at("t").as_text(), text) << uri;
     EXPECT_EQ(row.at("b").as_blob(), blob) << uri;
     EXPECT_TRUE(row.at("u").is_null()) << uri;
     // A parameter compared with the stored text: both directions use the same bytes.
-    EXPECT_EQ(connection->execute(fmt::format("SELECT COUNT(*) FROM {} WHERE t = ?", table.quoted()), {Value(text)})
-                  .rows.at(0)[0].as_int(), 1) << uri;
+    EXPECT_EQ(connection
+                  ->execute(fmt::format("SELECT COUNT(*) FROM {} WHERE t = ?", table.quoted()),
+                            {Value(text)})
+                  .rows.at(0)[0]
+                  .as_int(),
+              1)
+        << uri;
   }
 }
 

@@ -14,7 +14,7 @@ namespace {
 void sixteen_racers(const std::string& uri) {
   Table table(uri, "cli", "id {id}, k BIGINT NOT NULL UNIQUE, name VARCHAR(40)");
   std::vector<std::string> args{ANYDB_CLI_PATH, "get-or-create", "--backend", "odbc", "--db", uri,
-                                "--table", table.name(), "--key", "k"};
+                                "--table",      table.name(),    "--key",     "k"};
   for (int i = 0; i < 16; ++i) args.emplace_back("42");
   const test::ProcessResult result = test::run_process(args);
   EXPECT_EQ(result.exit_code, 0) << result.err;

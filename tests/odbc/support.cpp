@@ -2,20 +2,21 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
-#include <unistd.h>
 
 namespace anydb::odbc_test {
 
 std::string uri_from(const char* name) {
   const char* value = std::getenv(name);
   if (value == nullptr || *value == '\0')
-    throw std::runtime_error(fmt::format("{} is not set: run the tests through "
-                                         "scripts/with-databases.sh",
-                                         name));
+    throw std::runtime_error(
+        fmt::format("{} is not set: run the tests through "
+                    "scripts/with-databases.sh",
+                    name));
   return value;
 }
 
@@ -32,7 +33,9 @@ std::shared_ptr<Backend> odbc_backend() {
   return backend;
 }
 
-ConnectionPtr connect(const std::string& uri) { return anydb::connect(odbc_backend(), Uri::parse(uri)); }
+ConnectionPtr connect(const std::string& uri) {
+  return anydb::connect(odbc_backend(), Uri::parse(uri));
+}
 
 std::string unique_name(std::string_view purpose) {
   static std::atomic<int> counter{0};
@@ -42,7 +45,8 @@ std::string unique_name(std::string_view purpose) {
 namespace {
 
 std::string replace_all(std::string text, std::string_view from, std::string_view to) {
-  for (std::size_t pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size()))
+  for (std::size_t pos = text.find(from); pos != std::string::npos;
+       pos = text.find(from, pos + to.size()))
     text.replace(pos, from.size(), to);
   return text;
 }
@@ -68,7 +72,10 @@ Table::~Table() {
 }
 
 std::int64_t Table::count() const {
-  return connect(uri_)->execute(fmt::format("SELECT COUNT(*) FROM {}", quoted_)).rows.at(0)[0].as_int();
+  return connect(uri_)
+      ->execute(fmt::format("SELECT COUNT(*) FROM {}", quoted_))
+      .rows.at(0)[0]
+      .as_int();
 }
 
 std::optional<Error> expect_error(std::string_view label, const Expected& expected,

@@ -32,7 +32,7 @@ namespace anydb::odbc_test {
 
 // A table of its own for one test, dropped afterwards. `columns` may use {id} and {blob}.
 class Table {
-public:
+ public:
   Table(const std::string& uri, std::string_view purpose, std::string_view columns);
   ~Table();
   Table(const Table&) = delete;
@@ -41,7 +41,7 @@ public:
   [[nodiscard]] const std::string& quoted() const noexcept { return quoted_; }
   [[nodiscard]] std::int64_t count() const;
 
-private:
+ private:
   std::string uri_;
   std::string name_;
   std::string quoted_;
@@ -52,9 +52,9 @@ private:
 // What one mapping row promises about an error.
 struct Expected {
   ErrorKind kind;
-  std::string sqlstate;                 // "" = not checked
-  std::optional<std::int64_t> native;   // nullopt = not checked
-  std::string message_part;             // must occur in what()
+  std::string sqlstate;                // "" = not checked
+  std::optional<std::int64_t> native;  // nullopt = not checked
+  std::string message_part;            // must occur in what()
 };
 
 // Runs `action`, which must throw anydb::Error as `expected` says, prints the real diagnostic

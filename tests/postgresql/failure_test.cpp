@@ -52,21 +52,22 @@ Caught error_of(Fn&& fn) {
 // A backend terminated by an administrator (pg_terminate_backend) mid-transaction.
 
 class KilledBackend : public PgTest {
-protected:
+ protected:
   void SetUp() override {
     PgTest::SetUp();
     if (HasFatalFailure()) return;
     table = std::make_unique<Table>("killed");
     admin = connect_admin();
     a = connect();
-    a->set_cleanup_error_handler([this](std::string_view message) { cleanup_errors.emplace_back(message); });
+    a->set_cleanup_error_handler(
+        [this](std::string_view message) { cleanup_errors.emplace_back(message); });
     a_pid = backend_pid(*a);
   }
 
   void insert_rows(Connection& connection, int first) const {
     for (int k = first; k < first + 3; ++k)
-      (void)connection.execute(fmt::format("INSERT INTO {} (k, name) VALUES ($1, 'doomed')", table->sql()),
-                               {Value(k)});
+      (void)connection.execute(
+          fmt::format("INSERT INTO {} (k, name) VALUES ($1, 'doomed')", table->sql()), {Value(k)});
   }
 
   void kill_a() const {
@@ -157,7 +158,8 @@ TEST_F(KilledBackend, TransactionGuardOnTheDeadConnectionNeitherCrashesNorThrows
     EXPECT_TRUE(c_errors.empty()) << c_errors.front();  // nothing to roll back any more
   }
   // The first guard's ROLLBACK found the connection dead: reported, not thrown.
-  for (const auto& message : cleanup_errors) std::printf("[ info     ] cleanup error: %s\n", message.c_str());
+  for (const auto& message : cleanup_errors)
+    std::printf("[ info     ] cleanup error: %s\n", message.c_str());
   EXPECT_EQ(cleanup_errors.size(), 1u);
   EXPECT_EQ(table->count_rows(), 0);
 }
@@ -166,7 +168,7 @@ TEST_F(KilledBackend, TransactionGuardOnTheDeadConnectionNeitherCrashesNorThrows
 // The SQLSTATE mapping, one row at a time.
 
 class ErrorMapping : public PgTest {
-protected:
+ protected:
   void SetUp() override {
     PgTest::SetUp();
     if (HasFatalFailure()) return;
@@ -270,8 +272,9 @@ TEST_F(ErrorMapping, ForUpdateNowaitOnALockedRowIs55P03Busy) {
   b->begin();
   (void)b->execute(fmt::format("SELECT v FROM {} WHERE id = 1 FOR UPDATE", table->sql()));
   a->begin();
-  const auto error = error_of(
-      [&] { (void)a->execute(fmt::format("SELECT v FROM {} WHERE id = 1 FOR UPDATE NOWAIT", table->sql())); });
+  const auto error = error_of([&] {
+    (void)a->execute(fmt::format("SELECT v FROM {} WHERE id = 1 FOR UPDATE NOWAIT", table->sql()));
+  });
   ASSERT_TRUE(error);
   EXPECT_EQ(error->kind(), ErrorKind::busy) << error->what();
   EXPECT_EQ(error->sqlstate(), "55P03");

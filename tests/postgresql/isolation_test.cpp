@@ -18,9 +18,10 @@ namespace anydb::pgtest {
 namespace {
 
 class StrategyTest : public PgTest, public ::testing::WithParamInterface<Strategy> {
-protected:
+ protected:
   [[nodiscard]] GetOrCreate operation(const Table& table, const Connection& connection) const {
-    return GetOrCreate(connection.dialect(), GetOrCreateSpec{table.name(), {"k"}, {"name"}, GetParam(), {}});
+    return GetOrCreate(connection.dialect(),
+                       GetOrCreateSpec{table.name(), {"k"}, {"name"}, GetParam(), {}});
   }
 };
 
@@ -110,7 +111,8 @@ void blocked_then(const Table& table, Strategy strategy, Ending ending) {
   ConnectionPtr admin = connect_admin();
   ConnectionPtr a = connect(IsolationLevel::read_committed);
   ConnectionPtr b = connect(IsolationLevel::read_committed);
-  const GetOrCreate get_or_create(a->dialect(), GetOrCreateSpec{table.name(), {"k"}, {"name"}, strategy, {}});
+  const GetOrCreate get_or_create(a->dialect(),
+                                  GetOrCreateSpec{table.name(), {"k"}, {"name"}, strategy, {}});
   const std::int64_t a_pid = backend_pid(*a);
   const std::string insert = fmt::format("INSERT INTO {} (k, name) VALUES ($1, $2)", table.sql());
   constexpr int k = 42, x = 1000;
@@ -125,8 +127,10 @@ void blocked_then(const Table& table, Strategy strategy, Ending ending) {
   });
   const bool waited = wait_until_lock_wait(*admin, a_pid);
   // Let B finish whatever happens, so that A's thread cannot hang the test.
-  if (ending == Ending::commit) b->commit();
-  else b->rollback();
+  if (ending == Ending::commit)
+    b->commit();
+  else
+    b->rollback();
   ASSERT_TRUE(waited) << "A's get-or-create never waited for B's row lock (pg_stat_activity)";
 
   GetOrCreateResult result;

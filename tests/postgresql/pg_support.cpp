@@ -19,11 +19,12 @@ std::optional<std::string> environment(const char* name) {
 }
 
 std::string missing_variable_message(const char* name) {
-  return fmt::format("{} is not set: the PostgreSQL server for these tests was not started. Run "
-                     "them under scripts/with-databases.sh (e.g. scripts/with-databases.sh ctest "
-                     "--test-dir BUILD -L postgresql), which starts a throwaway server and "
-                     "exports the URIs",
-                     name);
+  return fmt::format(
+      "{} is not set: the PostgreSQL server for these tests was not started. Run "
+      "them under scripts/with-databases.sh (e.g. scripts/with-databases.sh ctest "
+      "--test-dir BUILD -L postgresql), which starts a throwaway server and "
+      "exports the URIs",
+      name);
 }
 
 void PgTest::SetUp() {
@@ -65,13 +66,16 @@ std::string unique_name(std::string_view purpose) {
   return fmt::format("anydb_pg_{}_{}_{}", purpose, ::getpid(), ++counter);
 }
 
-std::int64_t scalar(Connection& connection, std::string_view sql, std::initializer_list<Value> params) {
+std::int64_t scalar(Connection& connection, std::string_view sql,
+                    std::initializer_list<Value> params) {
   const Result result = connection.execute(sql, params);
   if (result.rows.empty()) throw std::runtime_error(fmt::format("no row from: {}", sql));
   return result.rows.front()[0].as_int();
 }
 
-std::int64_t backend_pid(Connection& connection) { return scalar(connection, "SELECT pg_backend_pid()"); }
+std::int64_t backend_pid(Connection& connection) {
+  return scalar(connection, "SELECT pg_backend_pid()");
+}
 
 namespace {
 
@@ -98,7 +102,8 @@ bool wait_until_lock_wait(Connection& admin, std::int64_t pid, std::chrono::mill
 
 bool wait_until_gone(Connection& admin, std::int64_t pid, std::chrono::milliseconds timeout) {
   return poll(timeout, [&] {
-    return scalar(admin, "SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int", {Value(pid)}) == 0;
+    return scalar(admin, "SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int",
+                  {Value(pid)}) == 0;
   });
 }
 

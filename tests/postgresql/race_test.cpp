@@ -118,7 +118,8 @@ TEST_P(GetOrCreateRace, ExactlyOneCreationPerKeyAndNoErrors) {
       }
     }
 
-    EXPECT_EQ(tally.errors.load(), 0) << "round " << round << ", first error: " << tally.first_error;
+    EXPECT_EQ(tally.errors.load(), 0)
+        << "round " << round << ", first error: " << tally.first_error;
     EXPECT_EQ(tally.wrong_rows.load(), 0) << "round " << round;
     int wrong = 0;
     for (int key = 0; key < key_count; ++key)
@@ -127,10 +128,11 @@ TEST_P(GetOrCreateRace, ExactlyOneCreationPerKeyAndNoErrors) {
     EXPECT_EQ(table.count_rows(), key_count) << "round " << round;
     total_conflicts += tally.conflicts.load();
     total_retries += tally.retries.load();
-    std::printf("[ race     ] %s round %d: %d threads x %d keys: %d conflicts handled, %d transient "
-                "retries\n",
-                param_name({param, 0}).c_str(), round, thread_count, key_count,
-                tally.conflicts.load(), tally.retries.load());
+    std::printf(
+        "[ race     ] %s round %d: %d threads x %d keys: %d conflicts handled, %d transient "
+        "retries\n",
+        param_name({param, 0}).c_str(), round, thread_count, key_count, tally.conflicts.load(),
+        tally.retries.load());
   }
   std::printf("[ race     ] %s total over %d rounds: %d conflicts, %d transient retries\n",
               param_name({param, 0}).c_str(), rounds, total_conflicts, total_retries);
@@ -144,7 +146,8 @@ TEST_P(GetOrCreateRace, ExactlyOneCreationPerKeyAndNoErrors) {
   // At READ COMMITTED the losers of the safe strategy see the winner after a unique violation.
   if (param.mode == Mode::unit && param.level == IsolationLevel::read_committed &&
       param.strategy == Strategy::safe) {
-    EXPECT_GT(total_conflicts, 0) << "no unique violation was ever handled: the threads did not race";
+    EXPECT_GT(total_conflicts, 0)
+        << "no unique violation was ever handled: the threads did not race";
   }
 }
 
@@ -157,7 +160,8 @@ std::vector<RaceParam> all_params() {
   return params;
 }
 
-INSTANTIATE_TEST_SUITE_P(PostgreSQL, GetOrCreateRace, ::testing::ValuesIn(all_params()), param_name);
+INSTANTIATE_TEST_SUITE_P(PostgreSQL, GetOrCreateRace, ::testing::ValuesIn(all_params()),
+                         param_name);
 
 }  // namespace
 }  // namespace anydb::pgtest

@@ -25,8 +25,10 @@ struct RunCounts {
 RunCounts count(const ProcessResult& result) {
   RunCounts counts;
   for (const auto& line : result.out_lines()) {
-    if (line.ends_with(" True")) ++counts.created;
-    else if (line.ends_with(" False")) ++counts.existing;
+    if (line.ends_with(" True"))
+      ++counts.created;
+    else if (line.ends_with(" False"))
+      ++counts.existing;
   }
   for (const auto& line : result.err_lines())
     if (line.find(" Error: ") != std::string::npos) ++counts.failed;
@@ -37,9 +39,12 @@ RunCounts count(const ProcessResult& result) {
 ProcessResult run_with_restart(const Table& table, const std::vector<std::string>& flags) {
   const auto restart = environment("ANYDB_TEST_PG_RESTART");
   if (!restart) throw std::runtime_error(missing_variable_message("ANYDB_TEST_PG_RESTART"));
-  std::vector<std::string> args{ANYDB_CLI_PATH, "get-or-create", "--backend", "postgresql", "--db",
-                                *environment(uri_variable), "--table", table.name(), "--key", "k",
-                                "--threads", "4"};
+  std::vector<std::string> args{ANYDB_CLI_PATH, "get-or-create",
+                                "--backend",    "postgresql",
+                                "--db",         *environment(uri_variable),
+                                "--table",      table.name(),
+                                "--key",        "k",
+                                "--threads",    "4"};
   args.insert(args.end(), flags.begin(), flags.end());
   for (int key = 0; key < key_count; ++key) args.push_back(std::to_string(key));
 
@@ -60,11 +65,13 @@ TEST_F(ServerRestart, EveryKeyIsDoneOrReportedAndNoneTwice) {
   const RunCounts counts = count(result);
   EXPECT_EQ(result.exit_code, 1) << "the restart should have failed some keys";
   EXPECT_GT(counts.failed, 0);
-  EXPECT_EQ(counts.created + counts.existing + counts.failed, key_count) << "a key without an outcome";
+  EXPECT_EQ(counts.created + counts.existing + counts.failed, key_count)
+      << "a key without an outcome";
   EXPECT_EQ(counts.existing, 0);
   auto connection = connect();
   const auto rows = scalar(*connection, fmt::format("SELECT COUNT(*) FROM {}", table.sql()));
-  const auto distinct = scalar(*connection, fmt::format("SELECT COUNT(DISTINCT k) FROM {}", table.sql()));
+  const auto distinct =
+      scalar(*connection, fmt::format("SELECT COUNT(DISTINCT k) FROM {}", table.sql()));
   EXPECT_EQ(rows, distinct) << "a key has two rows";
   // Every reported creation is stored; a COMMIT whose answer was lost in the restart may have
   // stored a row for a key reported failed, never the other way round.
@@ -81,7 +88,8 @@ TEST_F(ServerRestart, ReconnectingRunCompletes) {
   EXPECT_EQ(counts.created + counts.existing, key_count);
   auto connection = connect();
   EXPECT_EQ(scalar(*connection, fmt::format("SELECT COUNT(*) FROM {}", table.sql())), key_count);
-  EXPECT_EQ(scalar(*connection, fmt::format("SELECT COUNT(DISTINCT k) FROM {}", table.sql())), key_count);
+  EXPECT_EQ(scalar(*connection, fmt::format("SELECT COUNT(DISTINCT k) FROM {}", table.sql())),
+            key_count);
 }
 
 }  // namespace

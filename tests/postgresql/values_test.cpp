@@ -29,10 +29,12 @@ TEST_F(Values, NulByteInTextIsADataErrorThatSaysWhatToDo) {
   }
   // Refused before anything was sent: in a transaction, nothing was aborted.
   connection->begin();
-  EXPECT_THROW((void)connection->execute(fmt::format("INSERT INTO {} (id, s) VALUES (2, $1)", table.sql()),
-                                         {Value(with_nul)}),
-               DataError);
-  (void)connection->execute(fmt::format("INSERT INTO {} (id, s) VALUES (3, $1)", table.sql()), {Value("ok")});
+  EXPECT_THROW(
+      (void)connection->execute(fmt::format("INSERT INTO {} (id, s) VALUES (2, $1)", table.sql()),
+                                {Value(with_nul)}),
+      DataError);
+  (void)connection->execute(fmt::format("INSERT INTO {} (id, s) VALUES (3, $1)", table.sql()),
+                            {Value("ok")});
   connection->commit();
   EXPECT_EQ(table.count_rows(), 1);
 }
@@ -44,9 +46,11 @@ TEST_F(Values, ByteaCarriesEveryByteValue) {
   for (int i = 0; i < 256; ++i) every.push_back(static_cast<std::byte>(i));
   Blob reversed(every.rbegin(), every.rend());
 
-  (void)connection->execute(fmt::format("INSERT INTO {} (id, b) VALUES ($1, $2), ($3, $4)", table.sql()),
-                            {Value(1), Value(every), Value(2), Value(reversed)});
-  const Result stored = connection->execute(fmt::format("SELECT b, length(b) FROM {} ORDER BY id", table.sql()));
+  (void)connection->execute(
+      fmt::format("INSERT INTO {} (id, b) VALUES ($1, $2), ($3, $4)", table.sql()),
+      {Value(1), Value(every), Value(2), Value(reversed)});
+  const Result stored =
+      connection->execute(fmt::format("SELECT b, length(b) FROM {} ORDER BY id", table.sql()));
   ASSERT_EQ(stored.rows.size(), 2u);
   EXPECT_EQ(stored.rows[0][0].as_blob(), every);
   EXPECT_EQ(stored.rows[0][1].as_int(), 256);
@@ -61,7 +65,9 @@ TEST_F(Values, ByteaCarriesEveryByteValue) {
   const Result echoed = connection->execute("SELECT $1::bytea", {Value(every)});
   EXPECT_EQ(echoed.rows.at(0)[0].as_blob(), every);
   // Lookup by a bytea key.
-  EXPECT_EQ(scalar(*connection, fmt::format("SELECT id FROM {} WHERE b = $1", table.sql()), {Value(reversed)}), 2);
+  EXPECT_EQ(scalar(*connection, fmt::format("SELECT id FROM {} WHERE b = $1", table.sql()),
+                   {Value(reversed)}),
+            2);
 }
 
 // Parameters go out as text of unspecified type, so the server infers each one's type from its
@@ -75,7 +81,9 @@ TEST_F(Values, AnUntypedParameterComesBackAsTextUnlessCast) {
   EXPECT_EQ(cast.type(), Value::Type::integer);
   EXPECT_EQ(cast.as_int(), 5);
   // A text key matches an integer column: the server infers $1 as that column's type.
-  EXPECT_EQ(scalar(*connection, "SELECT count(*) FROM (VALUES (42)) AS v(n) WHERE n = $1", {Value("42")}), 1);
+  EXPECT_EQ(
+      scalar(*connection, "SELECT count(*) FROM (VALUES (42)) AS v(n) WHERE n = $1", {Value("42")}),
+      1);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -29,7 +30,6 @@
 #include <random>
 #include <string>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
 #if defined(__SANITIZE_THREAD__)
@@ -61,9 +61,9 @@ const int key_count = scale_from("ANYDB_CONTENTION_KEYS", default_scale[1]);
 const int round_count = scale_from("ANYDB_CONTENTION_ROUNDS", default_scale[2]);
 
 struct Target {
-  const char* name;         // in test names and output
-  const char* plugin;       // backend to load
-  const char* uri_variable; // exported by scripts/with-databases.sh
+  const char* name;          // in test names and output
+  const char* plugin;        // backend to load
+  const char* uri_variable;  // exported by scripts/with-databases.sh
 };
 
 constexpr std::array<Target, 3> targets{{
@@ -92,7 +92,7 @@ std::shared_ptr<Backend> load_backend(const char* plugin) {
 
 // Attempts per call: exact counts up to 8, then 9-16, 17-32, ...
 class AttemptHistogram {
-public:
+ public:
   void add(int attempts) {
     const std::lock_guard lock(mutex_);
     ++counts_[bucket(attempts)];
@@ -103,13 +103,14 @@ public:
     std::string out;
     for (const auto& [low, count] : counts_) {
       const int high = low <= 8 ? low : (low - 1) * 2;
-      out += low == high ? fmt::format("{}: {}  ", low, count) : fmt::format("{}-{}: {}  ", low, high, count);
+      out += low == high ? fmt::format("{}: {}  ", low, count)
+                         : fmt::format("{}-{}: {}  ", low, high, count);
     }
     return out + fmt::format("(max {})", max_);
   }
   [[nodiscard]] int max() const noexcept { return max_; }
 
-private:
+ private:
   static int bucket(int attempts) {
     if (attempts <= 8) return attempts;
     int low = 9;
@@ -138,7 +139,7 @@ struct RoundTally {
 };
 
 class Contention : public ::testing::TestWithParam<Case> {
-protected:
+ protected:
   void SetUp() override {
     const Target& target = targets.at(GetParam().target);
     const char* uri = std::getenv(target.uri_variable);
@@ -169,8 +170,10 @@ void Contention::run_round(int round, std::vector<ConnectionPtr>& connections,
   const std::string table =
       fmt::format("anydb_contention_{}_{}_{}", ::getpid(), targets.at(param.target).name, round);
   const std::string quoted = admin->dialect().quote_identifier(table);
-  admin->execute_script(fmt::format("CREATE TABLE {} (k BIGINT NOT NULL PRIMARY KEY, name VARCHAR(100))", quoted));
-  const GetOrCreate operation(admin->dialect(), GetOrCreateSpec{table, {"k"}, {"name"}, param.strategy, {}});
+  admin->execute_script(
+      fmt::format("CREATE TABLE {} (k BIGINT NOT NULL PRIMARY KEY, name VARCHAR(100))", quoted));
+  const GetOrCreate operation(admin->dialect(),
+                              GetOrCreateSpec{table, {"k"}, {"name"}, param.strategy, {}});
 
   RoundTally tally(key_count);
   std::barrier start(thread_count);
@@ -190,7 +193,10 @@ void Contention::run_round(int round, std::vector<ConnectionPtr>& connections,
           TransactionRunStats stats;
           try {
             const GetOrCreateResult result = run_transaction(
-                connection, [&](Connection& in_transaction) { return operation(in_transaction, key_values, defaults); },
+                connection,
+                [&](Connection& in_transaction) {
+                  return operation(in_transaction, key_values, defaults);
+                },
                 RetryPolicy{}, AccessMode::read_write, &stats);
             if (result.created) tally.creations[static_cast<std::size_t>(key)].fetch_add(1);
             if (result.row.at("k").as_int() != key) tally.wrong_rows.fetch_add(1);
@@ -223,7 +229,8 @@ TEST_P(Contention, DefaultRetryLetsNothingEscape) {
   {
     ConnectionPtr probe = connect();
     if (param.strategy == Strategy::upsert && probe->dialect().upsert == Dialect::Upsert::none)
-      GTEST_SKIP() << "capability: " << targets.at(param.target).name << " declares no single-statement upsert";
+      GTEST_SKIP() << "capability: " << targets.at(param.target).name
+                   << " declares no single-statement upsert";
   }
   std::vector<ConnectionPtr> connections;
   for (int t = 0; t < thread_count; ++t) connections.push_back(connect(param.level));
@@ -235,11 +242,12 @@ TEST_P(Contention, DefaultRetryLetsNothingEscape) {
     run_round(round, connections, histogram, escapes, creations);
   const std::chrono::duration<double> wall = std::chrono::steady_clock::now() - started;
 
-  std::printf("[ contention ] %s: %d threads x %d keys x %d rounds = %d calls, %d escapes, %d creations, "
-              "%.1f s\n[ contention ]   attempts per call: %s\n",
-              case_name({param, 0}).c_str(), thread_count, key_count, round_count,
-              thread_count * key_count * round_count, escapes, creations,
-              wall.count(), histogram.to_string().c_str());
+  std::printf(
+      "[ contention ] %s: %d threads x %d keys x %d rounds = %d calls, %d escapes, %d creations, "
+      "%.1f s\n[ contention ]   attempts per call: %s\n",
+      case_name({param, 0}).c_str(), thread_count, key_count, round_count,
+      thread_count * key_count * round_count, escapes, creations, wall.count(),
+      histogram.to_string().c_str());
   std::fflush(stdout);
 }
 
@@ -247,7 +255,8 @@ std::vector<Case> all_cases() {
   std::vector<Case> cases;
   for (std::size_t target = 0; target < targets.size(); ++target)
     for (auto level : {IsolationLevel::serializable, IsolationLevel::repeatable_read})
-      for (auto strategy : {Strategy::safe, Strategy::upsert}) cases.push_back({target, level, strategy});
+      for (auto strategy : {Strategy::safe, Strategy::upsert})
+        cases.push_back({target, level, strategy});
   return cases;
 }
 

@@ -41,7 +41,8 @@ TEST_F(CliTest, BrokenPluginsAreRefusedWithOneLine) {
   expect_refused(anydb({"get-or-create", "--backend", "./elf32.so", "1"}), "another architecture");
   std::filesystem::create_directory(directory.path() / "dir.so");
   expect_refused(anydb({"get-or-create", "--backend", "./dir.so", "1"}), "not a regular file");
-  EXPECT_FALSE(std::filesystem::exists(directory.path() / "anydb.sqlite3")) << "nothing was touched";
+  EXPECT_FALSE(std::filesystem::exists(directory.path() / "anydb.sqlite3"))
+      << "nothing was touched";
 }
 
 TEST_F(CliTest, PluginOfAnotherAbiIsRefusedNamingBothNumbers) {

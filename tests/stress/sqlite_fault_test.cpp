@@ -29,13 +29,14 @@ TEST_F(CliTest, LockHeldLongerThanTheBusyTimeoutIsATransientErrorThenSucceeds) {
   {
     SqliteFile holder(db_path());
     holder.exec("BEGIN EXCLUSIVE");
-    const ProcessResult locked =
-        anydb({"get-or-create", "--db", uri, "--max-attempts", "3", "--threads", "2", "1", "2", "3"});
+    const ProcessResult locked = anydb(
+        {"get-or-create", "--db", uri, "--max-attempts", "3", "--threads", "2", "1", "2", "3"});
     EXPECT_EQ(locked.exit_code, 1) << locked.err;
     EXPECT_EQ(locked.out, "");
     const auto errors = locked.err_lines();
     EXPECT_EQ(errors.size(), 3u) << locked.err;
-    for (const auto& line : errors) EXPECT_NE(line.find("Error: busy: "), std::string::npos) << line;
+    for (const auto& line : errors)
+      EXPECT_NE(line.find("Error: busy: "), std::string::npos) << line;
     holder.exec("ROLLBACK");
   }
   const ProcessResult released = anydb({"get-or-create", "--db", uri, "1", "2", "3"});
@@ -46,7 +47,8 @@ TEST_F(CliTest, LockHeldLongerThanTheBusyTimeoutIsATransientErrorThenSucceeds) {
 
 TEST_F(CliTest, ReadOnlyDatabaseFindsRowsAndRefusesNewOnes) {
   ASSERT_EQ(get_or_create({"1", "2"}).exit_code, 0);
-  const ProcessResult result = anydb({"get-or-create", "--db", fmt::format("sqlite:{}?mode=ro", db_path()), "1", "3"});
+  const ProcessResult result =
+      anydb({"get-or-create", "--db", fmt::format("sqlite:{}?mode=ro", db_path()), "1", "3"});
   EXPECT_EQ(result.exit_code, 1) << result.err;
   EXPECT_EQ(result.out_lines(), std::vector<std::string>{"1 False"});
   ASSERT_EQ(result.err_lines().size(), 1u) << result.err;
@@ -56,7 +58,8 @@ TEST_F(CliTest, ReadOnlyDatabaseFindsRowsAndRefusesNewOnes) {
 
 TEST_F(CliTest, MissingDatabaseIsNotCreatedInReadWriteMode) {
   const auto absent = directory.path() / "absent.db";
-  const ProcessResult result = anydb({"get-or-create", "--db", fmt::format("sqlite:{}?mode=rw", absent.string()), "1"});
+  const ProcessResult result =
+      anydb({"get-or-create", "--db", fmt::format("sqlite:{}?mode=rw", absent.string()), "1"});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(result.err_lines().size(), 1u) << result.err;
   EXPECT_FALSE(std::filesystem::exists(absent));
@@ -70,8 +73,9 @@ TEST_F(CliTest, FullDiskFailsClearlyAndLeavesAnIntactDatabase) {
   const auto size = std::filesystem::file_size(db_path());
   // Room for a few dozen of the 300 rows, each carrying 4 KB.
   const std::string big(4000, 'x');
-  std::vector<std::string> args{ANYDB_CLI_PATH, "get-or-create", "--db", db_path(), "--threads", "2",
-                                "--max-attempts", "2", "--set", "name=" + big};
+  std::vector<std::string> args{
+      ANYDB_CLI_PATH, "get-or-create", "--db", db_path(), "--threads", "2", "--max-attempts", "2",
+      "--set",        "name=" + big};
   for (const auto& key : numbered_keys(1, 300)) args.push_back(key);
   ProcessOptions options{directory.path(), {}, size + 200 * 1024};
   const ProcessResult result = run_process(args, options);
@@ -84,8 +88,10 @@ TEST_F(CliTest, FullDiskFailsClearlyAndLeavesAnIntactDatabase) {
 
   SqliteFile file(db_path());
   EXPECT_EQ(file.text("PRAGMA integrity_check"), "ok");
-  EXPECT_EQ(file.scalar("SELECT COUNT(*) FROM mymodel"), created + 1) << "every reported creation is stored";
-  EXPECT_EQ(file.scalar("SELECT COUNT(*) FROM mymodel WHERE my_id <> 0 AND length(name) <> 4000"), 0);
+  EXPECT_EQ(file.scalar("SELECT COUNT(*) FROM mymodel"), created + 1)
+      << "every reported creation is stored";
+  EXPECT_EQ(file.scalar("SELECT COUNT(*) FROM mymodel WHERE my_id <> 0 AND length(name) <> 4000"),
+            0);
 
   // Space again: the failed keys now succeed.
   const ProcessResult retry = get_or_create(numbered_keys(1, 300), {"--threads", "2"});

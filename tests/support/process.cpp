@@ -1,15 +1,15 @@
 #include "process.hpp"
 
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
-#include <csignal>
 #include <poll.h>
 #include <sys/resource.h>
-#include <sstream>
-#include <stdexcept>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <sstream>
+#include <stdexcept>
 
 extern char** environ;
 
@@ -25,7 +25,7 @@ std::vector<std::string> split_lines(const std::string& text) {
 }
 
 class Pipe {
-public:
+ public:
   Pipe() {
     if (::pipe2(fds_, O_CLOEXEC) != 0) throw std::runtime_error(std::strerror(errno));
   }
@@ -40,7 +40,7 @@ public:
   void close_read() { close_fd(fds_[0]); }
   void close_write() { close_fd(fds_[1]); }
 
-private:
+ private:
   static void close_fd(int& fd) {
     if (fd >= 0) ::close(fd);
     fd = -1;

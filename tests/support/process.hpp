@@ -19,7 +19,7 @@ struct ProcessResult {
 };
 
 struct ProcessOptions {
-  std::filesystem::path working_directory;  // empty: inherit
+  std::filesystem::path working_directory;     // empty: inherit
   std::vector<std::string> extra_environment;  // NAME=VALUE, added to the inherited environment
   // RLIMIT_FSIZE for the child, in bytes (0: unlimited). SIGXFSZ is ignored in the child, so a
   // write past the limit fails with EFBIG, like a full disk, instead of killing the process.
@@ -32,14 +32,14 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
 
 // A temporary directory, removed with everything in it when the guard dies.
 class TemporaryDirectory {
-public:
+ public:
   TemporaryDirectory();
   ~TemporaryDirectory();
   TemporaryDirectory(const TemporaryDirectory&) = delete;
   TemporaryDirectory& operator=(const TemporaryDirectory&) = delete;
   [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
 
-private:
+ private:
   std::filesystem::path path_;
 };
 

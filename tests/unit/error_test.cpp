@@ -75,8 +75,7 @@ TEST(ThrowError, BaseCategoriesCatchExactlyTheirKinds) {
       ErrorKind::check_violation, ErrorKind::integrity_violation};
   const std::set<ErrorKind> transient = {ErrorKind::serialization_failure, ErrorKind::deadlock,
                                          ErrorKind::busy, ErrorKind::schema_changed};
-  const std::set<ErrorKind> connection = {ErrorKind::connection_lost,
-                                          ErrorKind::connection_failed};
+  const std::set<ErrorKind> connection = {ErrorKind::connection_lost, ErrorKind::connection_failed};
   for (ErrorKind kind : all_kinds()) {
     SCOPED_TRACE(std::string(anydb::to_string(kind)));
     try {
@@ -205,7 +204,8 @@ TEST(ErrorCopy, CopiesKeepEverything) {
   info.backend = "postgresql";
   info.sqlstate = "40P01";
   const anydb::DeadlockDetected original(info);
-  const anydb::DeadlockDetected copy = original;  // NOLINT(performance-unnecessary-copy-initialization)
+  const anydb::DeadlockDetected copy =
+      original;  // NOLINT(performance-unnecessary-copy-initialization)
   EXPECT_STREQ(copy.what(), original.what());
   EXPECT_EQ(copy.sqlstate(), "40P01");
   EXPECT_TRUE(copy.is_transient());

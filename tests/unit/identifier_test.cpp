@@ -31,15 +31,15 @@ Dialect with_quote(char quote) {
 }
 
 TEST(Identifier, OrdinaryNamesAreAccepted) {
-  for (const std::string name : {"t", "items", "Items", "_x", "a1", "order", "select", "a b",
-                                 "x.y", "123", "with-dash"}) {
+  for (const std::string name :
+       {"t", "items", "Items", "_x", "a1", "order", "select", "a b", "x.y", "123", "with-dash"}) {
     EXPECT_NO_THROW(validate_identifier(name)) << name;
   }
 }
 
 TEST(Identifier, QuotesSemicolonsAndSqlAreAcceptedBecauseAlwaysQuoted) {
-  for (const std::string name : {"x\"; DROP TABLE t; --", "a`b", "it's", "x;y", "/* c */",
-                                 "\\", "%s", "?", "$1"}) {
+  for (const std::string name :
+       {"x\"; DROP TABLE t; --", "a`b", "it's", "x;y", "/* c */", "\\", "%s", "?", "$1"}) {
     EXPECT_NO_THROW(validate_identifier(name)) << name;
   }
 }
@@ -78,13 +78,13 @@ TEST(Identifier, ControlCharactersAreRefused) {
 
 TEST(Identifier, InvalidUtf8IsRefused) {
   for (const std::string& name : {
-           "a\xff"s,              // a byte that never occurs in UTF-8
-           "\xc0\x80"s,           // overlong NUL
-           "\xe0\x80\xaf"s,       // overlong '/'
-           "\xed\xa0\x80"s,       // UTF-16 surrogate U+D800
-           "\xf4\x90\x80\x80"s,   // past U+10FFFF
-           "\xc3"s,               // truncated sequence
-           "x\x80y"s,             // lone continuation byte
+           "a\xff"s,             // a byte that never occurs in UTF-8
+           "\xc0\x80"s,          // overlong NUL
+           "\xe0\x80\xaf"s,      // overlong '/'
+           "\xed\xa0\x80"s,      // UTF-16 surrogate U+D800
+           "\xf4\x90\x80\x80"s,  // past U+10FFFF
+           "\xc3"s,              // truncated sequence
+           "x\x80y"s,            // lone continuation byte
        }) {
     EXPECT_TRUE(Contains(identifier_error(name), "UTF-8")) << printable(name);
   }

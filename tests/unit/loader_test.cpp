@@ -52,8 +52,8 @@ PluginLoader::Options only(std::vector<fs::path> dirs) {
 // Loads `what` and returns the PluginError message, checking the invariants every loader
 // failure shares: kind plugin, one line.
 std::string load_error(PluginLoader& loader, const std::string& what) {
-  const std::string message = anydb_test::what_of<PluginError>(
-      [&] { (void)loader.load(what); }, anydb::ErrorKind::plugin);
+  const std::string message =
+      anydb_test::what_of<PluginError>([&] { (void)loader.load(what); }, anydb::ErrorKind::plugin);
   EXPECT_EQ(message.find('\n'), std::string::npos) << message;
   EXPECT_FALSE(message.empty());
   return message;
@@ -75,20 +75,24 @@ bool is_mapped(const fs::path& path) {
 
 // Sets (or unsets) an environment variable for the lifetime of the guard.
 class EnvGuard {
-public:
+ public:
   EnvGuard(const char* name, const std::optional<std::string>& value) : name_(name) {
     if (const char* old = std::getenv(name)) old_ = old;
-    if (value) ::setenv(name, value->c_str(), 1);
-    else ::unsetenv(name);
+    if (value)
+      ::setenv(name, value->c_str(), 1);
+    else
+      ::unsetenv(name);
   }
   ~EnvGuard() {
-    if (old_) ::setenv(name_, old_->c_str(), 1);
-    else ::unsetenv(name_);
+    if (old_)
+      ::setenv(name_, old_->c_str(), 1);
+    else
+      ::unsetenv(name_);
   }
   EnvGuard(const EnvGuard&) = delete;
   EnvGuard& operator=(const EnvGuard&) = delete;
 
-private:
+ private:
   const char* name_;
   std::optional<std::string> old_;
 };
@@ -96,7 +100,7 @@ private:
 // Each test gets its own temporary directory, removed afterwards, and runs without any
 // ANYDB_PLUGIN_PATH from the caller's environment.
 class Loader : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     std::random_device random;
@@ -125,7 +129,7 @@ protected:
     return to;
   }
 
-private:
+ private:
   fs::path dir_;
   EnvGuard no_plugin_path_{"ANYDB_PLUGIN_PATH", std::nullopt};
 };
@@ -221,21 +225,21 @@ TEST_F(Loader, Elf32FileIsForAnotherArchitecture) {
   // A minimal, well-formed ELF32 header (ET_DYN, EM_386), padded to the size of an ELF64
   // header so that the dynamic loader gets as far as checking the class.
   std::array<unsigned char, 64> header{};
-  const std::array<unsigned char, 16> ident = {0x7f, 'E', 'L', 'F', 1 /* ELFCLASS32 */,
-                                               1 /* little endian */, 1 /* EV_CURRENT */};
+  const std::array<unsigned char, 16> ident = {
+      0x7f, 'E', 'L', 'F', 1 /* ELFCLASS32 */, 1 /* little endian */, 1 /* EV_CURRENT */};
   std::copy(ident.begin(), ident.end(), header.begin());
   const auto put16 = [&](std::size_t at, unsigned value) {
     header[at] = static_cast<unsigned char>(value & 0xff);
     header[at + 1] = static_cast<unsigned char>(value >> 8);
   };
-  put16(16, 3);   // e_type ET_DYN
-  put16(18, 3);   // e_machine EM_386
-  header[20] = 1; // e_version
-  put16(40, 52);  // e_ehsize
-  put16(42, 32);  // e_phentsize
-  put16(46, 40);  // e_shentsize
-  const fs::path file =
-      write_file("elf32.so", std::string(reinterpret_cast<const char*>(header.data()), header.size()));
+  put16(16, 3);    // e_type ET_DYN
+  put16(18, 3);    // e_machine EM_386
+  header[20] = 1;  // e_version
+  put16(40, 52);   // e_ehsize
+  put16(42, 32);   // e_phentsize
+  put16(46, 40);   // e_shentsize
+  const fs::path file = write_file(
+      "elf32.so", std::string(reinterpret_cast<const char*>(header.data()), header.size()));
   const std::string message = load_error(file.string());
   EXPECT_TRUE(Contains(message, file.string()));
   EXPECT_TRUE(message.find("another architecture") != std::string::npos ||

@@ -117,9 +117,9 @@ TEST(RetryDecision, TransientKindsRetryBelowMaxAttempts) {
   const auto busy = make<anydb::Busy>(ErrorKind::busy);
   const auto serialization = make<anydb::SerializationFailure>(ErrorKind::serialization_failure);
   const auto deadlock = make<anydb::DeadlockDetected>(ErrorKind::deadlock);
-  for (const anydb::Error* error : {static_cast<const anydb::Error*>(&busy),
-                                    static_cast<const anydb::Error*>(&serialization),
-                                    static_cast<const anydb::Error*>(&deadlock)}) {
+  for (const anydb::Error* error :
+       {static_cast<const anydb::Error*>(&busy), static_cast<const anydb::Error*>(&serialization),
+        static_cast<const anydb::Error*>(&deadlock)}) {
     EXPECT_TRUE(policy.should_retry(*error, 1)) << error->what();
     EXPECT_TRUE(policy.should_retry(*error, 2)) << error->what();
     EXPECT_FALSE(policy.should_retry(*error, 3)) << error->what();
@@ -241,7 +241,8 @@ TEST(RetryTransient, NeverRetriesACommitOfUnknownOutcomeOrAPermanentError) {
                    fast_policy(5),
                    [&](int attempt) {
                      count(attempt);
-                     throw make<anydb::SerializationFailure>(ErrorKind::serialization_failure, true);
+                     throw make<anydb::SerializationFailure>(ErrorKind::serialization_failure,
+                                                             true);
                    },
                    [](int) { FAIL() << "retried"; }),
                anydb::SerializationFailure);
@@ -259,10 +260,12 @@ TEST(RetryTransient, NeverRetriesACommitOfUnknownOutcomeOrAPermanentError) {
 
 TEST(RetryTransient, ReturnsReferencesAndVoid) {
   int target = 0;
-  int& same = anydb::retry_transient(fast_policy(1), [&](int) -> int& { return target; }, [](int) {});
+  int& same = anydb::retry_transient(
+      fast_policy(1), [&](int) -> int& { return target; }, [](int) {});
   EXPECT_EQ(&same, &target);
   bool ran = false;
-  anydb::retry_transient(fast_policy(1), [&](int) { ran = true; }, [](int) {});
+  anydb::retry_transient(
+      fast_policy(1), [&](int) { ran = true; }, [](int) {});
   EXPECT_TRUE(ran);
 }
 

@@ -21,7 +21,7 @@ using anydb::TransactionState;
 // A backend whose database does what the test says: the next hook fails with `fail_next`, and
 // the database then reports `status_after_failure`.
 class ScriptedConnection final : public anydb::Connection {
-public:
+ public:
   std::vector<std::string> calls;
   std::optional<ErrorKind> fail_next;
   DatabaseTransaction status = DatabaseTransaction::none;
@@ -31,20 +31,24 @@ public:
   [[nodiscard]] const anydb::Dialect& dialect() const noexcept override { return dialect_; }
   [[nodiscard]] std::string_view backend_name() const noexcept override { return "scripted"; }
 
-protected:
+ protected:
   void do_begin(anydb::AccessMode) override { run("BEGIN", DatabaseTransaction::open); }
   void do_commit() override { run("COMMIT", DatabaseTransaction::none); }
   void do_rollback() override { run("ROLLBACK", DatabaseTransaction::none); }
-  void do_savepoint(std::string_view name) override { run("SAVEPOINT " + std::string(name), status); }
+  void do_savepoint(std::string_view name) override {
+    run("SAVEPOINT " + std::string(name), status);
+  }
   void do_release(std::string_view name) override { run("RELEASE " + std::string(name), status); }
   void do_rollback_to(std::string_view name) override {
     run("ROLLBACK TO " + std::string(name), DatabaseTransaction::open);
   }
   void do_execute_script(std::string_view sql) override { run(std::string(sql), status); }
   std::unique_ptr<anydb::Statement> do_prepare(std::string_view sql) override;
-  [[nodiscard]] DatabaseTransaction do_transaction_status() const noexcept override { return status; }
+  [[nodiscard]] DatabaseTransaction do_transaction_status() const noexcept override {
+    return status;
+  }
 
-public:
+ public:
   void run(const std::string& what, DatabaseTransaction status_on_success) {
     calls.push_back(what);
     if (fail_next) {
@@ -56,22 +60,22 @@ public:
     status = status_on_success;
   }
 
-private:
+ private:
   anydb::Dialect dialect_;
 };
 
 class ScriptedStatement final : public anydb::Statement {
-public:
+ public:
   ScriptedStatement(ScriptedConnection& connection, std::string sql)
       : connection_(connection), sql_(std::move(sql)) {}
 
-protected:
+ protected:
   anydb::Result do_execute(std::span<const anydb::Value>) override {
     connection_.run(sql_, connection_.status);
     return {};
   }
 
-private:
+ private:
   ScriptedConnection& connection_;
   std::string sql_;
 };
@@ -81,7 +85,7 @@ std::unique_ptr<anydb::Statement> ScriptedConnection::do_prepare(std::string_vie
 }
 
 class TransactionStateMachine : public ::testing::Test {
-protected:
+ protected:
   ScriptedConnection connection;
 
   // Makes the next statement fail with `kind`, after which the database reports `status`.

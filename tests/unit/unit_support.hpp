@@ -14,8 +14,8 @@ namespace anydb_test {
 
 inline ::testing::AssertionResult Contains(std::string_view haystack, std::string_view needle) {
   if (haystack.find(needle) != std::string_view::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "\"" << haystack << "\" does not contain \"" << needle
-                                       << "\"";
+  return ::testing::AssertionFailure()
+         << "\"" << haystack << "\" does not contain \"" << needle << "\"";
 }
 
 inline ::testing::AssertionResult Lacks(std::string_view haystack, std::string_view needle) {

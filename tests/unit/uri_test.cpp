@@ -210,9 +210,9 @@ TEST(UriMalformed, EmptyPort) {
 }
 
 TEST(UriMalformed, BadPercentEscape) {
-  for (const std::string text : {"postgresql://h/db%zz", "postgresql://h/db%", "postgresql://h/db%4",
-                                 "postgresql://u%g1@h/db", "postgresql://h/db?a=%",
-                                 "postgresql://h/db?%4=1"}) {
+  for (const std::string text :
+       {"postgresql://h/db%zz", "postgresql://h/db%", "postgresql://h/db%4",
+        "postgresql://u%g1@h/db", "postgresql://h/db?a=%", "postgresql://h/db?%4=1"}) {
     EXPECT_TRUE(Contains(parse_error(text), "percent-encoding")) << text;
   }
 }

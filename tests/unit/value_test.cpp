@@ -108,8 +108,8 @@ TEST(Value, TypeNames) {
 // --- Row -----------------------------------------------------------------------------------
 
 TEST(Row, AccessByNameAndIndex) {
-  auto columns = std::make_shared<const std::vector<std::string>>(
-      std::vector<std::string>{"id", "name"});
+  auto columns =
+      std::make_shared<const std::vector<std::string>>(std::vector<std::string>{"id", "name"});
   const Row row(columns, {Value(1), Value("alice")});
   EXPECT_EQ(row.size(), 2U);
   EXPECT_EQ(row.at("id"), Value(1));
@@ -138,8 +138,8 @@ TEST(Row, DefaultRowHasNoColumns) {
 
 TEST(Row, ColumnWithoutValueIsUnknown) {
   // More names than values must not read past the values.
-  auto columns = std::make_shared<const std::vector<std::string>>(
-      std::vector<std::string>{"a", "b"});
+  auto columns =
+      std::make_shared<const std::vector<std::string>>(std::vector<std::string>{"a", "b"});
   const Row row(columns, {Value(1)});
   EXPECT_THROW((void)row.at("b"), anydb::InvalidArgument);
 }
@@ -224,8 +224,7 @@ GetOrCreateSpec spec(std::string table, std::vector<std::string> key,
 
 std::string construction_error(const Dialect& dialect, GetOrCreateSpec s, ErrorKind kind) {
   const auto build = [&] { const GetOrCreate operation(dialect, s); };
-  if (kind == ErrorKind::unsupported)
-    return anydb_test::what_of<anydb::Unsupported>(build, kind);
+  if (kind == ErrorKind::unsupported) return anydb_test::what_of<anydb::Unsupported>(build, kind);
   return anydb_test::what_of<anydb::InvalidArgument>(build, kind);
 }
 
@@ -261,9 +260,9 @@ TEST(GetOrCreateSpec, NonPositiveMaxAttemptsIsRejected) {
 }
 
 TEST(GetOrCreateSpec, UpsertNeedsDialectSupport) {
-  const std::string message = construction_error(
-      question_mark_dialect(true, false), spec("t", {"a"}, {}, Strategy::upsert),
-      ErrorKind::unsupported);
+  const std::string message =
+      construction_error(question_mark_dialect(true, false), spec("t", {"a"}, {}, Strategy::upsert),
+                         ErrorKind::unsupported);
   EXPECT_TRUE(Contains(message, "safe strategy"));
   // Without upsert, the other strategies work on the same dialect.
   EXPECT_NO_THROW(GetOrCreate(question_mark_dialect(true, false), spec("t", {"a"})));
@@ -284,7 +283,8 @@ TEST(GetOrCreateSql, QuestionMarkWithoutReturning) {
 TEST(GetOrCreateSql, QuestionMarkWithReturningAndCompositeKey) {
   const GetOrCreate operation(question_mark_dialect(true, false), spec("t", {"a", "b"}, {"c"}));
   EXPECT_EQ(operation.select_sql(), R"(SELECT * FROM "t" WHERE "a" = ? AND "b" = ?)");
-  EXPECT_EQ(operation.insert_sql(), R"(INSERT INTO "t" ("a", "b", "c") VALUES (?, ?, ?) RETURNING *)");
+  EXPECT_EQ(operation.insert_sql(),
+            R"(INSERT INTO "t" ("a", "b", "c") VALUES (?, ?, ?) RETURNING *)");
 }
 
 TEST(GetOrCreateSql, QuestionMarkUpsertWithoutReturning) {
@@ -311,8 +311,9 @@ TEST(GetOrCreateSql, DollarUpsertWithReturning) {
   const GetOrCreate operation(dollar_dialect(true, true),
                               spec("t", {"a", "b"}, {"c"}, Strategy::upsert));
   EXPECT_EQ(operation.select_sql(), R"(SELECT * FROM "t" WHERE "a" = $1 AND "b" = $2)");
-  EXPECT_EQ(operation.insert_sql(),
-            R"(INSERT INTO "t" ("a", "b", "c") VALUES ($1, $2, $3) ON CONFLICT ("a", "b") DO NOTHING RETURNING *)");
+  EXPECT_EQ(
+      operation.insert_sql(),
+      R"(INSERT INTO "t" ("a", "b", "c") VALUES ($1, $2, $3) ON CONFLICT ("a", "b") DO NOTHING RETURNING *)");
 }
 
 TEST(GetOrCreateSql, NaiveUsesThePlainInsert) {

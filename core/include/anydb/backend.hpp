@@ -13,12 +13,13 @@ namespace anydb {
 // Keeps whatever owns the code of a connection (its plugin library) alive until after the
 // connection is destroyed: the deleter deletes first, then releases the owner.
 class ANYDB_API ConnectionDeleter {
-public:
+ public:
   ConnectionDeleter() = default;
-  explicit ConnectionDeleter(std::shared_ptr<const void> owner) noexcept : owner_(std::move(owner)) {}
+  explicit ConnectionDeleter(std::shared_ptr<const void> owner) noexcept
+      : owner_(std::move(owner)) {}
   void operator()(Connection* connection) const noexcept;
 
-private:
+ private:
   std::shared_ptr<const void> owner_;
 };
 using ConnectionPtr = std::unique_ptr<Connection, ConnectionDeleter>;
@@ -32,7 +33,7 @@ using ConnectionPtr = std::unique_ptr<Connection, ConnectionDeleter>;
 // connection goes first. Plugins implement do_connect(); connect() itself is not virtual, so
 // no plugin can hand out a connection without that guarantee.
 class ANYDB_API Backend : public std::enable_shared_from_this<Backend> {
-public:
+ public:
   virtual ~Backend();
   Backend() = default;
   Backend(const Backend&) = delete;
@@ -51,13 +52,14 @@ public:
   // its code cannot be unloaded) gives connections that hold nothing.
   [[nodiscard]] ConnectionPtr connect(const Uri& uri);
 
-protected:
+ protected:
   // The backend's part of connect(): opens the connection, with the same contract. Called
   // only by connect(), possibly from many threads at once.
   [[nodiscard]] virtual std::unique_ptr<Connection> do_connect(const Uri& uri) = 0;
 };
 
 // backend->connect(uri), with a null `backend` refused (anydb::UsageError). Thread-safe.
-[[nodiscard]] ANYDB_API ConnectionPtr connect(const std::shared_ptr<Backend>& backend, const Uri& uri);
+[[nodiscard]] ANYDB_API ConnectionPtr connect(const std::shared_ptr<Backend>& backend,
+                                              const Uri& uri);
 
 }  // namespace anydb

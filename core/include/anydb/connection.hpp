@@ -58,7 +58,7 @@ class Error;
 
 // A prepared statement, owned by the Connection that made it. Not thread-safe.
 class ANYDB_API Statement {
-public:
+ public:
   virtual ~Statement();
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
@@ -69,13 +69,13 @@ public:
   // of its kind).
   Result execute(std::span<const Value> params);
 
-protected:
+ protected:
   Statement() = default;
   // Runs the statement on the database. Backends implement it; they never call it through
   // execute() from their own code unless the statement is one of their private ones.
   virtual Result do_execute(std::span<const Value> params) = 0;
 
-private:
+ private:
   friend class Connection;
   Connection* owner_ = nullptr;  // set by Connection::prepare(); null for a backend's own
   bool stale_ = false;           // the database said the schema changed under it
@@ -101,7 +101,7 @@ private:
 // Destruction: a backend's destructor must call close_statements() before it releases its
 // native handle, because the cached statements are destroyed after the derived part otherwise.
 class ANYDB_API Connection {
-public:
+ public:
   virtual ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -122,9 +122,9 @@ public:
   // rollback(): any open state -> idle. From aborted it only tidies up, quietly: the error that
   // ended the transaction was reported already.
   void rollback();
-  // Savepoint names are validated by the core and quoted by the backend; savepoint() and release() need an
-  // active transaction, rollback_to() an active or failed one (anydb::UsageError when none is
-  // open, anydb::TransactionAborted when the transaction cannot go on).
+  // Savepoint names are validated by the core and quoted by the backend; savepoint() and release()
+  // need an active transaction, rollback_to() an active or failed one (anydb::UsageError when none
+  // is open, anydb::TransactionAborted when the transaction cannot go on).
   void savepoint(std::string_view name);
   void release(std::string_view name);
   void rollback_to(std::string_view name);
@@ -177,7 +177,7 @@ public:
   // before passing an error on, as get-or-create and nested anydb::Transaction guards do.
   [[noreturn]] void rethrow_for_current_state(const Error& error) const;
 
-protected:
+ protected:
   Connection();
 
   // The backend's hooks. Each runs its operation on the database and throws the mapped
@@ -204,7 +204,7 @@ protected:
   // Destroys every cached statement; call it first thing in a backend's destructor.
   void close_statements() noexcept;
 
-private:
+ private:
   friend class Statement;
   Result run_statement(Statement& statement, std::span<const Value> params);
   // Refuses to run anything in a failed or aborted transaction.

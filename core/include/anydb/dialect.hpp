@@ -12,8 +12,8 @@ namespace anydb {
 struct ANYDB_API Dialect {
   enum class Placeholders { question_mark, dollar_numbered };  // ?  versus  $1, $2, ...
   enum class Upsert {
-    none,                     // no single-statement insert-if-absent
-    on_conflict_do_nothing,   // INSERT ... ON CONFLICT (cols) DO NOTHING (PostgreSQL, SQLite)
+    none,                    // no single-statement insert-if-absent
+    on_conflict_do_nothing,  // INSERT ... ON CONFLICT (cols) DO NOTHING (PostgreSQL, SQLite)
   };
 
   Placeholders placeholders = Placeholders::question_mark;

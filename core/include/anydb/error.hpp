@@ -15,7 +15,7 @@ namespace anydb {
 // them in one table each (backends/<name>/error.cpp), so that callers never inspect SQLSTATEs or
 // native codes to tell a duplicate key from a deadlock.
 enum class ErrorKind {
-  unique_violation,       // a unique or primary-key constraint rejected a row
+  unique_violation,  // a unique or primary-key constraint rejected a row
   foreign_key_violation,
   not_null_violation,
   check_violation,
@@ -26,21 +26,21 @@ enum class ErrorKind {
   connection_lost,        // an established connection broke
   connection_failed,      // could not connect (server down, bad credentials, missing file)
   syntax_error,
-  undefined_object,       // no such table, column, function, ...
-  permission_denied,      // includes read-only databases
-  data_error,             // value out of range, wrong type, invalid text
-  resource_exhausted,     // disk full, out of memory, too many connections
-  invalid_usage,          // API misuse: savepoint outside a transaction, commit with none open
-  invalid_argument,       // bad identifier, bad key, bad option value
-  configuration,          // malformed URI, unknown URI parameter
-  plugin,                 // a backend plugin could not be found or loaded
-  unsupported,            // the backend lacks a feature that was asked for
-  transaction_aborted,    // the transaction failed or was ended by the database: only a
-                          // rollback is accepted (PostgreSQL's 25P02, Django's
-                          // TransactionManagementError); see Connection
-  schema_changed,         // transient: a prepared statement went stale after a schema change
-                          // inside a transaction; a retry prepares it afresh
-  database_error,         // a database error with no more specific kind
+  undefined_object,     // no such table, column, function, ...
+  permission_denied,    // includes read-only databases
+  data_error,           // value out of range, wrong type, invalid text
+  resource_exhausted,   // disk full, out of memory, too many connections
+  invalid_usage,        // API misuse: savepoint outside a transaction, commit with none open
+  invalid_argument,     // bad identifier, bad key, bad option value
+  configuration,        // malformed URI, unknown URI parameter
+  plugin,               // a backend plugin could not be found or loaded
+  unsupported,          // the backend lacks a feature that was asked for
+  transaction_aborted,  // the transaction failed or was ended by the database: only a
+                        // rollback is accepted (PostgreSQL's 25P02, Django's
+                        // TransactionManagementError); see Connection
+  schema_changed,       // transient: a prepared statement went stale after a schema change
+                        // inside a transaction; a retry prepares it afresh
+  database_error,       // a database error with no more specific kind
 };
 
 [[nodiscard]] ANYDB_API std::string_view to_string(ErrorKind kind) noexcept;
@@ -49,11 +49,11 @@ enum class ErrorKind {
 // throws the exception class that matches `kind`.
 struct ErrorInfo {
   ErrorKind kind = ErrorKind::database_error;
-  std::string message;      // must already be free of secrets (see redact_uri())
-  std::string backend;      // "sqlite", "postgresql", ...
-  std::string sqlstate;     // five characters where the database has one
+  std::string message;   // must already be free of secrets (see redact_uri())
+  std::string backend;   // "sqlite", "postgresql", ...
+  std::string sqlstate;  // five characters where the database has one
   std::optional<std::int64_t> native_code;
-  std::string constraint;   // constraint name, where the database reports it
+  std::string constraint;            // constraint name, where the database reports it
   std::vector<std::string> columns;  // columns of the violated constraint, where known
   // Set by the core (Connection), never by a backend: the transaction that was open when the
   // error happened can no longer commit. The database rolled it back, or accepts nothing but a
@@ -70,7 +70,7 @@ struct ErrorInfo {
 // The root of every exception anydb throws. Its noexcept queries answer what a retry loop
 // needs to know without catching leaf types.
 class ANYDB_API Error : public std::runtime_error {
-public:
+ public:
   explicit Error(ErrorInfo info);
   ~Error() override;
   Error(const Error&) = default;
@@ -81,7 +81,9 @@ public:
   [[nodiscard]] const std::string& message() const noexcept { return info_.message; }
   [[nodiscard]] const std::string& backend() const noexcept { return info_.backend; }
   [[nodiscard]] const std::string& sqlstate() const noexcept { return info_.sqlstate; }
-  [[nodiscard]] std::optional<std::int64_t> native_code() const noexcept { return info_.native_code; }
+  [[nodiscard]] std::optional<std::int64_t> native_code() const noexcept {
+    return info_.native_code;
+  }
   [[nodiscard]] const std::string& constraint() const noexcept { return info_.constraint; }
   [[nodiscard]] const std::vector<std::string>& columns() const noexcept { return info_.columns; }
 
@@ -93,20 +95,22 @@ public:
   [[nodiscard]] bool transaction_aborted() const noexcept { return info_.transaction_aborted; }
   // COMMIT was sent but its result never arrived: the work may or may not be durable, so it
   // must never be retried blindly.
-  [[nodiscard]] bool commit_outcome_unknown() const noexcept { return info_.commit_outcome_unknown; }
+  [[nodiscard]] bool commit_outcome_unknown() const noexcept {
+    return info_.commit_outcome_unknown;
+  }
 
-private:
+ private:
   ErrorInfo info_;
 };
 
 // The exception classes mirror the kinds so that callers can catch what they handle.
-#define ANYDB_DECLARE_ERROR(Name, Base)                       \
-  class ANYDB_API Name : public Base {                        \
-  public:                                                     \
-    explicit Name(ErrorInfo info) : Base(std::move(info)) {}  \
-    ~Name() override;                                         \
-    Name(const Name&) = default;                              \
-    Name& operator=(const Name&) = default;                   \
+#define ANYDB_DECLARE_ERROR(Name, Base)                      \
+  class ANYDB_API Name : public Base {                       \
+   public:                                                   \
+    explicit Name(ErrorInfo info) : Base(std::move(info)) {} \
+    ~Name() override;                                        \
+    Name(const Name&) = default;                             \
+    Name& operator=(const Name&) = default;                  \
   }
 
 ANYDB_DECLARE_ERROR(IntegrityError, Error);
@@ -141,6 +145,7 @@ ANYDB_DECLARE_ERROR(DatabaseError, Error);
 [[noreturn]] ANYDB_API void throw_error(ErrorInfo info);
 
 // Shorthand for errors raised by anydb itself rather than by a database.
-[[noreturn]] ANYDB_API void throw_error(ErrorKind kind, std::string message, std::string backend = {});
+[[noreturn]] ANYDB_API void throw_error(ErrorKind kind, std::string message,
+                                        std::string backend = {});
 
 }  // namespace anydb

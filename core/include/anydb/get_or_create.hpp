@@ -111,7 +111,7 @@ struct GetOrCreatePlan;
 // transaction, e.g. with run_transaction) — never as a bogus "not found" and never as a
 // duplicate.
 class ANYDB_API GetOrCreate {
-public:
+ public:
   // Throws anydb::InvalidArgument for bad identifiers or an empty key, anydb::Unsupported when
   // the strategy needs what the dialect lacks.
   GetOrCreate(const Dialect& dialect, GetOrCreateSpec spec);
@@ -164,9 +164,10 @@ public:
   // The statement size many() uses for `keys` keys when at most `max_rows` fit in a statement:
   // the smallest of 1, 2, 3, 4, 6, 8, 12, ... (powers of two and 1.5 times them) that holds
   // them, capped at max_rows.
-  [[nodiscard]] static std::size_t batch_statement_rows(std::size_t keys, std::size_t max_rows) noexcept;
+  [[nodiscard]] static std::size_t batch_statement_rows(std::size_t keys,
+                                                        std::size_t max_rows) noexcept;
 
-private:
+ private:
   // The statements built from the spec (core/src/get_or_create_plan.hpp): immutable, shared by
   // copies.
   std::shared_ptr<const detail::GetOrCreatePlan> plan_;

@@ -32,7 +32,7 @@ namespace anydb {
 // The constructor throws anydb::InvalidArgument for an empty path in Options::plugin_dirs,
 // which would otherwise mean the current directory.
 class ANYDB_API PluginLoader {
-public:
+ public:
   struct Options {
     std::vector<std::filesystem::path> plugin_dirs;
     bool use_environment = true;  // read ANYDB_PLUGIN_PATH
@@ -64,7 +64,7 @@ public:
   [[nodiscard]] static std::string file_name_for(std::string_view name);
   [[nodiscard]] static bool looks_like_path(std::string_view name_or_path) noexcept;
 
-private:
+ private:
   std::shared_ptr<Backend> load_file(const std::filesystem::path& path);
 
   Options options_;

@@ -17,14 +17,12 @@
 #include <cstdint>
 #include <memory>
 
-#define ANYDB_DEFINE_PLUGIN(BackendClass)                                     \
-  namespace {                                                                 \
-  std::uint32_t anydb_plugin_abi_version() noexcept {                         \
-    return ::anydb::abi_version;                                              \
-  }                                                                           \
-  std::unique_ptr<::anydb::Backend> anydb_plugin_create_backend() {           \
-    return std::make_unique<BackendClass>();                                  \
-  }                                                                           \
-  }                                                                           \
-  BOOST_DLL_ALIAS(anydb_plugin_abi_version, anydb_abi_version)                \
+#define ANYDB_DEFINE_PLUGIN(BackendClass)                                            \
+  namespace {                                                                        \
+  std::uint32_t anydb_plugin_abi_version() noexcept { return ::anydb::abi_version; } \
+  std::unique_ptr<::anydb::Backend> anydb_plugin_create_backend() {                  \
+    return std::make_unique<BackendClass>();                                         \
+  }                                                                                  \
+  }                                                                                  \
+  BOOST_DLL_ALIAS(anydb_plugin_abi_version, anydb_abi_version)                       \
   BOOST_DLL_ALIAS(anydb_plugin_create_backend, anydb_create_backend)

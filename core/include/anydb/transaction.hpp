@@ -18,7 +18,7 @@ namespace anydb {
 // connection's cleanup-error handler. Not copyable or movable; one thread at a time, like its
 // Connection.
 class ANYDB_API Transaction {
-public:
+ public:
   explicit Transaction(Connection& connection, AccessMode mode = AccessMode::read_write);
   ~Transaction();
   Transaction(const Transaction&) = delete;
@@ -37,7 +37,7 @@ public:
   [[nodiscard]] bool is_savepoint() const noexcept { return !savepoint_.empty(); }
   [[nodiscard]] bool active() const noexcept { return active_; }
 
-private:
+ private:
   Connection& connection_;
   std::string savepoint_;
   bool active_ = true;
@@ -63,8 +63,8 @@ decltype(auto) atomic(Connection& connection, Fn&& fn, AccessMode mode = AccessM
 }
 
 struct TransactionRunStats {
-  int attempts = 0;          // how many times fn ran
-  int transient_retries = 0; // how many of those followed a transient error
+  int attempts = 0;           // how many times fn ran
+  int transient_retries = 0;  // how many of those followed a transient error
 };
 
 // Runs fn(connection) in a transaction of its own and re-runs it whole, within `policy`, when a
@@ -85,7 +85,8 @@ decltype(auto) run_transaction(Connection& connection, Fn&& fn, RetryPolicy poli
       policy,
       [&](int attempt) -> decltype(auto) {
         counted.attempts = attempt;
-        return atomic(connection, [&]() -> decltype(auto) { return fn(connection); }, mode);
+        return atomic(
+            connection, [&]() -> decltype(auto) { return fn(connection); }, mode);
       },
       [&](int) { ++counted.transient_retries; });
 }

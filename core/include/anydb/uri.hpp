@@ -23,7 +23,7 @@ namespace anydb {
 // show the URI redacted, and only password() and text() hand the secret out, for the backend
 // that has to send it. Parsing throws anydb::ConfigurationError with a redacted message.
 class ANYDB_API Uri {
-public:
+ public:
   enum class Shape { hierarchical, opaque, bare };
 
   [[nodiscard]] static Uri parse(std::string_view text);
@@ -48,7 +48,7 @@ public:
   // The text with every secret replaced by "***": safe to print and log.
   [[nodiscard]] std::string to_string() const { return redacted_; }
 
-private:
+ private:
   Shape shape_ = Shape::bare;
   std::string scheme_, user_, host_, path_, text_, redacted_;
   std::optional<std::string> password_;

@@ -16,7 +16,7 @@ using Blob = std::vector<std::byte>;
 
 // A single SQL value. Values are only ever bound as parameters, never spliced into SQL text.
 class ANYDB_API Value {
-public:
+ public:
   enum class Type { null, integer, real, text, blob };
 
   Value() noexcept = default;
@@ -44,7 +44,7 @@ public:
 
   friend bool operator==(const Value&, const Value&) = default;
 
-private:
+ private:
   std::variant<std::monostate, std::int64_t, double, std::string, Blob> data_;
 };
 
@@ -52,7 +52,7 @@ private:
 
 // One result row. Column names are shared by every row of a result.
 class ANYDB_API Row {
-public:
+ public:
   Row() = default;
   Row(std::shared_ptr<const std::vector<std::string>> columns, std::vector<Value> values);
 
@@ -63,7 +63,7 @@ public:
   [[nodiscard]] const std::vector<std::string>& columns() const noexcept;
   [[nodiscard]] const std::vector<Value>& values() const noexcept { return values_; }
 
-private:
+ private:
   std::shared_ptr<const std::vector<std::string>> columns_;
   std::vector<Value> values_;
 };

@@ -25,7 +25,8 @@ std::vector<std::string> split_outside_quotes(std::string_view text, char separa
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (c == '\'') quoted = !quoted;  // '' toggles twice: still inside
-    if (!quoted && (separator == ' ' ? std::isspace(static_cast<unsigned char>(c)) != 0 : c == separator)) {
+    if (!quoted &&
+        (separator == ' ' ? std::isspace(static_cast<unsigned char>(c)) != 0 : c == separator)) {
       if (!current.empty()) parts.push_back(std::move(current));
       current.clear();
       continue;
@@ -54,8 +55,8 @@ Value parse_value(std::string_view directive, std::string_view text) {
   return Value(std::string(text));
 }
 
-void parse_pairs(std::string_view directive, std::string_view text, std::vector<std::string>& columns,
-                 std::vector<Value>& values) {
+void parse_pairs(std::string_view directive, std::string_view text,
+                 std::vector<std::string>& columns, std::vector<Value>& values) {
   for (const std::string& pair : split_outside_quotes(text, ',')) {
     const auto colon = pair.find(':');
     if (colon == std::string::npos || colon == 0)
@@ -79,7 +80,8 @@ std::optional<Directive> parse_directive(std::string_view body) {
 
   Directive directive;
   const auto no_arguments = [&] {
-    if (!arguments.empty()) bad(shown, fmt::format("takes no arguments, got '{}'", arguments.front()));
+    if (!arguments.empty())
+      bad(shown, fmt::format("takes no arguments, got '{}'", arguments.front()));
   };
   if (name == "begin") {
     directive.kind = Directive::Kind::begin;
@@ -132,15 +134,19 @@ std::optional<Directive> parse_directive(std::string_view body) {
         }
       } else if (key == "show") {
         directive.show = split_outside_quotes(value, ',');
-        if (directive.show.empty()) bad(shown, "show= needs column names or created, attempts, conflicts, retries");
+        if (directive.show.empty())
+          bad(shown, "show= needs column names or created, attempts, conflicts, retries");
       } else if (key == "attempts") {
         int attempts = 0;
-        const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), attempts);
+        const auto [end, error] =
+            std::from_chars(value.data(), value.data() + value.size(), attempts);
         if (error != std::errc() || end != value.data() + value.size() || attempts < 1)
           bad(shown, fmt::format("attempts={} is not a positive number", value));
         spec.retry.max_attempts = attempts;
       } else {
-        bad(shown, fmt::format("unknown argument '{}' (table, key, defaults, strategy, attempts, show)", key));
+        bad(shown,
+            fmt::format("unknown argument '{}' (table, key, defaults, strategy, attempts, show)",
+                        key));
       }
     }
     if (spec.table.empty()) bad(shown, "needs table=NAME");
@@ -156,8 +162,9 @@ std::optional<Directive> parse_directive(std::string_view body) {
     if (ms < 0 || ms > 60000) bad(shown, "takes one argument, milliseconds (0 to 60000)");
     directive.milliseconds = ms;
   } else {
-    bad(shown, "unknown directive (@begin, @commit, @rollback, @savepoint, @release, "
-               "@rollback_to, @get_or_create, @sleep)");
+    bad(shown,
+        "unknown directive (@begin, @commit, @rollback, @savepoint, @release, "
+        "@rollback_to, @get_or_create, @sleep)");
   }
   return directive;
 }
@@ -203,7 +210,8 @@ void scan_sql(std::string_view text, Visit&& visit) {
     } else if (c == '$') {
       std::size_t end = i + 1;
       while (end < text.size() && is_word_char(text[end])) ++end;
-      const bool numbered = end > i + 1 && std::isdigit(static_cast<unsigned char>(text[i + 1])) != 0;
+      const bool numbered =
+          end > i + 1 && std::isdigit(static_cast<unsigned char>(text[i + 1])) != 0;
       if (end < text.size() && text[end] == '$' && !numbered) {
         const std::string_view tag = text.substr(i, end - i + 1);
         const auto close = text.find(tag, end + 1);
@@ -229,9 +237,12 @@ std::string substitute(std::string_view text, const Dialect& dialect, std::strin
     if (end == i + 1 || end >= text.size() || text[end] != '}') return 1;
     const std::string_view name = text.substr(i + 1, end - i - 1);
     out.append(text.substr(copied, i - copied));
-    if (name == "id") out += dialect.identity_column;
-    else if (name == "blob") out += dialect.blob_type;
-    else out += fmt::format("{}_{}", name, suffix);
+    if (name == "id")
+      out += dialect.identity_column;
+    else if (name == "blob")
+      out += dialect.blob_type;
+    else
+      out += fmt::format("{}_{}", name, suffix);
     copied = end + 1;
     return end + 1 - i;
   });

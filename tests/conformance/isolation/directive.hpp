@@ -13,7 +13,16 @@
 namespace anydb::conformance::isolation {
 
 struct Directive {
-  enum class Kind { begin, commit, rollback, savepoint, release, rollback_to, get_or_create, sleep };
+  enum class Kind {
+    begin,
+    commit,
+    rollback,
+    savepoint,
+    release,
+    rollback_to,
+    get_or_create,
+    sleep
+  };
   Kind kind = Kind::begin;
   // @begin [read_only] [LEVEL]
   AccessMode mode = AccessMode::read_write;

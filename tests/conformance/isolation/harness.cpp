@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -16,7 +17,6 @@
 #include <memory>
 #include <mutex>
 #include <thread>
-#include <unistd.h>
 
 namespace anydb::conformance::isolation {
 
@@ -40,7 +40,7 @@ std::optional<IsolationLevel> run_level() {
 // ---------------------------------------------------------------------------------------------
 
 class Runner {
-public:
+ public:
   Runner(const Spec& spec, const Permutation& permutation, const RunTraits& run)
       : spec_(spec), permutation_(permutation), run_(run) {
     static std::atomic<int> counter{0};
@@ -62,7 +62,7 @@ public:
     return std::move(out_);
   }
 
-private:
+ private:
   struct InFlight {
     std::size_t position = 0;
     std::future<Observed> future;
@@ -93,17 +93,19 @@ private:
     StepPlan plan;
     plan.text = substitute(sql, context().dialect(), suffix_);
     plan.statements = split_statements(plan.text);
-    auto future = session.worker->submit(
-        [plan, local = session.local](Connection& connection) { return execute(connection, plan, *local); });
+    auto future = session.worker->submit([plan, local = session.local](Connection& connection) {
+      return execute(connection, plan, *local);
+    });
     if (future.wait_for(timeouts().step) != std::future_status::ready) {
-      error(fmt::format("{} of session {} did not finish within {} ms", what, spec_.sessions[s].name,
-                        timeouts().step.count()));
+      error(fmt::format("{} of session {} did not finish within {} ms", what,
+                        spec_.sessions[s].name, timeouts().step.count()));
       return false;
     }
     const Observed observed = future.get();
     session.in_transaction = observed.in_transaction;
     if (observed.result == Observed::Result::error) {
-      error(fmt::format("{} of session {} failed: {}", what, spec_.sessions[s].name, observed.message));
+      error(fmt::format("{} of session {} failed: {}", what, spec_.sessions[s].name,
+                        observed.message));
       return false;
     }
     return true;
@@ -117,7 +119,8 @@ private:
       connection.execute_script(fmt::format("SET application_name = {}'", literal));
       return true;
     } catch (const std::exception& failure) {
-      error(fmt::format("cannot set application_name of session {}: {}", name, one_line(failure.what())));
+      error(fmt::format("cannot set application_name of session {}: {}", name,
+                        one_line(failure.what())));
       return false;
     }
   }
@@ -144,11 +147,13 @@ private:
       try {
         connection = context().connect();
       } catch (const std::exception& failure) {
-        error(fmt::format("cannot connect session {}: {}", spec_.sessions[s].name, one_line(failure.what())));
+        error(fmt::format("cannot connect session {}: {}", spec_.sessions[s].name,
+                          one_line(failure.what())));
         return false;
       }
       ids.push_back(server_id(*connection, run_.product));
-      if (run_.product == "postgresql" && !name_session(*connection, spec_.sessions[s].name)) return false;
+      if (run_.product == "postgresql" && !name_session(*connection, spec_.sessions[s].name))
+        return false;
       sessions_[s].local->run_level = run_level();
       sessions_[s].worker = std::make_unique<Worker>(std::move(connection));
     }
@@ -200,11 +205,12 @@ private:
     session.in_transaction = observed.in_transaction;
     Observed shown = observed;
     shown.blocked = false;
-    std::string line = flight.waiting ? fmt::format("step {}: <... completed> {}", step_name(flight.position),
-                                                    describe(shown))
-                                      : fmt::format("step {}: {} -> {}", step_name(flight.position),
-                                                    plans_[permutation_.steps[flight.position].step].text,
-                                                    describe(observed));
+    std::string line = flight.waiting
+                           ? fmt::format("step {}: <... completed> {}", step_name(flight.position),
+                                         describe(shown))
+                           : fmt::format("step {}: {} -> {}", step_name(flight.position),
+                                         plans_[permutation_.steps[flight.position].step].text,
+                                         describe(observed));
     if (!observed.message.empty()) line += fmt::format(" ({})", observed.message);
     if (!observed.detail.empty()) line += fmt::format(" [{}]", observed.detail);
     note(std::move(line));
@@ -304,22 +310,28 @@ private:
     if (session.in_flight) {
       const std::string blocked_step = step_name(session.in_flight->position);
       if (!await(s, timeouts().step)) {
-        error(fmt::format("invalid permutation: step {} was issued while session {} is still waiting "
-                          "in step {} (nothing released it within {} ms)",
-                          step.name, spec_.sessions[s].name, blocked_step, timeouts().step.count()));
+        error(
+            fmt::format("invalid permutation: step {} was issued while session {} is still waiting "
+                        "in step {} (nothing released it within {} ms)",
+                        step.name, spec_.sessions[s].name, blocked_step, timeouts().step.count()));
         return false;
       }
     }
     const StepPlan& plan = plans_[entry.step];
     // The job owns copies of what it uses: a step that never finishes may outlive the Runner.
-    session.in_flight = InFlight{position,
-                                 session.worker->submit([plan, local = session.local](Connection& connection) {
-                                   return execute(connection, plan, *local);
-                                 }),
-                                 false, false, {}};
+    session.in_flight =
+        InFlight{position,
+                 session.worker->submit([plan, local = session.local](Connection& connection) {
+                   return execute(connection, plan, *local);
+                 }),
+                 false,
+                 false,
+                 {}};
     for (const Blocker& blocker : entry.blockers) {
-      if (blocker.step) session.in_flight->blockers.push_back(*blocker.step);
-      else session.in_flight->once = true;
+      if (blocker.step)
+        session.in_flight->blockers.push_back(*blocker.step);
+      else
+        session.in_flight->once = true;
     }
     if (session.in_flight->once) {
       // "(*)": reported waiting at once, and the permutation goes on without waiting for it.
@@ -347,8 +359,8 @@ private:
       if (!sessions_[s].in_flight) continue;
       const std::string name = step_name(sessions_[s].in_flight->position);
       if (!await(s, timeouts().step))
-        error(fmt::format("step {} was still waiting at the end of the permutation ({} ms later)", name,
-                          timeouts().step.count()));
+        error(fmt::format("step {} was still waiting at the end of the permutation ({} ms later)",
+                          name, timeouts().step.count()));
     }
   }
 
@@ -359,7 +371,8 @@ private:
       SessionState& session = sessions_[s];
       if (!session.worker || session.in_flight) continue;
       if (out_.errors.empty())
-        for (const auto& teardown : spec_.sessions[s].teardown) (void)run_sync(s, teardown, "teardown");
+        for (const auto& teardown : spec_.sessions[s].teardown)
+          (void)run_sync(s, teardown, "teardown");
       (void)session.worker->stop(timeouts().step);
     }
     for (std::size_t s = 0; s < sessions_.size(); ++s) {
@@ -423,17 +436,18 @@ bool satisfies(const Observed& observed, const Expected& expected) {
   if (!observed.completed || observed.blocked != expected.blocks) return false;
   const bool failed = observed.result == Observed::Result::error;
   if (!expected.results.empty()) {
-    const bool any = std::any_of(expected.results.begin(), expected.results.end(), [&](const std::string& word) {
-      if (word == "ok") return !failed;
-      if (word == "created") return observed.result == Observed::Result::created;
-      if (word == "existing") return observed.result == Observed::Result::existing;
-      if (word == "error") return failed;
-      if (!failed || !observed.kind) return false;
-      if (word == "transient")
-        return *observed.kind == ErrorKind::serialization_failure || *observed.kind == ErrorKind::deadlock ||
-               *observed.kind == ErrorKind::busy;
-      return to_string(*observed.kind) == word;
-    });
+    const bool any =
+        std::any_of(expected.results.begin(), expected.results.end(), [&](const std::string& word) {
+          if (word == "ok") return !failed;
+          if (word == "created") return observed.result == Observed::Result::created;
+          if (word == "existing") return observed.result == Observed::Result::existing;
+          if (word == "error") return failed;
+          if (!failed || !observed.kind) return false;
+          if (word == "transient")
+            return *observed.kind == ErrorKind::serialization_failure ||
+                   *observed.kind == ErrorKind::deadlock || *observed.kind == ErrorKind::busy;
+          return to_string(*observed.kind) == word;
+        });
     if (!any) return false;
   }
   if (expected.value && (failed || observed.value != *expected.value)) return false;
@@ -453,7 +467,8 @@ void check_directives(const Spec& spec) {
     try {
       (void)parse_directive(step.body);
     } catch (const SpecError& error) {
-      throw SpecError(fmt::format("{}:{}: step {}: {}", spec.file, step.line, step.name, error.what()));
+      throw SpecError(
+          fmt::format("{}:{}: step {}: {}", spec.file, step.line, step.name, error.what()));
     }
   }
 }
@@ -463,7 +478,8 @@ std::optional<std::string> missing_capability(const Spec& spec, const Permutatio
   std::vector<bool> begins(spec.sessions.size(), false);
   for (const auto& entry : permutation.steps) {
     const auto directive = parse_directive(spec.steps[entry.step].body);
-    if (directive && directive->kind == Directive::Kind::begin) begins[spec.steps[entry.step].session] = true;
+    if (directive && directive->kind == Directive::Kind::begin)
+      begins[spec.steps[entry.step].session] = true;
   }
   for (const auto& entry : permutation.steps) {
     const Step& step = spec.steps[entry.step];
@@ -471,15 +487,18 @@ std::optional<std::string> missing_capability(const Spec& spec, const Permutatio
     if (!directive) continue;
     switch (directive->kind) {
       case Directive::Kind::get_or_create:
-        if (directive->get_or_create.strategy == Strategy::upsert && dialect.upsert == Dialect::Upsert::none)
-          return fmt::format("step {} uses the upsert strategy, and the backend declares no single-statement "
-                             "upsert (Dialect::upsert is none)",
-                             step.name);
+        if (directive->get_or_create.strategy == Strategy::upsert &&
+            dialect.upsert == Dialect::Upsert::none)
+          return fmt::format(
+              "step {} uses the upsert strategy, and the backend declares no single-statement "
+              "upsert (Dialect::upsert is none)",
+              step.name);
         if (directive->get_or_create.strategy == Strategy::safe && !dialect.supports_savepoints &&
             begins[step.session])
-          return fmt::format("step {} runs a safe get-or-create inside a transaction, which needs "
-                             "savepoints, and the backend declares none",
-                             step.name);
+          return fmt::format(
+              "step {} runs a safe get-or-create inside a transaction, which needs "
+              "savepoints, and the backend declares none",
+              step.name);
         break;
       case Directive::Kind::savepoint:
       case Directive::Kind::release:
@@ -493,7 +512,8 @@ std::optional<std::string> missing_capability(const Spec& spec, const Permutatio
   return std::nullopt;
 }
 
-PermutationRun run_permutation(const Spec& spec, const Permutation& permutation, const RunTraits& run) {
+PermutationRun run_permutation(const Spec& spec, const Permutation& permutation,
+                               const RunTraits& run) {
   return Runner(spec, permutation, run).run();
 }
 

@@ -62,7 +62,8 @@ struct PermutationRun {
 
 // Why this permutation cannot run on a backend with `dialect` (a declared capability is
 // missing), or nothing.
-[[nodiscard]] std::optional<std::string> missing_capability(const Spec& spec, const Permutation& permutation,
+[[nodiscard]] std::optional<std::string> missing_capability(const Spec& spec,
+                                                            const Permutation& permutation,
                                                             const Dialect& dialect);
 
 // Checks every step's directive; throws SpecError naming the spec's file and line.

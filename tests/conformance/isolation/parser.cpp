@@ -37,13 +37,13 @@ bool is_error_kind_name(std::string_view word) {
 
 // The words that end a permutation line or a session (isolationtester's keywords and ours).
 bool is_keyword(std::string_view word) {
-  static constexpr std::array keywords{"setup", "teardown", "session", "step", "permutation",
-                                       "expect", "skip"};
+  static constexpr std::array keywords{"setup",       "teardown", "session", "step",
+                                       "permutation", "expect",   "skip"};
   return std::find(keywords.begin(), keywords.end(), word) != keywords.end();
 }
 
 class Parser {
-public:
+ public:
   Parser(std::string_view text, std::string file) : text_(text), file_(std::move(file)) {}
 
   Spec parse(std::string name) {
@@ -88,7 +88,7 @@ public:
     return spec;
   }
 
-private:
+ private:
   enum class BlockKind { sql, expect };
 
   [[nodiscard]] bool at_end() const { return pos_ >= text_.size(); }
@@ -281,7 +281,8 @@ private:
     session.name = read_name("a session name");
     session.line = line;
     for (const auto& other : spec.sessions)
-      if (other.name == session.name) fail(fmt::format("session \"{}\" is defined twice", session.name), line);
+      if (other.name == session.name)
+        fail(fmt::format("session \"{}\" is defined twice", session.name), line);
     const std::size_t index = spec.sessions.size();
     for (;;) {
       const std::string word = peek_word();
@@ -301,7 +302,8 @@ private:
         step.session = index;
         for (const auto& other : spec.steps)
           if (other.name == step.name)
-            fail(fmt::format("step \"{}\" is defined twice (step names are unique in a spec)", step.name),
+            fail(fmt::format("step \"{}\" is defined twice (step names are unique in a spec)",
+                             step.name),
                  step.line);
         session.steps.push_back(spec.steps.size());
         spec.steps.push_back(std::move(step));
@@ -363,7 +365,8 @@ private:
     spec.permutations.push_back(std::move(permutation));
   }
 
-  // An expect { } block's body, read entry by entry: "step[#n] [blocks] [result{|result}] [=value]".
+  // An expect { } block's body, read entry by entry: "step[#n] [blocks] [result{|result}]
+  // [=value]".
   struct EntryReader {
     Parser& parser;
     const std::string& body;
@@ -403,7 +406,8 @@ private:
         return;
       }
       entry.step = word();
-      if (entry.step.empty()) fail(fmt::format("expected a step name or '*' in expect {{ }}, found '{}'", body[i]));
+      if (entry.step.empty())
+        fail(fmt::format("expected a step name or '*' in expect {{ }}, found '{}'", body[i]));
       if (!more() || body[i] != '#') return;
       ++i;
       const std::size_t start = i;
@@ -429,9 +433,10 @@ private:
       }
       for (;;) {
         if (!is_result_word(next) && !is_error_kind_name(next))
-          fail(fmt::format("unknown outcome '{}' for step {} (ok, created, existing, error, transient, "
-                           "blocks, or an anydb::ErrorKind name such as unique_violation)",
-                           next, entry.step));
+          fail(fmt::format(
+              "unknown outcome '{}' for step {} (ok, created, existing, error, transient, "
+              "blocks, or an anydb::ErrorKind name such as unique_violation)",
+              next, entry.step));
         entry.expected.results.push_back(std::move(next));
         skip_spaces();
         if (!more() || body[i] != '|') return;
@@ -470,7 +475,8 @@ private:
         return;
       }
       std::string value;
-      while (more() && std::string_view(" \t\r\n,;#").find(body[i]) == std::string_view::npos) value += body[i++];
+      while (more() && std::string_view(" \t\r\n,;#").find(body[i]) == std::string_view::npos)
+        value += body[i++];
       entry.expected.value = std::move(value);
     }
     ExpectEntry read_entry() {
@@ -484,9 +490,10 @@ private:
         fail(fmt::format("no outcome for step {} in expect {{ }}", entry.step));
       skip_spaces();
       if (more() && std::string_view(",;\n#").find(body[i]) == std::string_view::npos)
-        fail(fmt::format("unexpected '{}' after the outcome of step {} (separate entries with ',', ';' "
-                         "or a new line)",
-                         body[i], entry.step));
+        fail(fmt::format(
+            "unexpected '{}' after the outcome of step {} (separate entries with ',', ';' "
+            "or a new line)",
+            body[i], entry.step));
       // Only the outcome part, for messages: "s2g blocks existing=s1" -> "blocks existing=s1".
       const std::string text = trim(std::string_view(body).substr(entry_start, i - entry_start));
       const auto space = text.find_first_of(" \t");
@@ -516,7 +523,9 @@ private:
     }
     for (const auto& pending : pending_blockers_) {
       const auto step = spec.find_step(pending.name);
-      if (!step) fail(fmt::format("undefined step \"{}\" in a blocker annotation", pending.name), pending.line);
+      if (!step)
+        fail(fmt::format("undefined step \"{}\" in a blocker annotation", pending.name),
+             pending.line);
       auto& permutation = spec.permutations[pending.permutation];
       auto& entry = permutation.steps[pending.position];
       entry.blockers[pending.blocker].step = *step;
@@ -556,9 +565,9 @@ private:
 }  // namespace
 
 bool is_known_qualifier(std::string_view word) {
-  static constexpr std::array known{"sqlite", "postgresql", "mariadb", "mysql", "odbc",
-                                    "read_uncommitted", "read_committed", "repeatable_read",
-                                    "serializable"};
+  static constexpr std::array known{
+      "sqlite",           "postgresql",     "mariadb",         "mysql",       "odbc",
+      "read_uncommitted", "read_committed", "repeatable_read", "serializable"};
   return std::find(known.begin(), known.end(), word) != known.end();
 }
 
@@ -566,7 +575,6 @@ bool is_result_word(std::string_view word) {
   static constexpr std::array words{"ok", "created", "existing", "error", "transient"};
   return std::find(words.begin(), words.end(), word) != words.end();
 }
-
 
 Spec parse_spec(std::string_view text, std::string name, std::string file) {
   return Parser(text, std::move(file)).parse(std::move(name));

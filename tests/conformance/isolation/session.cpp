@@ -29,7 +29,6 @@ std::string render_rows(const std::vector<Row>& rows) {
   return out;
 }
 
-
 StepPlan make_plan(std::string_view body, const Dialect& dialect, std::string_view suffix) {
   StepPlan plan;
   plan.text = substitute(body, dialect, suffix);
@@ -64,7 +63,8 @@ void run_directive(Connection& connection, const Directive& directive, SessionLo
     case Directive::Kind::begin:
       if (directive.level) {
         connection.set_isolation_level(*directive.level);
-        if (local.run_level && *local.run_level != *directive.level) local.restore = local.run_level;
+        if (local.run_level && *local.run_level != *directive.level)
+          local.restore = local.run_level;
       }
       connection.begin(directive.mode);
       return;
@@ -73,22 +73,29 @@ void run_directive(Connection& connection, const Directive& directive, SessionLo
     case Directive::Kind::savepoint: connection.savepoint(directive.name); return;
     case Directive::Kind::release: connection.release(directive.name); return;
     case Directive::Kind::rollback_to: connection.rollback_to(directive.name); return;
-    case Directive::Kind::sleep: std::this_thread::sleep_for(milliseconds(directive.milliseconds)); return;
+    case Directive::Kind::sleep:
+      std::this_thread::sleep_for(milliseconds(directive.milliseconds));
+      return;
     case Directive::Kind::get_or_create: {
       const GetOrCreate operation(connection.dialect(), directive.get_or_create);
       const GetOrCreateResult result = operation(connection, directive.key, directive.defaults);
       observed.result = result.created ? Observed::Result::created : Observed::Result::existing;
       const auto& spec = directive.get_or_create;
-      const auto& shown = !directive.show.empty()             ? directive.show
+      const auto& shown = !directive.show.empty()        ? directive.show
                           : spec.default_columns.empty() ? spec.key_columns
                                                          : spec.default_columns;
       for (const auto& item : shown) {
         if (!observed.value.empty()) observed.value += '|';
-        if (item == "created") observed.value += fmt::format("created={}", result.created ? 1 : 0);
-        else if (item == "attempts") observed.value += fmt::format("attempts={}", result.attempts);
-        else if (item == "conflicts") observed.value += fmt::format("conflicts={}", result.conflicts);
-        else if (item == "retries") observed.value += fmt::format("retries={}", result.transient_retries);
-        else observed.value += result.row.at(item).to_display_string();
+        if (item == "created")
+          observed.value += fmt::format("created={}", result.created ? 1 : 0);
+        else if (item == "attempts")
+          observed.value += fmt::format("attempts={}", result.attempts);
+        else if (item == "conflicts")
+          observed.value += fmt::format("conflicts={}", result.conflicts);
+        else if (item == "retries")
+          observed.value += fmt::format("retries={}", result.transient_retries);
+        else
+          observed.value += result.row.at(item).to_display_string();
       }
       observed.detail = fmt::format("attempts={} conflicts={} retries={}", result.attempts,
                                     result.conflicts, result.transient_retries);

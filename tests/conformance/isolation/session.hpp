@@ -36,7 +36,7 @@ using std::chrono::milliseconds;
 using Job = std::packaged_task<Observed(Connection&)>;
 
 class Worker {
-public:
+ public:
   explicit Worker(ConnectionPtr connection) : shared_(std::make_shared<Shared>()) {
     shared_->connection = std::move(connection);
     exited_ = shared_->exited.get_future();
@@ -74,7 +74,7 @@ public:
     return false;
   }
 
-private:
+ private:
   struct Shared {
     std::mutex mutex;
     std::condition_variable wake;
@@ -105,7 +105,6 @@ private:
   std::thread thread_;
 };
 
-
 struct StepPlan {
   std::string text;  // the body after substitution, for the transcript
   std::optional<Directive> directive;
@@ -116,7 +115,8 @@ struct StepPlan {
   bool as_script = false;
 };
 
-[[nodiscard]] StepPlan make_plan(std::string_view body, const Dialect& dialect, std::string_view suffix);
+[[nodiscard]] StepPlan make_plan(std::string_view body, const Dialect& dialect,
+                                 std::string_view suffix);
 
 // What the worker thread keeps between a session's steps.
 struct SessionLocal {

@@ -13,7 +13,8 @@ namespace anydb::conformance::isolation {
 bool Qualifiers::matches(const RunTraits& run) const {
   return std::all_of(groups.begin(), groups.end(), [&](const std::vector<std::string>& group) {
     return std::any_of(group.begin(), group.end(), [&](const std::string& word) {
-      return word == run.product || word == run.backend || (!run.level.empty() && word == run.level);
+      return word == run.product || word == run.backend ||
+             (!run.level.empty() && word == run.level);
     });
   });
 }
@@ -47,7 +48,8 @@ std::string Spec::describe(const Permutation& permutation) const {
       for (std::size_t b = 0; b < step.blockers.size(); ++b) {
         if (b > 0) out += ',';
         out += step.blockers[b].step ? steps[*step.blockers[b].step].name : "*";
-        if (step.blockers[b].notices > 0) out += fmt::format(" notices {}", step.blockers[b].notices);
+        if (step.blockers[b].notices > 0)
+          out += fmt::format(" notices {}", step.blockers[b].notices);
       }
       out += ')';
     }
@@ -111,7 +113,8 @@ Resolved resolve_expectation(const Spec& spec, const Permutation& permutation, s
         if (rank > best_rank) {
           best_rank = rank;
           best.expected = &entry.expected;
-          best.source = fmt::format("expect{} at line {}", block.qualifiers.to_string(), entry.line);
+          best.source =
+              fmt::format("expect{} at line {}", block.qualifiers.to_string(), entry.line);
           best.line = entry.line;
         }
       }

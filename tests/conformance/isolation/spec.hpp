@@ -15,7 +15,7 @@ namespace anydb::conformance::isolation {
 
 // A malformed spec: the message names the file and line.
 class SpecError : public std::runtime_error {
-public:
+ public:
   using std::runtime_error::runtime_error;
 };
 
@@ -143,7 +143,8 @@ struct Resolved {
 
 // The reason of the first skip clause (the permutation's own first, then the spec's) that
 // matches this run.
-[[nodiscard]] std::optional<std::string> skip_reason(const Spec& spec, const Permutation& permutation,
+[[nodiscard]] std::optional<std::string> skip_reason(const Spec& spec,
+                                                     const Permutation& permutation,
                                                      const RunTraits& run);
 
 }  // namespace anydb::conformance::isolation

@@ -3,11 +3,11 @@
 // with the spec's expectation for this product and isolation level. Also the runner's --list
 // and its summary of skipped tests.
 
+#include "spec.hpp"
 #include "../context.hpp"
 #include "embedded_specs.hpp"
 #include "harness.hpp"
 #include "runner.hpp"
-#include "spec.hpp"
 
 #include <gtest/gtest.h>
 
@@ -42,7 +42,7 @@ std::string test_name(const Spec& spec, const Permutation& permutation, std::siz
 }
 
 class SpecTest : public ::testing::Test {
-public:
+ public:
   SpecTest(std::shared_ptr<const Spec> spec, Permutation permutation)
       : spec_(std::move(spec)), permutation_(std::move(permutation)) {}
 
@@ -71,31 +71,32 @@ public:
       const Resolved resolved = resolve_expectation(*spec_, permutation_, p, run);
       if (resolved.expected == nullptr || satisfies(result.steps[p], *resolved.expected)) continue;
       failed = true;
-      ADD_FAILURE_AT(spec_->file.c_str(), resolved.line)
-          << fmt::format("step {}: expected '{}' ({} for {} {}), observed '{}'",
-                         spec_->steps[permutation_.steps[p].step].name, resolved.expected->text,
-                         resolved.source, run.product, run.level.empty() ? "(level unknown)" : run.level,
-                         describe(result.steps[p]));
+      ADD_FAILURE_AT(spec_->file.c_str(), resolved.line) << fmt::format(
+          "step {}: expected '{}' ({} for {} {}), observed '{}'",
+          spec_->steps[permutation_.steps[p].step].name, resolved.expected->text, resolved.source,
+          run.product, run.level.empty() ? "(level unknown)" : run.level,
+          describe(result.steps[p]));
     }
     if (failed || always_print_transcripts) {
       std::printf("[ transcript ] permutation %s (%s, %s; waiting detected by %s)\n",
                   spec_->describe(permutation_).c_str(), run.product.c_str(),
-                  run.level.empty() ? "level unknown" : run.level.c_str(), result.detection.c_str());
+                  run.level.empty() ? "level unknown" : run.level.c_str(),
+                  result.detection.c_str());
       for (const auto& line : result.transcript) std::printf("    %s\n", line.c_str());
     }
   }
 
-private:
+ private:
   std::shared_ptr<const Spec> spec_;
   Permutation permutation_;
 };
 
 class BrokenSpecTest : public ::testing::Test {
-public:
+ public:
   explicit BrokenSpecTest(std::string message) : message_(std::move(message)) {}
   void TestBody() override { FAIL() << message_; }
 
-private:
+ private:
   std::string message_;
 };
 
@@ -120,17 +121,20 @@ void register_spec(const Source& source) {
       double count = 1;
       std::size_t placed = 0;
       for (const auto& session : spec->sessions)
-        for (std::size_t k = 1; k <= session.steps.size(); ++k) count = count * static_cast<double>(++placed) / static_cast<double>(k);
+        for (std::size_t k = 1; k <= session.steps.size(); ++k)
+          count = count * static_cast<double>(++placed) / static_cast<double>(k);
       if (count > static_cast<double>(max_generated_permutations))
-        throw SpecError(fmt::format("{}: {} steps in {} sessions make {:.0f} permutations; list the "
-                                    "ones to run with permutation lines",
-                                    source.path, steps, spec->sessions.size(), count));
+        throw SpecError(
+            fmt::format("{}: {} steps in {} sessions make {:.0f} permutations; list the "
+                        "ones to run with permutation lines",
+                        source.path, steps, spec->sessions.size(), count));
     }
     permutations = spec->all_permutations();
   } catch (const std::exception& error) {
     const std::string message = error.what();
-    ::testing::RegisterTest(suite.c_str(), "parse", nullptr, nullptr, source.path.c_str(), 1,
-                            [message]() -> ::testing::Test* { return new BrokenSpecTest(message); });
+    ::testing::RegisterTest(
+        suite.c_str(), "parse", nullptr, nullptr, source.path.c_str(), 1,
+        [message]() -> ::testing::Test* { return new BrokenSpecTest(message); });
     return;
   }
   std::map<std::string, int> seen;
@@ -138,8 +142,8 @@ void register_spec(const Source& source) {
     std::string name = test_name(*spec, permutations[i], i);
     if (const int n = ++seen[name]; n > 1) name += fmt::format("_{}", n);
     const std::string param = "permutation " + spec->describe(permutations[i]);
-    ::testing::RegisterTest(suite.c_str(), name.c_str(), nullptr, param.c_str(), source.path.c_str(),
-                            permutations[i].line,
+    ::testing::RegisterTest(suite.c_str(), name.c_str(), nullptr, param.c_str(),
+                            source.path.c_str(), permutations[i].line,
                             [spec, permutation = permutations[i]]() -> ::testing::Test* {
                               return new SpecTest(spec, permutation);
                             });
@@ -153,7 +157,8 @@ bool glob(std::string_view pattern, std::string_view text) {
   if (pattern.front() == '*')
     return glob(pattern.substr(1), text) || (!text.empty() && glob(pattern, text.substr(1)));
   if (text.empty()) return false;
-  return (pattern.front() == '?' || pattern.front() == text.front()) && glob(pattern.substr(1), text.substr(1));
+  return (pattern.front() == '?' || pattern.front() == text.front()) &&
+         glob(pattern.substr(1), text.substr(1));
 }
 
 bool any_glob(std::string_view patterns, std::string_view text) {
@@ -174,7 +179,7 @@ bool filter_selects(std::string_view filter, std::string_view name) {
 }
 
 class SkipSummary : public ::testing::EmptyTestEventListener {
-public:
+ public:
   // (gtest holds its lock while it reports a result: current_test_info() would deadlock here.)
   void OnTestStart(const ::testing::TestInfo& info) override {
     current_ = fmt::format("{}.{}", info.test_suite_name(), info.name());
@@ -187,12 +192,14 @@ public:
   }
   void OnTestProgramEnd(const ::testing::UnitTest&) override {
     if (skipped_.empty()) return;
-    std::printf("[  SKIPPED ] %zu test%s, with the reasons:\n", skipped_.size(), skipped_.size() == 1 ? "" : "s");
-    for (const auto& [name, reason] : skipped_) std::printf("[  SKIPPED ] %s: %s\n", name.c_str(), reason.c_str());
+    std::printf("[  SKIPPED ] %zu test%s, with the reasons:\n", skipped_.size(),
+                skipped_.size() == 1 ? "" : "s");
+    for (const auto& [name, reason] : skipped_)
+      std::printf("[  SKIPPED ] %s: %s\n", name.c_str(), reason.c_str());
     std::fflush(stdout);
   }
 
-private:
+ private:
   std::string current_ = "(outside a test)";
   std::vector<std::pair<std::string, std::string>> skipped_;
 };
@@ -211,8 +218,9 @@ void register_isolation_specs(const std::vector<std::filesystem::path>& dirs) {
       if (entry.path().extension() == ".spec") files.push_back(entry.path());
     if (error) {
       const std::string message = fmt::format("--specs {}: {}", dir.string(), error.message());
-      ::testing::RegisterTest("Spec", "directory", nullptr, nullptr, __FILE__, __LINE__,
-                              [message]() -> ::testing::Test* { return new isolation::BrokenSpecTest(message); });
+      ::testing::RegisterTest(
+          "Spec", "directory", nullptr, nullptr, __FILE__, __LINE__,
+          [message]() -> ::testing::Test* { return new isolation::BrokenSpecTest(message); });
       continue;
     }
     std::sort(files.begin(), files.end());
@@ -221,16 +229,21 @@ void register_isolation_specs(const std::vector<std::filesystem::path>& dirs) {
       std::ostringstream text;
       text << in.rdbuf();
       isolation::Source source{file.stem().string(), file.string(), text.str()};
-      const auto same = std::find_if(sources.begin(), sources.end(),
-                                     [&](const isolation::Source& s) { return s.name == source.name; });
-      if (same != sources.end()) *same = std::move(source);
-      else sources.push_back(std::move(source));
+      const auto same =
+          std::find_if(sources.begin(), sources.end(),
+                       [&](const isolation::Source& s) { return s.name == source.name; });
+      if (same != sources.end())
+        *same = std::move(source);
+      else
+        sources.push_back(std::move(source));
     }
   }
   for (const auto& source : sources) isolation::register_spec(source);
 }
 
-void set_isolation_block_timeout(std::chrono::milliseconds timeout) { isolation::timeouts().block = timeout; }
+void set_isolation_block_timeout(std::chrono::milliseconds timeout) {
+  isolation::timeouts().block = timeout;
+}
 
 void set_isolation_transcripts(bool always) { isolation::always_print_transcripts = always; }
 
@@ -248,16 +261,18 @@ void print_test_list(std::FILE* out) {
     }
     if (selected.empty()) continue;
     const bool spec = std::string_view(suite.name()).starts_with("Spec/");
-    std::fprintf(out, "%s (%zu test%s)%s%s\n", suite.name(), selected.size(), selected.size() == 1 ? "" : "s",
-                 spec ? ": " : "", spec ? selected.front()->file() : "");
+    std::fprintf(out, "%s (%zu test%s)%s%s\n", suite.name(), selected.size(),
+                 selected.size() == 1 ? "" : "s", spec ? ": " : "",
+                 spec ? selected.front()->file() : "");
     for (const auto* info : selected) {
       const char* param = info->value_param();
       std::fprintf(out, "  %s%s%s\n", info->name(), param ? "    " : "", param ? param : "");
     }
     total += selected.size();
   }
-  std::fprintf(out, "%zu tests. Run some with --gtest_filter='PATTERN[:PATTERN...][-PATTERN...]', "
-                    "e.g. --gtest_filter='Spec/*'.\n",
+  std::fprintf(out,
+               "%zu tests. Run some with --gtest_filter='PATTERN[:PATTERN...][-PATTERN...]', "
+               "e.g. --gtest_filter='Spec/*'.\n",
                total);
 }
 

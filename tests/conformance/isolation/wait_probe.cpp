@@ -14,7 +14,7 @@ std::mutex refusal_mutex;
 std::string refusal;
 
 std::optional<std::int64_t> server_id(Connection& connection, std::string_view product) {
-  const char* sql = product == "postgresql"                     ? "SELECT pg_backend_pid()"
+  const char* sql = product == "postgresql"                        ? "SELECT pg_backend_pid()"
                     : (product == "mariadb" || product == "mysql") ? "SELECT CONNECTION_ID()"
                                                                    : nullptr;
   if (sql == nullptr) return std::nullopt;

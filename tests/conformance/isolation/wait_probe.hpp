@@ -27,12 +27,14 @@ extern std::string refusal;
 
 // The server's id for the session (PostgreSQL's backend pid, MariaDB's connection id), or
 // nothing where the database has none.
-[[nodiscard]] std::optional<std::int64_t> server_id(Connection& connection, std::string_view product);
+[[nodiscard]] std::optional<std::int64_t> server_id(Connection& connection,
+                                                    std::string_view product);
 
 class Probe {
-public:
+ public:
   Probe() = default;
-  Probe(Connection& observer, std::string_view product, std::vector<std::optional<std::int64_t>> ids)
+  Probe(Connection& observer, std::string_view product,
+        std::vector<std::optional<std::int64_t>> ids)
       : observer_(&observer), ids_(std::move(ids)) {
     if (std::any_of(ids_.begin(), ids_.end(), [](const auto& id) { return !id; })) return;
     {
@@ -45,14 +47,16 @@ public:
       // by one of the spec's sessions (not autovacuum's, say), or for a safe snapshot
       // (SERIALIZABLE READ ONLY DEFERRABLE), which pg_blocking_pids() alone does not show.
       for (const auto& id : ids_) others_ += fmt::format("{}{}", others_.empty() ? "" : ",", *id);
-      sql_ = fmt::format("SELECT CASE WHEN pg_catalog.pg_isolation_test_session_is_blocked(CAST({} AS integer), "
-                         "CAST(string_to_array({}, ',') AS integer[])) THEN 1 ELSE 0 END",
-                         dialect.placeholder(1), dialect.placeholder(2));
+      sql_ = fmt::format(
+          "SELECT CASE WHEN pg_catalog.pg_isolation_test_session_is_blocked(CAST({} AS integer), "
+          "CAST(string_to_array({}, ',') AS integer[])) THEN 1 ELSE 0 END",
+          dialect.placeholder(1), dialect.placeholder(2));
       name_ = "pg_isolation_test_session_is_blocked()";
     } else if (product == "mariadb" || product == "mysql") {
-      sql_ = fmt::format("SELECT COUNT(*) FROM information_schema.innodb_trx WHERE "
-                         "trx_mysql_thread_id = {} AND trx_state = 'LOCK WAIT'",
-                         dialect.placeholder(1));
+      sql_ = fmt::format(
+          "SELECT COUNT(*) FROM information_schema.innodb_trx WHERE "
+          "trx_mysql_thread_id = {} AND trx_state = 'LOCK WAIT'",
+          dialect.placeholder(1));
       name_ = "information_schema.innodb_trx";
       // InnoDB refills that table from a cache only when nobody read it for 100 ms: asking
       // more often would keep reading the same stale rows.
@@ -67,9 +71,10 @@ public:
       const std::lock_guard lock(refusal_mutex);
       if (!refusal.empty()) why = "; the database would not say: " + refusal;
     }
-    return fmt::format("time (a step still running after {} ms while another session holds a "
-                       "transaction counts as waiting{})",
-                       block.count(), why);
+    return fmt::format(
+        "time (a step still running after {} ms while another session holds a "
+        "transaction counts as waiting{})",
+        block.count(), why);
   }
 
   // True or false when the database can tell, nothing when it cannot.
@@ -84,9 +89,10 @@ public:
       const Result result = observer_->execute(sql_, params);
       return !result.rows.empty() && result.rows.front()[0].as_int() > 0;
     } catch (const std::exception& error) {
-      transcript.push_back(fmt::format("(cannot ask {} whether a session waits, so time decides "
-                                       "from now on: {})",
-                                       name_, one_line(error.what())));
+      transcript.push_back(
+          fmt::format("(cannot ask {} whether a session waits, so time decides "
+                      "from now on: {})",
+                      name_, one_line(error.what())));
       {
         const std::lock_guard lock(refusal_mutex);
         refusal = fmt::format("{}: {}", name_, one_line(error.what()));
@@ -96,7 +102,7 @@ public:
     }
   }
 
-private:
+ private:
   Connection* observer_ = nullptr;
   std::vector<std::optional<std::int64_t>> ids_;
   std::string others_;

@@ -16,11 +16,11 @@
 namespace {
 
 class MinimalBackend final : public anydb::Backend {
-public:
+ public:
   [[nodiscard]] std::string_view name() const noexcept override { return "minimal"; }
   [[nodiscard]] std::string version() const override { return ANYDB_TEST_PLUGIN_VERSION; }
 
-protected:
+ protected:
   [[nodiscard]] std::unique_ptr<anydb::Connection> do_connect(const anydb::Uri& uri) override {
     anydb::ErrorInfo info;
     info.kind = anydb::ErrorKind::unsupported;

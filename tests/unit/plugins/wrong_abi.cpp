@@ -16,7 +16,8 @@ namespace {
 std::uint32_t wrong_abi_version() noexcept { return ::anydb::abi_version + 1; }
 
 std::unique_ptr<::anydb::Backend> must_never_be_called() {
-  std::fputs("anydb_test_wrong_abi: the factory of a plugin with the wrong ABI was called\n", stderr);
+  std::fputs("anydb_test_wrong_abi: the factory of a plugin with the wrong ABI was called\n",
+             stderr);
   std::abort();
 }
 
