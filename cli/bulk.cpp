@@ -1,5 +1,8 @@
 #include "bulk.hpp"
 
+#include "bulk_report.hpp"
+#include "bulk_state.hpp"
+
 #include "bounded_queue.hpp"
 #include "interrupt.hpp"
 #include "line_reader.hpp"
@@ -30,6 +33,8 @@
 
 namespace anydb::cli {
 
+using namespace bulk;  // the run's shared state (bulk_state.hpp)
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -37,84 +42,10 @@ using Clock = std::chrono::steady_clock;
 // Keys handed from the reader to a worker in one piece: a whole batch with --batch, otherwise a
 // few dozen keys (so that the queue is not touched once per key).
 constexpr std::size_t unbatched_chunk_keys = 64;
-// Without --per-key only the first few problems are printed; the summary counts them all.
-constexpr int shown_errors_without_per_key = 20;
 constexpr auto progress_interval = std::chrono::milliseconds(250);
 constexpr auto poll_interval = std::chrono::milliseconds(50);
 // The status of a run that Ctrl-C (SIGINT) or SIGTERM ended: what a shell reports for Ctrl-C.
 constexpr int exit_interrupted = 130;
-
-struct Chunk {
-  std::vector<Value> keys;      // one text value per key
-  std::vector<Value> defaults;  // default_sources.size() values per key
-  [[nodiscard]] std::size_t size() const noexcept { return keys.size(); }
-};
-
-// The progress line on a terminal, and every other line written to stderr while it is shown:
-// those clear it, print, and draw it again, so that nothing is written over.
-class StatusLine {
- public:
-  explicit StatusLine(bool enabled) : enabled_(enabled) {}
-
-  void show(std::string text) {
-    if (!enabled_) return;
-    const std::lock_guard lock(mutex_);
-    current_ = std::move(text);
-    print_block(stderr, "\r\x1b[K" + current_);
-  }
-
-  // Whole lines, each ending in '\n'.
-  void print(std::string_view lines) {
-    const std::lock_guard lock(mutex_);
-    if (enabled_ && !current_.empty())
-      print_block(stderr, "\r\x1b[K" + std::string(lines) + current_);
-    else
-      print_block(stderr, lines);
-  }
-
-  void clear() {
-    if (!enabled_) return;
-    const std::lock_guard lock(mutex_);
-    if (!current_.empty()) print_block(stderr, "\r\x1b[K");
-    current_.clear();
-  }
-
- private:
-  std::mutex mutex_;
-  bool enabled_;
-  std::string current_;
-};
-
-struct Shared {
-  explicit Shared(const BulkJob& j, bool progress) : job(j), status(progress) {}
-
-  const BulkJob& job;
-  StatusLine status;
-
-  std::atomic<bool> stop_reading{false};  // the reader stops at its next line
-  std::atomic<bool> stopping{false};      // workers finish the key or batch in hand, then stop
-  std::atomic<std::uint64_t> bytes_read{0};
-  std::atomic<std::uint64_t> keys_read{0};
-  std::atomic<std::uint64_t> created{0}, existing{0}, failed{0}, rejected{0};
-  std::atomic<std::uint64_t> conflicts{0}, retries{0}, not_processed{0};
-  std::atomic<std::uint64_t> total_keys{0};  // from the counting thread; 0 while unknown
-  std::atomic<int> workers_running{0};
-  std::atomic<int> shown_errors{0};
-  std::atomic<bool> input_complete{false};
-
-  std::mutex read_error_mutex;
-  std::string read_error;
-
-  // A problem line for stderr, shown in full with --per-key, otherwise only the first few.
-  void report(const std::string& line) {
-    const int shown = shown_errors.fetch_add(1);
-    if (job.per_key || shown < shown_errors_without_per_key) {
-      status.print(line + "\n");
-    } else if (shown == shown_errors_without_per_key) {
-      status.print("anydb: further errors are counted but not shown (--per-key shows every one)\n");
-    }
-  }
-};
 
 // --- the reader -------------------------------------------------------------------------------
 
@@ -390,136 +321,6 @@ class Worker {
 };
 
 // --- set-up, progress and summary -------------------------------------------------------------
-
-class InputFile {
- public:
-  explicit InputFile(const std::string& source) {
-    if (source == "-") {
-      fd_ = STDIN_FILENO;
-      owned_ = false;
-    } else {
-      fd_ = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd_ < 0)
-        throw_error(ErrorKind::invalid_argument,
-                    fmt::format("--keys-from: cannot open '{}': {}", printable(source),
-                                std::strerror(errno)));
-    }
-    struct stat info {};
-    if (::fstat(fd_, &info) == 0 && S_ISREG(info.st_mode)) {
-      regular_ = true;
-      size_ = static_cast<std::uint64_t>(info.st_size);
-    }
-    if (::fstat(fd_, &info) == 0 && S_ISDIR(info.st_mode))
-      throw_error(ErrorKind::invalid_argument,
-                  fmt::format("--keys-from: '{}' is a directory", printable(source)));
-  }
-  ~InputFile() {
-    if (owned_ && fd_ >= 0) ::close(fd_);
-  }
-  InputFile(const InputFile&) = delete;
-  InputFile& operator=(const InputFile&) = delete;
-
-  [[nodiscard]] int fd() const noexcept { return fd_; }
-  [[nodiscard]] bool regular() const noexcept { return regular_; }
-  [[nodiscard]] std::uint64_t size() const noexcept { return size_; }
-
- private:
-  int fd_ = -1;
-  bool owned_ = true;
-  bool regular_ = false;
-  std::uint64_t size_ = 0;
-};
-
-// Peak resident memory of this process so far, in KiB (Linux reports ru_maxrss in KiB).
-std::int64_t max_rss_kib() {
-  rusage usage{};
-  if (::getrusage(RUSAGE_SELF, &usage) != 0) return 0;
-  return static_cast<std::int64_t>(usage.ru_maxrss);
-}
-
-std::string progress_text(const Shared& shared, const InputFile& input, double seconds) {
-  const std::uint64_t done = shared.created.load() + shared.existing.load() + shared.failed.load();
-  const std::uint64_t errors = shared.failed.load() + shared.rejected.load();
-  const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0.0;
-  std::string where;
-  if (const std::uint64_t total = shared.total_keys.load(); total > 0) {
-    where = fmt::format("{}/{} keys ({:.1f}%)", done, total,
-                        100.0 * static_cast<double>(done) / static_cast<double>(total));
-  } else if (input.regular() && input.size() > 0) {
-    where = fmt::format(
-        "{} keys ({:.0f}% of the input read)", done,
-        100.0 * static_cast<double>(shared.bytes_read.load()) / static_cast<double>(input.size()));
-  } else {
-    where = fmt::format("{} keys", done);
-  }
-  return fmt::format("anydb: {}, {:.0f} keys/s, {} error{}{}", where, rate, errors,
-                     errors == 1 ? "" : "s",
-                     shared.stopping.load() ? ", stopping (Ctrl-C again to kill)" : "");
-}
-
-std::string mib(std::int64_t kib) {
-  return fmt::format("{:.1f} MiB", static_cast<double>(kib) / 1024.0);
-}
-
-void print_summary(const Shared& shared, double seconds, bool interrupted,
-                   const std::string& read_error) {
-  const BulkJob& job = shared.job;
-  const std::uint64_t created = shared.created.load(), existing = shared.existing.load();
-  const std::uint64_t failed = shared.failed.load(), rejected = shared.rejected.load();
-  const std::uint64_t keys = created + existing + failed;
-  const std::uint64_t errors = failed + rejected;
-  const double rate = seconds > 0 ? static_cast<double>(keys) / seconds : 0.0;
-  const std::int64_t rss = max_rss_kib();
-
-  if (is_json(job.format)) {
-    nlohmann::json summary = {
-        {"summary", true},
-        {"keys", keys},
-        {"created", created},
-        {"existing", existing},
-        {"conflicts", shared.conflicts.load()},
-        {"retries", shared.retries.load()},
-        {"errors", errors},
-        {"failed_keys", failed},
-        {"rejected_lines", rejected},
-        {"not_processed", shared.not_processed.load()},
-        {"interrupted", interrupted},
-        {"input_complete", shared.input_complete.load()},
-        {"seconds", seconds},
-        {"keys_per_second", rate},
-        {"threads", job.threads},
-        {"batch", job.batch},
-        {"strategy", job.strategy},
-        {"max_rss_kib", rss},
-    };
-    if (!read_error.empty()) summary["read_error"] = read_error;
-    print_line(dump_json(summary));
-    return;
-  }
-  std::string text =
-      fmt::format("anydb: {} keys in {:.2f} s ({:.0f} keys/s): {} created, {} existing\n", keys,
-                  seconds, rate, created, existing);
-  std::string error_text = fmt::format("{} error{}", errors, errors == 1 ? "" : "s");
-  if (rejected > 0)
-    error_text += fmt::format(" ({} failed key{}, {} rejected line{})", failed,
-                              failed == 1 ? "" : "s", rejected, rejected == 1 ? "" : "s");
-  text += fmt::format(
-      "anydb: {} conflict{} resolved, {} transient retr{}, {}; {} thread{}, {}, strategy {}, max "
-      "RSS {}\n",
-      shared.conflicts.load(), shared.conflicts.load() == 1 ? "" : "s", shared.retries.load(),
-      shared.retries.load() == 1 ? "y" : "ies", error_text, job.threads,
-      job.threads == 1 ? "" : "s",
-      job.batch > 1 ? fmt::format("batch {}", job.batch) : std::string("no batching"), job.strategy,
-      mib(rss));
-  if (interrupted)
-    text += fmt::format("anydb: interrupted: {} key{} read but not processed{}\n",
-                        shared.not_processed.load(), shared.not_processed.load() == 1 ? "" : "s",
-                        shared.input_complete.load() ? "" : "; the rest of the input was not read");
-  else if (shared.not_processed.load() > 0)
-    text += fmt::format("anydb: {} key{} not processed: no worker had a connection left\n",
-                        shared.not_processed.load(), shared.not_processed.load() == 1 ? "" : "s");
-  print_block(stderr, text);
-}
 
 }  // namespace
 

@@ -1,0 +1,103 @@
+#include "bulk_report.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <sys/resource.h>
+
+namespace anydb::cli::bulk {
+namespace {
+
+// Peak resident memory of this process so far, in KiB (Linux reports ru_maxrss in KiB).
+std::int64_t max_rss_kib() {
+  rusage usage{};
+  if (::getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+  return static_cast<std::int64_t>(usage.ru_maxrss);
+}
+
+std::string mib(std::int64_t kib) {
+  return fmt::format("{:.1f} MiB", static_cast<double>(kib) / 1024.0);
+}
+
+}  // namespace
+
+std::string progress_text(const Shared& shared, const InputFile& input, double seconds) {
+  const std::uint64_t done = shared.created.load() + shared.existing.load() + shared.failed.load();
+  const std::uint64_t errors = shared.failed.load() + shared.rejected.load();
+  const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0.0;
+  std::string where;
+  if (const std::uint64_t total = shared.total_keys.load(); total > 0) {
+    where = fmt::format("{}/{} keys ({:.1f}%)", done, total,
+                        100.0 * static_cast<double>(done) / static_cast<double>(total));
+  } else if (input.regular() && input.size() > 0) {
+    where = fmt::format(
+        "{} keys ({:.0f}% of the input read)", done,
+        100.0 * static_cast<double>(shared.bytes_read.load()) / static_cast<double>(input.size()));
+  } else {
+    where = fmt::format("{} keys", done);
+  }
+  return fmt::format("anydb: {}, {:.0f} keys/s, {} error{}{}", where, rate, errors,
+                     errors == 1 ? "" : "s",
+                     shared.stopping.load() ? ", stopping (Ctrl-C again to kill)" : "");
+}
+
+void print_summary(const Shared& shared, double seconds, bool interrupted,
+                   const std::string& read_error) {
+  const BulkJob& job = shared.job;
+  const std::uint64_t created = shared.created.load(), existing = shared.existing.load();
+  const std::uint64_t failed = shared.failed.load(), rejected = shared.rejected.load();
+  const std::uint64_t keys = created + existing + failed;
+  const std::uint64_t errors = failed + rejected;
+  const double rate = seconds > 0 ? static_cast<double>(keys) / seconds : 0.0;
+  const std::int64_t rss = max_rss_kib();
+
+  if (is_json(job.format)) {
+    nlohmann::json summary = {
+        {"summary", true},
+        {"keys", keys},
+        {"created", created},
+        {"existing", existing},
+        {"conflicts", shared.conflicts.load()},
+        {"retries", shared.retries.load()},
+        {"errors", errors},
+        {"failed_keys", failed},
+        {"rejected_lines", rejected},
+        {"not_processed", shared.not_processed.load()},
+        {"interrupted", interrupted},
+        {"input_complete", shared.input_complete.load()},
+        {"seconds", seconds},
+        {"keys_per_second", rate},
+        {"threads", job.threads},
+        {"batch", job.batch},
+        {"strategy", job.strategy},
+        {"max_rss_kib", rss},
+    };
+    if (!read_error.empty()) summary["read_error"] = read_error;
+    print_line(dump_json(summary));
+    return;
+  }
+  std::string text =
+      fmt::format("anydb: {} keys in {:.2f} s ({:.0f} keys/s): {} created, {} existing\n", keys,
+                  seconds, rate, created, existing);
+  std::string error_text = fmt::format("{} error{}", errors, errors == 1 ? "" : "s");
+  if (rejected > 0)
+    error_text += fmt::format(" ({} failed key{}, {} rejected line{})", failed,
+                              failed == 1 ? "" : "s", rejected, rejected == 1 ? "" : "s");
+  text += fmt::format(
+      "anydb: {} conflict{} resolved, {} transient retr{}, {}; {} thread{}, {}, strategy {}, max "
+      "RSS {}\n",
+      shared.conflicts.load(), shared.conflicts.load() == 1 ? "" : "s", shared.retries.load(),
+      shared.retries.load() == 1 ? "y" : "ies", error_text, job.threads,
+      job.threads == 1 ? "" : "s",
+      job.batch > 1 ? fmt::format("batch {}", job.batch) : std::string("no batching"), job.strategy,
+      mib(rss));
+  if (interrupted)
+    text += fmt::format("anydb: interrupted: {} key{} read but not processed{}\n",
+                        shared.not_processed.load(), shared.not_processed.load() == 1 ? "" : "s",
+                        shared.input_complete.load() ? "" : "; the rest of the input was not read");
+  else if (shared.not_processed.load() > 0)
+    text += fmt::format("anydb: {} key{} not processed: no worker had a connection left\n",
+                        shared.not_processed.load(), shared.not_processed.load() == 1 ? "" : "s");
+  print_block(stderr, text);
+}
+
+}  // namespace anydb::cli::bulk
