@@ -2,6 +2,7 @@
 
 #include "../context.hpp"
 #include "directive.hpp"
+#include "pg_output.hpp"
 #include "session.hpp"
 #include "wait_probe.hpp"
 
@@ -181,6 +182,8 @@ class Runner {
     flight.waiting = true;
     note(fmt::format("step {}: {} <waiting ...>", step_name(flight.position),
                      plans_[permutation_.steps[flight.position].step].text));
+    out_.output.push_back(fmt::format("step {}: {} <waiting ...>", step_name(flight.position),
+                                      spec_.steps[permutation_.steps[flight.position].step].sql));
   }
 
   // Records session s's finished step, unless an annotation holds its report back (then it is
@@ -214,6 +217,12 @@ class Runner {
     if (!observed.message.empty()) line += fmt::format(" ({})", observed.message);
     if (!observed.detail.empty()) line += fmt::format(" [{}]", observed.detail);
     note(std::move(line));
+    out_.output.push_back(
+        flight.waiting
+            ? fmt::format("step {}: <... completed>", step_name(flight.position))
+            : fmt::format("step {}: {}", step_name(flight.position),
+                          spec_.steps[permutation_.steps[flight.position].step].sql));
+    append_outcome(out_.output, observed);
     out_.steps[flight.position] = std::move(observed);
     session.in_flight.reset();
     return true;
@@ -294,8 +303,10 @@ class Runner {
   bool await(std::size_t s, milliseconds timeout) {
     const Clock::time_point deadline = Clock::now() + timeout;
     while (sessions_[s].in_flight) {
+      // Session s first, then the others, as isolationtester reports them.
+      if (ready(s, milliseconds(5))) (void)record(s);
       for (std::size_t t = 0; t < sessions_.size(); ++t)
-        if (sessions_[t].in_flight && ready(t, milliseconds(t == s ? 5 : 0))) (void)record(t);
+        if (t != s && sessions_[t].in_flight && ready(t)) (void)record(t);
       if (sessions_[s].in_flight && Clock::now() >= deadline) return false;
     }
     settle();

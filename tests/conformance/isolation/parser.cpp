@@ -29,6 +29,14 @@ std::string trim(std::string_view text) {
   return std::string(text.substr(first, last - first + 1));
 }
 
+// isolationtester's scanner: "{"{space}* ... {space}*"}" with space [ \t\r\f].
+std::string trim_spaces(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t\r\f");
+  if (first == std::string_view::npos) return {};
+  const auto last = text.find_last_not_of(" \t\r\f");
+  return std::string(text.substr(first, last - first + 1));
+}
+
 bool is_error_kind_name(std::string_view word) {
   for (int k = 0; k <= static_cast<int>(ErrorKind::database_error); ++k)
     if (to_string(static_cast<ErrorKind>(k)) == word) return true;
@@ -298,7 +306,9 @@ class Parser {
         Step step;
         step.line = line_;
         step.name = read_name("a step name");
-        step.body = trim(read_block(BlockKind::sql));
+        const std::string block = read_block(BlockKind::sql);
+        step.body = trim(block);
+        step.sql = trim_spaces(block);
         step.session = index;
         for (const auto& other : spec.steps)
           if (other.name == step.name)
