@@ -2,8 +2,8 @@
 //
 //   anydb-conformance --backend NAME|PATH --db URI [--isolation LEVEL] [--plugin-dir DIR]
 //                     [--specs DIR] [--block-timeout MS] [--transcripts] [gtest flags]
-//   anydb-conformance --backend NAME|PATH --db URI [--isolation LEVEL] --isolationtester-output SPEC
-//   anydb-conformance --list [--specs DIR] [--gtest_filter=...]
+//   anydb-conformance --backend NAME|PATH --db URI [--isolation LEVEL] --isolationtester-output
+//   SPEC anydb-conformance --list [--specs DIR] [--gtest_filter=...]
 //
 // In --db, "{tmpdir}" is replaced by a fresh temporary directory (removed afterwards), and
 // "env:NAME" reads the URI from the environment variable NAME at run time — an unset variable
@@ -40,13 +40,15 @@ struct Arguments {
 };
 
 int usage(const char* why) {
-  std::fprintf(stderr,
-               "anydb-conformance: %s\nusage: anydb-conformance --backend NAME|PATH --db URI "
-               "[--isolation LEVEL] [--plugin-dir DIR] [--specs DIR] [--block-timeout MS] "
-               "[--transcripts] [gtest flags]\n       anydb-conformance --backend NAME|PATH --db URI "
-               "[--isolation LEVEL] --isolationtester-output SPEC\n       anydb-conformance --list [--specs DIR] "
-               "[--gtest_filter=PATTERNS]\n",
-               why);
+  std::fprintf(
+      stderr,
+      "anydb-conformance: %s\nusage: anydb-conformance --backend NAME|PATH --db URI "
+      "[--isolation LEVEL] [--plugin-dir DIR] [--specs DIR] [--block-timeout MS] "
+      "[--transcripts] [gtest flags]\n       anydb-conformance --backend NAME|PATH --db URI "
+      "[--isolation LEVEL] --isolationtester-output SPEC\n       anydb-conformance --list [--specs "
+      "DIR] "
+      "[--gtest_filter=PATTERNS]\n",
+      why);
   return 2;
 }
 
@@ -134,15 +136,15 @@ int main(int argc, char** argv) {
     std::optional<anydb::IsolationLevel> isolation;
     if (!arguments.isolation.empty()) isolation = anydb::parse_isolation_level(arguments.isolation);
     std::fprintf(arguments.isolationtester_spec.empty() ? stdout : stderr,
-                "anydb-conformance: backend %s %s, database %s, isolation %s\n",
-                std::string(backend->name()).c_str(), backend->version().c_str(),
-                uri.to_string().c_str(),
-                isolation ? std::string(anydb::to_string(*isolation)).c_str() : "default");
+                 "anydb-conformance: backend %s %s, database %s, isolation %s\n",
+                 std::string(backend->name()).c_str(), backend->version().c_str(),
+                 uri.to_string().c_str(),
+                 isolation ? std::string(anydb::to_string(*isolation)).c_str() : "default");
     anydb::conformance::set_context(std::make_unique<anydb::conformance::Context>(
         std::move(backend), std::move(uri), isolation));
     if (!arguments.isolationtester_spec.empty()) {
-      status = anydb::conformance::run_isolationtester_output(arguments.isolationtester_spec,
-                                                              stdout);
+      status =
+          anydb::conformance::run_isolationtester_output(arguments.isolationtester_spec, stdout);
       anydb::conformance::set_context(nullptr);
       if (!temporary.empty()) std::filesystem::remove_all(temporary);
       return status;

@@ -218,10 +218,9 @@ class Runner {
     if (!observed.detail.empty()) line += fmt::format(" [{}]", observed.detail);
     note(std::move(line));
     out_.output.push_back(
-        flight.waiting
-            ? fmt::format("step {}: <... completed>", step_name(flight.position))
-            : fmt::format("step {}: {}", step_name(flight.position),
-                          spec_.steps[permutation_.steps[flight.position].step].sql));
+        flight.waiting ? fmt::format("step {}: <... completed>", step_name(flight.position))
+                       : fmt::format("step {}: {}", step_name(flight.position),
+                                     spec_.steps[permutation_.steps[flight.position].step].sql));
     append_outcome(out_.output, observed);
     out_.steps[flight.position] = std::move(observed);
     session.in_flight.reset();

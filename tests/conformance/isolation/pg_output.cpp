@@ -49,12 +49,12 @@ std::vector<std::string> format_table(const Table& table) {
     return out;
   };
   std::vector<std::string> lines;
-  lines.push_back(line([&](std::size_t c) { return pad(table.columns[c], width[c], numeric[c]); },
-                       "|"));
+  lines.push_back(
+      line([&](std::size_t c) { return pad(table.columns[c], width[c], numeric[c]); }, "|"));
   lines.push_back(line([&](std::size_t c) { return std::string(width[c], '-'); }, "+"));
   for (const auto& row : table.rows)
-    lines.push_back(line(
-        [&](std::size_t c) { return pad(row[c].value_or(""), width[c], numeric[c]); }, "|"));
+    lines.push_back(
+        line([&](std::size_t c) { return pad(row[c].value_or(""), width[c], numeric[c]); }, "|"));
   lines.push_back(fmt::format("({} row{})", table.rows.size(), table.rows.size() == 1 ? "" : "s"));
   lines.emplace_back();
   return lines;
