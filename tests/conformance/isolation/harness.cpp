@@ -433,6 +433,7 @@ std::string describe(const Observed& observed) {
     case Observed::Result::existing: out += "existing"; break;
     case Observed::Result::error:
       out += observed.kind ? std::string(to_string(*observed.kind)) : std::string("error");
+      if (!observed.sqlstate.empty()) out += "(" + observed.sqlstate + ")";
       return out;
   }
   if (!observed.value.empty()) {
@@ -442,26 +443,37 @@ std::string describe(const Observed& observed) {
   return out;
 }
 
+namespace {
+
+// One alternative of an expectation: "ok", "created", "transient", "unique_violation",
+// "serialization_failure(40001)" (the kind and the SQLSTATE the database reported).
+bool matches(const Observed& observed, std::string_view word) {
+  const bool failed = observed.result == Observed::Result::error;
+  if (const auto open = word.find('('); open != std::string_view::npos) {
+    if (!failed || observed.sqlstate != word.substr(open + 1, 5)) return false;
+    word = word.substr(0, open);
+  }
+  if (word == "ok") return !failed;
+  if (word == "created") return observed.result == Observed::Result::created;
+  if (word == "existing") return observed.result == Observed::Result::existing;
+  if (word == "error") return failed;
+  if (!failed || !observed.kind) return false;
+  if (word == "transient")
+    return *observed.kind == ErrorKind::serialization_failure ||
+           *observed.kind == ErrorKind::deadlock || *observed.kind == ErrorKind::busy;
+  return to_string(*observed.kind) == word;
+}
+
+}  // namespace
+
 bool satisfies(const Observed& observed, const Expected& expected) {
   if (!observed.completed || observed.blocked != expected.blocks) return false;
+  if (!expected.results.empty() &&
+      std::none_of(expected.results.begin(), expected.results.end(),
+                   [&](const std::string& word) { return matches(observed, word); }))
+    return false;
   const bool failed = observed.result == Observed::Result::error;
-  if (!expected.results.empty()) {
-    const bool any =
-        std::any_of(expected.results.begin(), expected.results.end(), [&](const std::string& word) {
-          if (word == "ok") return !failed;
-          if (word == "created") return observed.result == Observed::Result::created;
-          if (word == "existing") return observed.result == Observed::Result::existing;
-          if (word == "error") return failed;
-          if (!failed || !observed.kind) return false;
-          if (word == "transient")
-            return *observed.kind == ErrorKind::serialization_failure ||
-                   *observed.kind == ErrorKind::deadlock || *observed.kind == ErrorKind::busy;
-          return to_string(*observed.kind) == word;
-        });
-    if (!any) return false;
-  }
-  if (expected.value && (failed || observed.value != *expected.value)) return false;
-  return true;
+  return !expected.value || (!failed && observed.value == *expected.value);
 }
 
 RunTraits run_traits() {

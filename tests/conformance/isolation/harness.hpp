@@ -51,6 +51,7 @@ struct Observed {
   std::vector<Table> tables;      // every result set with columns (SQL steps, one statement
                                   // at a time; a script's result sets are not returned)
   std::string primary;            // the error's primary message where the database gives one
+  std::string sqlstate;           // the error's SQLSTATE where the database gives one
 };
 
 // "blocks existing=s1", "serialization_failure", "ok='1|a'"

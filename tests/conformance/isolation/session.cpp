@@ -141,6 +141,7 @@ Observed execute(Connection& connection, const StepPlan& plan, SessionLocal& loc
     observed.kind = error.kind();
     observed.message = one_line(error.what());
     observed.primary = error.info().primary_message;
+    observed.sqlstate = error.info().sqlstate;
   } catch (const std::exception& error) {
     observed.result = Observed::Result::error;
     observed.message = one_line(error.what());
