@@ -24,6 +24,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,12 +53,8 @@ int usage(const char* why) {
   return 2;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);  // removes the gtest flags it knows
-
-  Arguments arguments;
+// Reads the options into `arguments`; an exit status when they are wrong.
+std::optional<int> parse_arguments(int argc, char** argv, Arguments& arguments) {
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (flag == "--list") {
@@ -98,6 +95,16 @@ int main(int argc, char** argv) {
     } else
       return usage(("unknown argument " + flag).c_str());
   }
+  return std::nullopt;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);  // removes the gtest flags it knows
+
+  Arguments arguments;
+  if (const auto status = parse_arguments(argc, argv, arguments)) return *status;
   anydb::conformance::register_isolation_specs(arguments.spec_dirs);
   if (arguments.list) {
     anydb::conformance::print_test_list(stdout);
