@@ -96,6 +96,7 @@ ErrorInfo describe_error(PGconn* conn, const PGresult* result) {
     return info;
   }
   info.sqlstate = std::string(field(result, PG_DIAG_SQLSTATE));
+  info.primary_message = std::string(field(result, PG_DIAG_MESSAGE_PRIMARY));
   info.kind = kind_of_sqlstate(info.sqlstate);
   if (connection_bad) info.kind = ErrorKind::connection_lost;
   info.constraint = std::string(field(result, PG_DIAG_CONSTRAINT_NAME));

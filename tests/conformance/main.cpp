@@ -2,7 +2,8 @@
 //
 //   anydb-conformance --backend NAME|PATH --db URI [--isolation LEVEL] [--plugin-dir DIR]
 //                     [--specs DIR] [--block-timeout MS] [--transcripts] [gtest flags]
-//   anydb-conformance --list [--specs DIR] [--gtest_filter=...]
+//   anydb-conformance --backend NAME|PATH --db URI [--isolation LEVEL] --isolationtester-output
+//   SPEC anydb-conformance --list [--specs DIR] [--gtest_filter=...]
 //
 // In --db, "{tmpdir}" is replaced by a fresh temporary directory (removed afterwards), and
 // "env:NAME" reads the URI from the environment variable NAME at run time — an unset variable
@@ -10,8 +11,11 @@
 //
 // --list prints the test groups and tests (those --gtest_filter selects) without running them.
 // --specs, --block-timeout and --transcripts concern the isolation specs (docs/conformance.md).
+// --isolationtester-output runs the one spec SPEC instead of the tests and prints exactly what
+// PostgreSQL's isolationtester prints for it, to be compared with diff.
 
 #include "context.hpp"
+#include "isolation/pg_output.hpp"
 #include "isolation/runner.hpp"
 
 #include <gtest/gtest.h>
@@ -20,6 +24,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,25 +36,25 @@ struct Arguments {
   std::string isolation;
   std::vector<std::filesystem::path> plugin_dirs;
   std::vector<std::filesystem::path> spec_dirs;
+  std::filesystem::path isolationtester_spec;  // --isolationtester-output SPEC
   bool list = false;
 };
 
 int usage(const char* why) {
-  std::fprintf(stderr,
-               "anydb-conformance: %s\nusage: anydb-conformance --backend NAME|PATH --db URI "
-               "[--isolation LEVEL] [--plugin-dir DIR] [--specs DIR] [--block-timeout MS] "
-               "[--transcripts] [gtest flags]\n       anydb-conformance --list [--specs DIR] "
-               "[--gtest_filter=PATTERNS]\n",
-               why);
+  std::fprintf(
+      stderr,
+      "anydb-conformance: %s\nusage: anydb-conformance --backend NAME|PATH --db URI "
+      "[--isolation LEVEL] [--plugin-dir DIR] [--specs DIR] [--block-timeout MS] "
+      "[--transcripts] [gtest flags]\n       anydb-conformance --backend NAME|PATH --db URI "
+      "[--isolation LEVEL] --isolationtester-output SPEC\n       anydb-conformance --list [--specs "
+      "DIR] "
+      "[--gtest_filter=PATTERNS]\n",
+      why);
   return 2;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);  // removes the gtest flags it knows
-
-  Arguments arguments;
+// Reads the options into `arguments`; an exit status when they are wrong.
+std::optional<int> parse_arguments(int argc, char** argv, Arguments& arguments) {
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (flag == "--list") {
@@ -68,6 +73,8 @@ int main(int argc, char** argv) {
       arguments.db = value;
     else if (flag == "--isolation")
       arguments.isolation = value;
+    else if (flag == "--isolationtester-output")
+      arguments.isolationtester_spec = value;
     else if (flag == "--plugin-dir") {
       // An empty name would mean the current directory, which is searched only when named.
       if (value.empty()) {
@@ -88,6 +95,16 @@ int main(int argc, char** argv) {
     } else
       return usage(("unknown argument " + flag).c_str());
   }
+  return std::nullopt;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);  // removes the gtest flags it knows
+
+  Arguments arguments;
+  if (const auto status = parse_arguments(argc, argv, arguments)) return *status;
   anydb::conformance::register_isolation_specs(arguments.spec_dirs);
   if (arguments.list) {
     anydb::conformance::print_test_list(stdout);
@@ -125,12 +142,20 @@ int main(int argc, char** argv) {
     auto uri = anydb::Uri::parse(arguments.db);
     std::optional<anydb::IsolationLevel> isolation;
     if (!arguments.isolation.empty()) isolation = anydb::parse_isolation_level(arguments.isolation);
-    std::printf("anydb-conformance: backend %s %s, database %s, isolation %s\n",
-                std::string(backend->name()).c_str(), backend->version().c_str(),
-                uri.to_string().c_str(),
-                isolation ? std::string(anydb::to_string(*isolation)).c_str() : "default");
+    std::fprintf(arguments.isolationtester_spec.empty() ? stdout : stderr,
+                 "anydb-conformance: backend %s %s, database %s, isolation %s\n",
+                 std::string(backend->name()).c_str(), backend->version().c_str(),
+                 uri.to_string().c_str(),
+                 isolation ? std::string(anydb::to_string(*isolation)).c_str() : "default");
     anydb::conformance::set_context(std::make_unique<anydb::conformance::Context>(
         std::move(backend), std::move(uri), isolation));
+    if (!arguments.isolationtester_spec.empty()) {
+      status =
+          anydb::conformance::run_isolationtester_output(arguments.isolationtester_spec, stdout);
+      anydb::conformance::set_context(nullptr);
+      if (!temporary.empty()) std::filesystem::remove_all(temporary);
+      return status;
+    }
     anydb::conformance::install_skip_summary();
     status = RUN_ALL_TESTS();
     anydb::conformance::set_context(nullptr);

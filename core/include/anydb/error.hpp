@@ -65,6 +65,10 @@ struct ErrorInfo {
   // The connection died during COMMIT: the work may or may not be durable. Never set together
   // with transaction_aborted.
   bool commit_outcome_unknown = false;
+  // The database's primary message alone, where it reports one apart from its detail and hint
+  // (PostgreSQL's PG_DIAG_MESSAGE_PRIMARY; `message` folds the detail in). Empty elsewhere.
+  // Tools that must print exactly what the database's own clients print use it.
+  std::string primary_message;
 };
 
 // The root of every exception anydb throws. Its noexcept queries answer what a retry loop

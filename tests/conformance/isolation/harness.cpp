@@ -2,6 +2,7 @@
 
 #include "../context.hpp"
 #include "directive.hpp"
+#include "pg_output.hpp"
 #include "session.hpp"
 #include "wait_probe.hpp"
 
@@ -181,6 +182,8 @@ class Runner {
     flight.waiting = true;
     note(fmt::format("step {}: {} <waiting ...>", step_name(flight.position),
                      plans_[permutation_.steps[flight.position].step].text));
+    out_.output.push_back(fmt::format("step {}: {} <waiting ...>", step_name(flight.position),
+                                      spec_.steps[permutation_.steps[flight.position].step].sql));
   }
 
   // Records session s's finished step, unless an annotation holds its report back (then it is
@@ -214,6 +217,11 @@ class Runner {
     if (!observed.message.empty()) line += fmt::format(" ({})", observed.message);
     if (!observed.detail.empty()) line += fmt::format(" [{}]", observed.detail);
     note(std::move(line));
+    out_.output.push_back(
+        flight.waiting ? fmt::format("step {}: <... completed>", step_name(flight.position))
+                       : fmt::format("step {}: {}", step_name(flight.position),
+                                     spec_.steps[permutation_.steps[flight.position].step].sql));
+    append_outcome(out_.output, observed);
     out_.steps[flight.position] = std::move(observed);
     session.in_flight.reset();
     return true;
@@ -294,8 +302,10 @@ class Runner {
   bool await(std::size_t s, milliseconds timeout) {
     const Clock::time_point deadline = Clock::now() + timeout;
     while (sessions_[s].in_flight) {
+      // Session s first, then the others, as isolationtester reports them.
+      if (ready(s, milliseconds(5))) (void)record(s);
       for (std::size_t t = 0; t < sessions_.size(); ++t)
-        if (sessions_[t].in_flight && ready(t, milliseconds(t == s ? 5 : 0))) (void)record(t);
+        if (t != s && sessions_[t].in_flight && ready(t)) (void)record(t);
       if (sessions_[s].in_flight && Clock::now() >= deadline) return false;
     }
     settle();
@@ -423,6 +433,7 @@ std::string describe(const Observed& observed) {
     case Observed::Result::existing: out += "existing"; break;
     case Observed::Result::error:
       out += observed.kind ? std::string(to_string(*observed.kind)) : std::string("error");
+      if (!observed.sqlstate.empty()) out += "(" + observed.sqlstate + ")";
       return out;
   }
   if (!observed.value.empty()) {
@@ -432,26 +443,37 @@ std::string describe(const Observed& observed) {
   return out;
 }
 
+namespace {
+
+// One alternative of an expectation: "ok", "created", "transient", "unique_violation",
+// "serialization_failure(40001)" (the kind and the SQLSTATE the database reported).
+bool matches(const Observed& observed, std::string_view word) {
+  const bool failed = observed.result == Observed::Result::error;
+  if (const auto open = word.find('('); open != std::string_view::npos) {
+    if (!failed || observed.sqlstate != word.substr(open + 1, 5)) return false;
+    word = word.substr(0, open);
+  }
+  if (word == "ok") return !failed;
+  if (word == "created") return observed.result == Observed::Result::created;
+  if (word == "existing") return observed.result == Observed::Result::existing;
+  if (word == "error") return failed;
+  if (!failed || !observed.kind) return false;
+  if (word == "transient")
+    return *observed.kind == ErrorKind::serialization_failure ||
+           *observed.kind == ErrorKind::deadlock || *observed.kind == ErrorKind::busy;
+  return to_string(*observed.kind) == word;
+}
+
+}  // namespace
+
 bool satisfies(const Observed& observed, const Expected& expected) {
   if (!observed.completed || observed.blocked != expected.blocks) return false;
+  if (!expected.results.empty() &&
+      std::none_of(expected.results.begin(), expected.results.end(),
+                   [&](const std::string& word) { return matches(observed, word); }))
+    return false;
   const bool failed = observed.result == Observed::Result::error;
-  if (!expected.results.empty()) {
-    const bool any =
-        std::any_of(expected.results.begin(), expected.results.end(), [&](const std::string& word) {
-          if (word == "ok") return !failed;
-          if (word == "created") return observed.result == Observed::Result::created;
-          if (word == "existing") return observed.result == Observed::Result::existing;
-          if (word == "error") return failed;
-          if (!failed || !observed.kind) return false;
-          if (word == "transient")
-            return *observed.kind == ErrorKind::serialization_failure ||
-                   *observed.kind == ErrorKind::deadlock || *observed.kind == ErrorKind::busy;
-          return to_string(*observed.kind) == word;
-        });
-    if (!any) return false;
-  }
-  if (expected.value && (failed || observed.value != *expected.value)) return false;
-  return true;
+  return !expected.value || (!failed && observed.value == *expected.value);
 }
 
 RunTraits run_traits() {

@@ -31,6 +31,12 @@ struct Timeouts {
 };
 [[nodiscard]] Timeouts& timeouts();
 
+// A result set as isolationtester prints it: column names and each value's text (none: NULL).
+struct Table {
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::optional<std::string>>> rows;
+};
+
 // What a step did.
 struct Observed {
   enum class Result { ok, created, existing, error };
@@ -42,6 +48,10 @@ struct Observed {
   std::string message;            // the error's what()
   std::string detail;             // "attempts=1 conflicts=1 retries=0" for get-or-create
   bool in_transaction = false;    // after the step
+  std::vector<Table> tables;      // every result set with columns (SQL steps, one statement
+                                  // at a time; a script's result sets are not returned)
+  std::string primary;            // the error's primary message where the database gives one
+  std::string sqlstate;           // the error's SQLSTATE where the database gives one
 };
 
 // "blocks existing=s1", "serialization_failure", "ok='1|a'"
@@ -51,6 +61,7 @@ struct Observed {
 struct PermutationRun {
   std::vector<Observed> steps;          // by position in the permutation
   std::vector<std::string> transcript;  // isolationtester-style, one line per event
+  std::vector<std::string> output;      // exactly what isolationtester prints (pg_output.hpp)
   std::vector<std::string> errors;      // the harness's: invalid permutation, failed setup, ...
   std::string detection;                // how waiting was detected
 };

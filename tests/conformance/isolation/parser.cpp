@@ -22,10 +22,11 @@ namespace {
 bool is_word_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0 || c == '_'; }
 bool is_word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; }
 
-std::string trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r\n\f");
+// isolationtester's scanner trims a step's block of " \t\r\f" only (new lines kept).
+std::string trim(std::string_view text, std::string_view blanks = " \t\r\n\f") {
+  const auto first = text.find_first_not_of(blanks);
   if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t\r\n\f");
+  const auto last = text.find_last_not_of(blanks);
   return std::string(text.substr(first, last - first + 1));
 }
 
@@ -33,6 +34,16 @@ bool is_error_kind_name(std::string_view word) {
   for (int k = 0; k <= static_cast<int>(ErrorKind::database_error); ++k)
     if (to_string(static_cast<ErrorKind>(k)) == word) return true;
   return false;
+}
+
+// An outcome word; an error word may carry its SQLSTATE: "serialization_failure(40001)".
+bool is_outcome(std::string_view word) {
+  const auto open = word.find('(');
+  const std::string_view base = word.substr(0, open);
+  if (open != std::string_view::npos &&
+      (base == "ok" || base == "created" || base == "existing" || word.size() != open + 7))
+    return false;
+  return is_result_word(base) || is_error_kind_name(base);
 }
 
 // The words that end a permutation line or a session (isolationtester's keywords and ours).
@@ -298,7 +309,9 @@ class Parser {
         Step step;
         step.line = line_;
         step.name = read_name("a step name");
-        step.body = trim(read_block(BlockKind::sql));
+        const std::string block = read_block(BlockKind::sql);
+        step.body = trim(block);
+        step.sql = trim(block, " \t\r\f");
         step.session = index;
         for (const auto& other : spec.steps)
           if (other.name == step.name)
@@ -381,6 +394,8 @@ class Parser {
     std::string word() {
       const std::size_t start = i;
       while (more() && is_word_char(body[i])) ++i;
+      if (i > start && more() && body[i] == '(')  // "deadlock(40P01)": with its SQLSTATE
+        i = std::min(body.find(')', i), body.size() - 1) + 1;
       return body.substr(start, i - start);
     }
     // Skips separators, new lines and comments; false at the end of the body.
@@ -432,10 +447,11 @@ class Parser {
         return;
       }
       for (;;) {
-        if (!is_result_word(next) && !is_error_kind_name(next))
+        if (!is_outcome(next))
           fail(fmt::format(
               "unknown outcome '{}' for step {} (ok, created, existing, error, transient, "
-              "blocks, or an anydb::ErrorKind name such as unique_violation)",
+              "blocks, or an anydb::ErrorKind name such as unique_violation, the last three "
+              "optionally with a SQLSTATE: serialization_failure(40001))",
               next, entry.step));
         entry.expected.results.push_back(std::move(next));
         skip_spaces();

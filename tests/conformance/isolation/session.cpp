@@ -39,6 +39,18 @@ StepPlan make_plan(std::string_view body, const Dialect& dialect, std::string_vi
 
 namespace {
 
+Table make_table(const Result& result) {
+  Table table;
+  table.columns = *result.columns;
+  for (const auto& row : result.rows) {
+    auto& out = table.rows.emplace_back();
+    for (const auto& value : row.values())
+      out.push_back(value.is_null() ? std::nullopt
+                                    : std::optional<std::string>(value.to_display_string()));
+  }
+  return table;
+}
+
 void run_directive(Connection& connection, const Directive& directive, SessionLocal& local,
                    Observed& observed) {
   const auto ending = [&](auto&& end) {
@@ -117,6 +129,8 @@ Observed execute(Connection& connection, const StepPlan& plan, SessionLocal& loc
       } else {
         for (const auto& statement : plan.statements) {
           const Result result = connection.execute(statement);
+          if (result.columns && !result.columns->empty())
+            observed.tables.push_back(make_table(result));
           const std::string rows = render_rows(result.rows);
           if (!rows.empty()) observed.value += observed.value.empty() ? rows : ";" + rows;
         }
@@ -126,6 +140,8 @@ Observed execute(Connection& connection, const StepPlan& plan, SessionLocal& loc
     observed.result = Observed::Result::error;
     observed.kind = error.kind();
     observed.message = one_line(error.what());
+    observed.primary = error.info().primary_message;
+    observed.sqlstate = error.info().sqlstate;
   } catch (const std::exception& error) {
     observed.result = Observed::Result::error;
     observed.message = one_line(error.what());

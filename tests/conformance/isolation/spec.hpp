@@ -75,6 +75,9 @@ struct SkipClause {
 struct Step {
   std::string name;
   std::string body;  // SQL, or an anydb directive ("@get_or_create ...")
+  // The block as isolationtester prints it: only spaces, tabs, CRs and form feeds trimmed at
+  // either end (new lines kept), as its scanner does.
+  std::string sql;
   std::size_t session = 0;
   int line = 0;
 };
