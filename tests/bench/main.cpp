@@ -1,7 +1,8 @@
 // anydb-bench: get-or-create workloads through anydb and through raw client code, side by side.
 //
-//   anydb-bench --backend sqlite|postgresql [--db URI|env:NAME] [--threads N] [--keys N]
+//   anydb-bench --backend sqlite|postgresql|mariadb [--db URI|env:NAME] [--threads N] [--keys N]
 //               [--contended-keys N] [--batch N] [--repeat N] [--workloads a,b] [--strategies a,b]
+//               [--vs-backend NAME --vs-db URI|env:NAME]
 //
 // Workloads (every one runs through anydb and through the raw driver, alternately, --repeat
 // times; the table shows the median throughput of each and their ratio):
@@ -9,7 +10,11 @@
 //              empty table: every key is fought over by every thread
 //   bulk_sync  --keys keys, half of them already in the table, split between the threads
 //   all_hits   --keys keys, all in the table: the read-only path
-// Strategies: safe, upsert, batched (GetOrCreate::many, --batch keys per call).
+// Strategies: safe, upsert, batched (GetOrCreate::many, --batch keys per call). Where the
+// dialect has no upsert (MariaDB), the upsert and batched (multi_row) rows print n/a.
+//
+// --vs-backend/--vs-db replace the raw driver by anydb through another backend on the same
+// database (e.g. odbc through MariaDB Connector/ODBC), so that the table compares the two.
 
 #include "bench.hpp"
 
@@ -25,6 +30,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -54,16 +60,18 @@ struct Options {
   std::size_t passes = 1;  // all_hits: walks over the keys per run
   std::vector<std::string> workloads{"contended", "bulk_sync", "all_hits"};
   std::vector<std::string> strategies{"safe", "upsert", "batched"};
+  std::string vs_backend;  // with vs_db: the second side is anydb on this backend, not raw code
+  std::string vs_db;
 };
 
 [[noreturn]] void usage(const std::string& why) {
   std::fprintf(
       stderr,
-      "anydb-bench: %s\nusage: anydb-bench --backend sqlite|postgresql [--db URI|env:NAME] "
+      "anydb-bench: %s\nusage: anydb-bench --backend sqlite|postgresql|mariadb [--db URI|env:NAME] "
       "[--threads N] [--keys N] [--contended-keys N] [--batch N] [--repeat N] [--min-time S] "
       "[--max-repeat N] "
       "[--workloads contended,bulk_sync,all_hits] [--strategies safe,upsert,batched] [--passes N] "
-      "[--only anydb|raw]\n",
+      "[--only anydb|raw] [--vs-backend NAME --vs-db URI|env:NAME]\n",
       why.c_str());
   std::exit(2);
 }
@@ -75,6 +83,15 @@ std::vector<std::string> split(const std::string& text) {
     out.push_back(text.substr(start, comma - start));
   out.push_back(text.substr(start));
   return out;
+}
+
+// "env:NAME" is the value of the environment variable NAME.
+std::string from_environment(const std::string& text) {
+  if (!text.starts_with("env:")) return text;
+  const char* value = std::getenv(text.substr(4).c_str());
+  if (value == nullptr || *value == '\0')
+    usage(text.substr(4) + " is not set (run under scripts/with-databases.sh)");
+  return value;
 }
 
 Options parse(int argc, char** argv) {
@@ -117,18 +134,20 @@ Options parse(int argc, char** argv) {
       options.only = value;
     else if (flag == "--passes")
       options.passes = number();
+    else if (flag == "--vs-backend")
+      options.vs_backend = value;
+    else if (flag == "--vs-db")
+      options.vs_db = value;
     else
       usage("unknown flag " + flag);
   }
   if (options.threads == 0 || options.keys == 0 || options.contended_keys == 0 ||
       options.batch == 0 || options.repeat < 1)
     usage("sizes must be at least 1");
-  if (options.db.starts_with("env:")) {
-    const char* value = std::getenv(options.db.substr(4).c_str());
-    if (value == nullptr || *value == '\0')
-      usage(options.db.substr(4) + " is not set (run under scripts/with-databases.sh)");
-    options.db = value;
-  }
+  options.db = from_environment(options.db);
+  options.vs_db = from_environment(options.vs_db);
+  if (options.vs_backend.empty() != options.vs_db.empty())
+    usage("--vs-backend and --vs-db go together");
   return options;
 }
 
@@ -136,12 +155,13 @@ Options parse(int argc, char** argv) {
 
 class AnydbSession final : public Session {
  public:
-  AnydbSession(ConnectionPtr connection, const GetOrCreate& safe, const GetOrCreate& upsert)
+  AnydbSession(ConnectionPtr connection, const GetOrCreate& safe, const GetOrCreate* upsert)
       : connection_(std::move(connection)), safe_(safe), upsert_(upsert) {}
 
   bool safe(std::int64_t key, const std::string& name) override { return run(safe_, key, name); }
   bool upsert(std::int64_t key, const std::string& name) override {
-    return run(upsert_, key, name);
+    if (upsert_ == nullptr) throw std::logic_error("no upsert in this dialect");
+    return run(*upsert_, key, name);
   }
 
   std::size_t batched(std::span<const std::int64_t> keys, const std::string& name) override {
@@ -171,26 +191,46 @@ class AnydbSession final : public Session {
 
   ConnectionPtr connection_;
   const GetOrCreate& safe_;
-  const GetOrCreate& upsert_;
+  const GetOrCreate* upsert_;  // null where the dialect has no upsert
   std::uint64_t retries_ = 0;
   std::vector<Value> key_values_, names_;
 };
 
+GetOrCreate make_plan(const Dialect& dialect, Strategy strategy) {
+  return GetOrCreate(dialect,
+                     GetOrCreateSpec{std::string(table_name), {"k"}, {"name"}, strategy, {}});
+}
+
+// anydb through one backend, with the plans built for that backend's dialect.
 class AnydbDriver final : public Driver {
  public:
-  AnydbDriver(std::shared_ptr<Backend> backend, Uri uri, const GetOrCreate& safe,
-              const GetOrCreate& upsert)
-      : backend_(std::move(backend)), uri_(std::move(uri)), safe_(safe), upsert_(upsert) {}
-  [[nodiscard]] std::string name() const override { return "anydb"; }
+  AnydbDriver(std::shared_ptr<Backend> backend, Uri uri, std::string name)
+      : backend_(std::move(backend)),
+        uri_(std::move(uri)),
+        name_(std::move(name)),
+        dialect_(connect(backend_, uri_)->dialect()),
+        safe_(make_plan(dialect_, Strategy::safe)) {
+    if (dialect_.upsert == Dialect::Upsert::on_conflict_do_nothing)
+      upsert_.emplace(make_plan(dialect_, Strategy::upsert));
+  }
+  [[nodiscard]] std::string name() const override { return name_; }
   [[nodiscard]] std::unique_ptr<Session> open() override {
-    return std::make_unique<AnydbSession>(connect(backend_, uri_), safe_, upsert_);
+    return std::make_unique<AnydbSession>(connect(backend_, uri_), safe_,
+                                          upsert_ ? &*upsert_ : nullptr);
+  }
+  [[nodiscard]] const Dialect& dialect() const noexcept { return dialect_; }
+  [[nodiscard]] const GetOrCreate& safe_plan() const noexcept { return safe_; }
+  [[nodiscard]] const GetOrCreate* upsert_plan() const noexcept {
+    return upsert_ ? &*upsert_ : nullptr;
   }
 
  private:
   std::shared_ptr<Backend> backend_;
   Uri uri_;
-  const GetOrCreate& safe_;
-  const GetOrCreate& upsert_;
+  std::string name_;
+  Dialect dialect_;
+  GetOrCreate safe_;
+  std::optional<GetOrCreate> upsert_;
 };
 
 // --- workloads --------------------------------------------------------------------------------
@@ -369,6 +409,40 @@ std::string cpu_model() {
   return model;
 }
 
+Statements make_statements(const AnydbDriver& anydb, const std::string& backend) {
+  const GetOrCreate& safe = anydb.safe_plan();
+  Statements statements;
+  statements.select = safe.select_sql();
+  statements.insert = safe.insert_sql();
+  if (const GetOrCreate* upsert = anydb.upsert_plan()) statements.upsert = upsert->insert_sql();
+  statements.begin = backend == "sqlite"    ? "BEGIN IMMEDIATE"
+                     : backend == "mariadb" ? "START TRANSACTION"
+                                            : "BEGIN";
+  statements.insert_rows = BatchOptions{}.max_parameters / 2;
+  statements.select_rows = BatchOptions{}.max_parameters;
+  if (anydb.upsert_plan() != nullptr && anydb.dialect().supports_returning) {
+    statements.batch_select = [&safe](std::size_t rows) { return safe.batch_select_sql(rows); };
+    statements.batch_insert = [&safe](std::size_t rows) { return safe.batch_insert_sql(rows); };
+  }
+  statements.round_rows = [](std::size_t keys, std::size_t max_rows) {
+    return GetOrCreate::batch_statement_rows(keys, max_rows);
+  };
+  return statements;
+}
+
+// The second side of every row: the raw client code, or anydb through --vs-backend.
+std::unique_ptr<Driver> make_baseline(PluginLoader& loader, const Options& options,
+                                      const std::string& target, const Uri& uri,
+                                      const Statements& statements) {
+  if (!options.vs_backend.empty())
+    return std::make_unique<AnydbDriver>(loader.load(options.vs_backend), Uri::parse(options.vs_db),
+                                         options.vs_backend);
+  if (options.backend == "sqlite") return make_raw_sqlite(uri.path(), statements);
+  if (options.backend == "postgresql") return make_raw_postgresql(target, statements);
+  if (options.backend == "mariadb") return make_raw_mariadb(target, statements);
+  usage("no raw driver for backend " + options.backend);
+}
+
 int run(const Options& options) {
   std::filesystem::path scratch;
   std::string target = options.db;
@@ -383,34 +457,11 @@ int run(const Options& options) {
   PluginLoader loader;
   const std::shared_ptr<Backend> backend = loader.load(options.backend);
   const Uri uri = Uri::parse(target);
-  const Dialect dialect = connect(backend, uri)->dialect();
-  const GetOrCreate safe(
-      dialect, GetOrCreateSpec{std::string(table_name), {"k"}, {"name"}, Strategy::safe, {}});
-  const GetOrCreate upsert(
-      dialect, GetOrCreateSpec{std::string(table_name), {"k"}, {"name"}, Strategy::upsert, {}});
-
-  Statements statements;
-  statements.select = safe.select_sql();
-  statements.insert = safe.insert_sql();
-  statements.upsert = upsert.insert_sql();
-  statements.begin = options.backend == "sqlite" ? "BEGIN IMMEDIATE" : "BEGIN";
-  statements.insert_rows = BatchOptions{}.max_parameters / 2;
-  statements.select_rows = BatchOptions{}.max_parameters;
-  statements.batch_select = [&](std::size_t rows) { return safe.batch_select_sql(rows); };
-  statements.batch_insert = [&](std::size_t rows) { return safe.batch_insert_sql(rows); };
-  statements.round_rows = [](std::size_t keys, std::size_t max_rows) {
-    return GetOrCreate::batch_statement_rows(keys, max_rows);
-  };
-
-  std::unique_ptr<Driver> raw;
-  if (options.backend == "sqlite") {
-    raw = make_raw_sqlite(uri.path(), statements);
-  } else if (options.backend == "postgresql") {
-    raw = make_raw_postgresql(target, statements);
-  } else {
-    usage("no raw driver for backend " + options.backend);
-  }
-  AnydbDriver anydb(backend, uri, safe, upsert);
+  AnydbDriver anydb(backend, uri, options.vs_backend.empty() ? "anydb" : options.backend);
+  const Statements statements = make_statements(anydb, options.backend);
+  const std::unique_ptr<Driver> raw = make_baseline(loader, options, target, uri, statements);
+  const std::string side0 = anydb.name(), side1 = options.vs_backend.empty() ? "raw" : raw->name();
+  const bool has_upsert = anydb.upsert_plan() != nullptr;
   Table table(backend, uri);
 
   char host[256] = {};
@@ -430,8 +481,9 @@ int run(const Options& options) {
       options.threads, options.keys, options.contended_keys, options.batch, options.repeat,
       options.min_time, options.max_repeat);
   std::printf(
-      "| workload | strategy | ops per run | runs | anydb ops/s | raw ops/s | anydb/raw | retries "
-      "anydb/raw |\n");
+      "| workload | strategy | ops per run | runs | %s ops/s | %s ops/s | %s/%s | retries "
+      "%s/%s |\n",
+      side0.c_str(), side1.c_str(), side0.c_str(), side1.c_str(), side0.c_str(), side1.c_str());
   std::printf("|---|---|---:|---:|---:|---:|---:|---:|\n");
   std::fflush(stdout);
 
@@ -446,6 +498,12 @@ int run(const Options& options) {
     for (const auto& strategy : options.strategies) {
       if (strategy != "safe" && strategy != "upsert" && strategy != "batched")
         usage("unknown strategy " + strategy);
+      if (!has_upsert && strategy != "safe") {
+        // upsert needs ON CONFLICT DO NOTHING, batched (multi_row) that and RETURNING.
+        std::printf("| %s | %s | n/a (no upsert on %s) | | | | | |\n", workload.name.c_str(),
+                    strategy.c_str(), std::string(backend->name()).c_str());
+        continue;
+      }
       std::vector<double> rates[2];
       std::uint64_t retries[2] = {0, 0};
       double spent[2] = {0, 0};
