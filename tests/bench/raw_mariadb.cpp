@@ -146,7 +146,9 @@ class RawMariaDbSession final : public Session {
     throw std::runtime_error("raw mariadb: " + std::to_string(code) + " " + message);
   }
 
-  void fail_statement(MYSQL_STMT* stmt) { fail(mysql_stmt_errno(stmt), mysql_stmt_error(stmt)); }
+  [[noreturn]] void fail_statement(MYSQL_STMT* stmt) {
+    fail(mysql_stmt_errno(stmt), mysql_stmt_error(stmt));
+  }
 
   StmtHandle prepare(const std::string& sql) {
     StmtHandle stmt(mysql_stmt_init(mysql_.get()));
