@@ -475,11 +475,12 @@ int run(const Options& options) {
   std::printf(
       "threads %u, keys %zu, contended keys %zu, batch %zu; each figure is the median of at least "
       "%d runs "
-      "and %.1f s of measured work (at most %d runs), anydb and raw runs alternating; anydb/raw is "
+      "and %.1f s of measured work (at most %d runs), %s and %s runs alternating; %s/%s is "
       "the median "
       "of the ratios of back-to-back pairs\n\n",
       options.threads, options.keys, options.contended_keys, options.batch, options.repeat,
-      options.min_time, options.max_repeat);
+      options.min_time, options.max_repeat, side0.c_str(), side1.c_str(), side0.c_str(),
+      side1.c_str());
   std::printf(
       "| workload | strategy | ops per run | runs | %s ops/s | %s ops/s | %s/%s | retries "
       "%s/%s |\n",
