@@ -94,6 +94,26 @@ std::string from_environment(const std::string& text) {
   return value;
 }
 
+std::size_t to_size(const std::string& flag, const std::string& value) {
+  try {
+    return static_cast<std::size_t>(std::stoull(value));
+  } catch (const std::exception&) {
+    usage("not a number: " + flag + " " + value);
+  }
+}
+
+// The sizes and the pairing of flags; env: values resolved.
+Options checked(Options options) {
+  if (options.threads == 0 || options.keys == 0 || options.contended_keys == 0 ||
+      options.batch == 0 || options.repeat < 1)
+    usage("sizes must be at least 1");
+  options.db = from_environment(options.db);
+  options.vs_db = from_environment(options.vs_db);
+  if (options.vs_backend.empty() != options.vs_db.empty())
+    usage("--vs-backend and --vs-db go together");
+  return options;
+}
+
 Options parse(int argc, char** argv) {
   Options options;
   for (int i = 1; i < argc; ++i) {
@@ -101,13 +121,7 @@ Options parse(int argc, char** argv) {
     if (flag == "--help" || flag == "-h") usage("help");
     if (i + 1 >= argc) usage("missing value after " + flag);
     const std::string value = argv[++i];
-    const auto number = [&] {
-      try {
-        return static_cast<std::size_t>(std::stoull(value));
-      } catch (const std::exception&) {
-        usage("not a number: " + flag + " " + value);
-      }
-    };
+    const auto number = [&] { return to_size(flag, value); };
     if (flag == "--backend")
       options.backend = value;
     else if (flag == "--db")
@@ -141,14 +155,7 @@ Options parse(int argc, char** argv) {
     else
       usage("unknown flag " + flag);
   }
-  if (options.threads == 0 || options.keys == 0 || options.contended_keys == 0 ||
-      options.batch == 0 || options.repeat < 1)
-    usage("sizes must be at least 1");
-  options.db = from_environment(options.db);
-  options.vs_db = from_environment(options.vs_db);
-  if (options.vs_backend.empty() != options.vs_db.empty())
-    usage("--vs-backend and --vs-db go together");
-  return options;
+  return checked(std::move(options));
 }
 
 // --- the anydb driver -------------------------------------------------------------------------
@@ -333,6 +340,22 @@ struct RunResult {
   std::uint64_t retries = 0;
 };
 
+// One thread's share of a run; returns how many keys it created.
+std::size_t work(Session& session, const std::vector<std::int64_t>& keys,
+                 const std::string& strategy, std::size_t batch, const std::string& name) {
+  std::size_t created = 0;
+  if (strategy == "batched") {
+    for (std::size_t i = 0; i < keys.size(); i += batch)
+      created += session.batched(
+          std::span<const std::int64_t>(keys).subspan(i, std::min(batch, keys.size() - i)), name);
+    return created;
+  }
+  const bool upsert = strategy == "upsert";
+  for (const std::int64_t key : keys)
+    created += (upsert ? session.upsert(key, name) : session.safe(key, name)) ? 1 : 0;
+  return created;
+}
+
 RunResult run_once(Driver& driver, const Workload& workload, const std::string& strategy,
                    std::size_t batch) {
   const std::size_t threads = workload.per_thread.size();
@@ -356,16 +379,7 @@ RunResult run_once(Driver& driver, const Workload& workload, const std::string& 
         ::pthread_setname_np(::pthread_self(), "bench-worker");
         start.arrive_and_wait();
         try {
-          if (strategy == "batched") {
-            for (std::size_t i = 0; i < keys.size(); i += batch)
-              mine += session.batched(
-                  std::span<const std::int64_t>(keys).subspan(i, std::min(batch, keys.size() - i)),
-                  name);
-          } else {
-            const bool upsert = strategy == "upsert";
-            for (const std::int64_t key : keys)
-              mine += (upsert ? session.upsert(key, name) : session.safe(key, name)) ? 1 : 0;
-          }
+          mine = work(session, keys, strategy, batch, name);
         } catch (const std::exception& error) {
           failed.store(true);
           const std::lock_guard lock(failure_mutex);
@@ -443,6 +457,126 @@ std::unique_ptr<Driver> make_baseline(PluginLoader& loader, const Options& optio
   usage("no raw driver for backend " + options.backend);
 }
 
+void print_header(const Options& options, const Backend& backend, const Uri& uri,
+                  const std::string& side0, const std::string& side1) {
+  const auto today = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  char date[32];
+  std::strftime(date, sizeof date, "%Y-%m-%d %H:%M", std::localtime(&today));
+  std::printf("anydb-bench: %s %s; %s; %u cores (%s); %s\n", std::string(backend.name()).c_str(),
+              backend.version().c_str(), uri.to_string().c_str(),
+              std::thread::hardware_concurrency(), cpu_model().c_str(), date);
+  std::printf(
+      "threads %u, keys %zu, contended keys %zu, batch %zu; each figure is the median of at least "
+      "%d runs "
+      "and %.1f s of measured work (at most %d runs), %s and %s runs alternating; %s/%s is "
+      "the median "
+      "of the ratios of back-to-back pairs\n\n",
+      options.threads, options.keys, options.contended_keys, options.batch, options.repeat,
+      options.min_time, options.max_repeat, side0.c_str(), side1.c_str(), side0.c_str(),
+      side1.c_str());
+  std::printf(
+      "| workload | strategy | ops per run | runs | %s ops/s | %s ops/s | %s/%s | retries "
+      "%s/%s |\n",
+      side0.c_str(), side1.c_str(), side0.c_str(), side1.c_str(), side0.c_str(), side1.c_str());
+  std::printf("|---|---|---:|---:|---:|---:|---:|---:|\n");
+  std::fflush(stdout);
+}
+
+struct Line {
+  std::string workload, strategy;
+  double anydb = 0, raw = 0;
+};
+
+// The two sides of every row (anydb, then raw code or anydb on --vs-backend) and their table.
+struct Sides {
+  Driver& first;
+  Driver& second;
+  Table& table;
+};
+
+// One run of one side on a freshly reset table. Reports a wrong outcome on stderr.
+RunResult run_checked(Driver& driver, Table& table, const Workload& workload,
+                      const std::string& strategy, std::size_t batch, bool& all_correct) {
+  table.reset(workload.preload);
+  const RunResult result = run_once(driver, workload, strategy, batch);
+  const std::size_t expected_created = workload.distinct - workload.preload.size();
+  const std::int64_t rows = table.count();
+  if (result.created != expected_created || rows != static_cast<std::int64_t>(workload.distinct)) {
+    std::fprintf(stderr,
+                 "anydb-bench: %s %s %s: created %zu (expected %zu), %lld rows (expected %zu)\n",
+                 driver.name().c_str(), workload.name.c_str(), strategy.c_str(), result.created,
+                 expected_created, static_cast<long long>(rows), workload.distinct);
+    all_correct = false;
+  }
+  return result;
+}
+
+// One row of the table: both sides alternately, until each has enough runs and measured time.
+Line measure(const Options& options, const Sides& sides, const Workload& workload,
+             const std::string& strategy, bool& all_correct) {
+  std::vector<double> rates[2];
+  std::uint64_t retries[2] = {0, 0};
+  double spent[2] = {0, 0};
+  const auto enough = [&](int runs) {
+    if (runs < options.repeat) return false;
+    if (runs >= std::max(options.repeat, options.max_repeat)) return true;
+    const bool anydb_done = options.only == "raw" || spent[0] >= options.min_time;
+    const bool raw_done = options.only == "anydb" || spent[1] >= options.min_time;
+    return anydb_done && raw_done;
+  };
+  for (int r = 0; !enough(r); ++r) {
+    for (int turn = 0; turn < 2; ++turn) {
+      // Alternate which goes first, so that neither always meets a warmer cache.
+      const int which = (r + turn) % 2;
+      if ((options.only == "anydb" && which != 0) || (options.only == "raw" && which != 1)) {
+        rates[which].push_back(1.0);
+        continue;
+      }
+      Driver& driver = which == 0 ? sides.first : sides.second;
+      const RunResult result =
+          run_checked(driver, sides.table, workload, strategy, options.batch, all_correct);
+      rates[which].push_back(static_cast<double>(workload.operations()) / result.seconds);
+      retries[which] += result.retries;
+      spent[which] += result.seconds;
+    }
+  }
+  Line line{workload.name, strategy, median(rates[0]), median(rates[1])};
+  // The ratio is the median of the ratios of runs made back to back, which share whatever
+  // else the machine was doing at the time; it is steadier than a ratio of medians.
+  std::vector<double> pair_ratios;
+  for (std::size_t i = 0; i < std::min(rates[0].size(), rates[1].size()); ++i)
+    pair_ratios.push_back(rates[0][i] / rates[1][i]);
+  std::printf("| %s | %s | %zu | %zu | %.0f | %.0f | %.2f | %llu/%llu |\n", line.workload.c_str(),
+              line.strategy.c_str(), workload.operations(), rates[0].size(), line.anydb, line.raw,
+              median(pair_ratios), static_cast<unsigned long long>(retries[0]),
+              static_cast<unsigned long long>(retries[1]));
+  std::fflush(stdout);
+  return line;
+}
+
+// The strategy comparisons the targets are about.
+void print_strategy_ratios(const std::vector<Line>& lines) {
+  const auto rate_of = [&](const std::string& workload, const std::string& strategy,
+                           bool raw_side) {
+    for (const auto& line : lines)
+      if (line.workload == workload && line.strategy == strategy)
+        return raw_side ? line.raw : line.anydb;
+    return 0.0;
+  };
+  std::printf("\n");
+  for (const std::string workload : {"bulk_sync", "contended", "all_hits"}) {
+    const double safe_rate = rate_of(workload, "safe", false);
+    if (safe_rate <= 0) continue;
+    for (const std::string strategy : {"upsert", "batched"}) {
+      const double rate = rate_of(workload, strategy, false);
+      if (rate > 0)
+        std::printf("%s: %s / safe = %.2fx (anydb), %.2fx (raw)\n", workload.c_str(),
+                    strategy.c_str(), rate / safe_rate,
+                    rate_of(workload, strategy, true) / rate_of(workload, "safe", true));
+    }
+  }
+}
+
 int run(const Options& options) {
   std::filesystem::path scratch;
   std::string target = options.db;
@@ -464,36 +598,11 @@ int run(const Options& options) {
   const bool has_upsert = anydb.upsert_plan() != nullptr;
   Table table(backend, uri);
 
-  char host[256] = {};
-  ::gethostname(host, sizeof host - 1);
-  const auto today = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  char date[32];
-  std::strftime(date, sizeof date, "%Y-%m-%d %H:%M", std::localtime(&today));
-  std::printf("anydb-bench: %s %s; %s; %u cores (%s); %s\n", std::string(backend->name()).c_str(),
-              backend->version().c_str(), uri.to_string().c_str(),
-              std::thread::hardware_concurrency(), cpu_model().c_str(), date);
-  std::printf(
-      "threads %u, keys %zu, contended keys %zu, batch %zu; each figure is the median of at least "
-      "%d runs "
-      "and %.1f s of measured work (at most %d runs), %s and %s runs alternating; %s/%s is "
-      "the median "
-      "of the ratios of back-to-back pairs\n\n",
-      options.threads, options.keys, options.contended_keys, options.batch, options.repeat,
-      options.min_time, options.max_repeat, side0.c_str(), side1.c_str(), side0.c_str(),
-      side1.c_str());
-  std::printf(
-      "| workload | strategy | ops per run | runs | %s ops/s | %s ops/s | %s/%s | retries "
-      "%s/%s |\n",
-      side0.c_str(), side1.c_str(), side0.c_str(), side1.c_str(), side0.c_str(), side1.c_str());
-  std::printf("|---|---|---:|---:|---:|---:|---:|---:|\n");
-  std::fflush(stdout);
+  print_header(options, *backend, uri, side0, side1);
 
-  struct Line {
-    std::string workload, strategy;
-    double anydb = 0, raw = 0;
-  };
   std::vector<Line> lines;
   bool all_correct = true;
+  const Sides sides{anydb, *raw, table};
   for (const auto& workload_name : options.workloads) {
     const Workload workload = make_workload(workload_name, options);
     for (const auto& strategy : options.strategies) {
@@ -505,79 +614,10 @@ int run(const Options& options) {
                     strategy.c_str(), std::string(backend->name()).c_str());
         continue;
       }
-      std::vector<double> rates[2];
-      std::uint64_t retries[2] = {0, 0};
-      double spent[2] = {0, 0};
-      const auto enough = [&](int runs) {
-        if (runs < options.repeat) return false;
-        if (runs >= std::max(options.repeat, options.max_repeat)) return true;
-        const bool anydb_done = options.only == "raw" || spent[0] >= options.min_time;
-        const bool raw_done = options.only == "anydb" || spent[1] >= options.min_time;
-        return anydb_done && raw_done;
-      };
-      for (int r = 0; !enough(r); ++r) {
-        for (int turn = 0; turn < 2; ++turn) {
-          // Alternate which goes first, so that neither always meets a warmer cache.
-          const int which = (r + turn) % 2;
-          if ((options.only == "anydb" && which != 0) || (options.only == "raw" && which != 1)) {
-            rates[which].push_back(1.0);
-            continue;
-          }
-          Driver& driver = which == 0 ? static_cast<Driver&>(anydb) : *raw;
-          table.reset(workload.preload);
-          const RunResult result = run_once(driver, workload, strategy, options.batch);
-          const std::size_t expected_created = workload.distinct - workload.preload.size();
-          const std::int64_t rows = table.count();
-          if (result.created != expected_created ||
-              rows != static_cast<std::int64_t>(workload.distinct)) {
-            std::fprintf(
-                stderr,
-                "anydb-bench: %s %s %s: created %zu (expected %zu), %lld rows (expected %zu)\n",
-                driver.name().c_str(), workload.name.c_str(), strategy.c_str(), result.created,
-                expected_created, static_cast<long long>(rows), workload.distinct);
-            all_correct = false;
-          }
-          rates[which].push_back(static_cast<double>(workload.operations()) / result.seconds);
-          retries[which] += result.retries;
-          spent[which] += result.seconds;
-        }
-      }
-      Line line{workload.name, strategy, median(rates[0]), median(rates[1])};
-      // The ratio is the median of the ratios of runs made back to back, which share whatever
-      // else the machine was doing at the time; it is steadier than a ratio of medians.
-      std::vector<double> pair_ratios;
-      for (std::size_t i = 0; i < std::min(rates[0].size(), rates[1].size()); ++i)
-        pair_ratios.push_back(rates[0][i] / rates[1][i]);
-      std::printf("| %s | %s | %zu | %zu | %.0f | %.0f | %.2f | %llu/%llu |\n",
-                  line.workload.c_str(), line.strategy.c_str(), workload.operations(),
-                  rates[0].size(), line.anydb, line.raw, median(pair_ratios),
-                  static_cast<unsigned long long>(retries[0]),
-                  static_cast<unsigned long long>(retries[1]));
-      std::fflush(stdout);
-      lines.push_back(line);
+      lines.push_back(measure(options, sides, workload, strategy, all_correct));
     }
   }
-
-  // The strategy comparisons the targets are about.
-  const auto rate_of = [&](const std::string& workload, const std::string& strategy,
-                           bool raw_side) {
-    for (const auto& line : lines)
-      if (line.workload == workload && line.strategy == strategy)
-        return raw_side ? line.raw : line.anydb;
-    return 0.0;
-  };
-  std::printf("\n");
-  for (const std::string workload : {"bulk_sync", "contended", "all_hits"}) {
-    const double safe_rate = rate_of(workload, "safe", false);
-    if (safe_rate <= 0) continue;
-    for (const std::string strategy : {"upsert", "batched"}) {
-      const double rate = rate_of(workload, strategy, false);
-      if (rate > 0)
-        std::printf("%s: %s / safe = %.2fx (anydb), %.2fx (raw)\n", workload.c_str(),
-                    strategy.c_str(), rate / safe_rate,
-                    rate_of(workload, strategy, true) / rate_of(workload, "safe", true));
-    }
-  }
+  print_strategy_ratios(lines);
   if (!scratch.empty()) std::filesystem::remove_all(scratch);
   return all_correct ? 0 : 1;
 }
