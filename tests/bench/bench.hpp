@@ -39,7 +39,7 @@ struct Statements {
   std::string select;           // SELECT * FROM "bench" WHERE "k" = ?
   std::string insert;           // INSERT INTO "bench" ("k", "name") VALUES (?, ?) RETURNING *
   std::string upsert;           // the same with ON CONFLICT ("k") DO NOTHING
-  std::string begin;            // BEGIN IMMEDIATE (SQLite) or BEGIN (PostgreSQL)
+  std::string begin;            // BEGIN IMMEDIATE (SQLite), BEGIN (PostgreSQL), START TRANSACTION
   std::size_t insert_rows = 0;  // most rows per batch INSERT (parameter limit)
   std::size_t select_rows = 0;  // most keys per batch SELECT
   // The batch statements for a given (rounded) number of rows.
@@ -60,6 +60,9 @@ class Driver {
 std::unique_ptr<Driver> make_raw_sqlite(std::string path, const Statements& statements);
 std::unique_ptr<Driver> make_raw_postgresql(std::string conninfo, const Statements& statements);
 bool have_raw_postgresql();
+// `uri` is a mariadb:// URI (user:password@host:port/database, optionally ?unix_socket=PATH).
+// Implements safe() only: MariaDB's dialect has neither upsert nor RETURNING.
+std::unique_ptr<Driver> make_raw_mariadb(const std::string& uri, const Statements& statements);
 
 // A small full-jitter backoff shared by the raw drivers (anydb's RetryPolicy defaults).
 void backoff(int retry);

@@ -1,7 +1,8 @@
 // anydb-bench: get-or-create workloads through anydb and through raw client code, side by side.
 //
-//   anydb-bench --backend sqlite|postgresql [--db URI|env:NAME] [--threads N] [--keys N]
+//   anydb-bench --backend sqlite|postgresql|mariadb [--db URI|env:NAME] [--threads N] [--keys N]
 //               [--contended-keys N] [--batch N] [--repeat N] [--workloads a,b] [--strategies a,b]
+//               [--vs-backend NAME --vs-db URI|env:NAME]
 //
 // Workloads (every one runs through anydb and through the raw driver, alternately, --repeat
 // times; the table shows the median throughput of each and their ratio):
@@ -9,7 +10,11 @@
 //              empty table: every key is fought over by every thread
 //   bulk_sync  --keys keys, half of them already in the table, split between the threads
 //   all_hits   --keys keys, all in the table: the read-only path
-// Strategies: safe, upsert, batched (GetOrCreate::many, --batch keys per call).
+// Strategies: safe, upsert, batched (GetOrCreate::many, --batch keys per call). Where the
+// dialect has no upsert (MariaDB), the upsert and batched (multi_row) rows print n/a.
+//
+// --vs-backend/--vs-db replace the raw driver by anydb through another backend on the same
+// database (e.g. odbc through MariaDB Connector/ODBC), so that the table compares the two.
 
 #include "bench.hpp"
 
@@ -25,6 +30,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -54,16 +60,18 @@ struct Options {
   std::size_t passes = 1;  // all_hits: walks over the keys per run
   std::vector<std::string> workloads{"contended", "bulk_sync", "all_hits"};
   std::vector<std::string> strategies{"safe", "upsert", "batched"};
+  std::string vs_backend;  // with vs_db: the second side is anydb on this backend, not raw code
+  std::string vs_db;
 };
 
 [[noreturn]] void usage(const std::string& why) {
   std::fprintf(
       stderr,
-      "anydb-bench: %s\nusage: anydb-bench --backend sqlite|postgresql [--db URI|env:NAME] "
+      "anydb-bench: %s\nusage: anydb-bench --backend sqlite|postgresql|mariadb [--db URI|env:NAME] "
       "[--threads N] [--keys N] [--contended-keys N] [--batch N] [--repeat N] [--min-time S] "
       "[--max-repeat N] "
       "[--workloads contended,bulk_sync,all_hits] [--strategies safe,upsert,batched] [--passes N] "
-      "[--only anydb|raw]\n",
+      "[--only anydb|raw] [--vs-backend NAME --vs-db URI|env:NAME]\n",
       why.c_str());
   std::exit(2);
 }
@@ -77,6 +85,35 @@ std::vector<std::string> split(const std::string& text) {
   return out;
 }
 
+// "env:NAME" is the value of the environment variable NAME.
+std::string from_environment(const std::string& text) {
+  if (!text.starts_with("env:")) return text;
+  const char* value = std::getenv(text.substr(4).c_str());
+  if (value == nullptr || *value == '\0')
+    usage(text.substr(4) + " is not set (run under scripts/with-databases.sh)");
+  return value;
+}
+
+std::size_t to_size(const std::string& flag, const std::string& value) {
+  try {
+    return static_cast<std::size_t>(std::stoull(value));
+  } catch (const std::exception&) {
+    usage("not a number: " + flag + " " + value);
+  }
+}
+
+// The sizes and the pairing of flags; env: values resolved.
+Options checked(Options options) {
+  if (options.threads == 0 || options.keys == 0 || options.contended_keys == 0 ||
+      options.batch == 0 || options.repeat < 1)
+    usage("sizes must be at least 1");
+  options.db = from_environment(options.db);
+  options.vs_db = from_environment(options.vs_db);
+  if (options.vs_backend.empty() != options.vs_db.empty())
+    usage("--vs-backend and --vs-db go together");
+  return options;
+}
+
 Options parse(int argc, char** argv) {
   Options options;
   for (int i = 1; i < argc; ++i) {
@@ -84,13 +121,7 @@ Options parse(int argc, char** argv) {
     if (flag == "--help" || flag == "-h") usage("help");
     if (i + 1 >= argc) usage("missing value after " + flag);
     const std::string value = argv[++i];
-    const auto number = [&] {
-      try {
-        return static_cast<std::size_t>(std::stoull(value));
-      } catch (const std::exception&) {
-        usage("not a number: " + flag + " " + value);
-      }
-    };
+    const auto number = [&] { return to_size(flag, value); };
     if (flag == "--backend")
       options.backend = value;
     else if (flag == "--db")
@@ -117,31 +148,27 @@ Options parse(int argc, char** argv) {
       options.only = value;
     else if (flag == "--passes")
       options.passes = number();
+    else if (flag == "--vs-backend")
+      options.vs_backend = value;
+    else if (flag == "--vs-db")
+      options.vs_db = value;
     else
       usage("unknown flag " + flag);
   }
-  if (options.threads == 0 || options.keys == 0 || options.contended_keys == 0 ||
-      options.batch == 0 || options.repeat < 1)
-    usage("sizes must be at least 1");
-  if (options.db.starts_with("env:")) {
-    const char* value = std::getenv(options.db.substr(4).c_str());
-    if (value == nullptr || *value == '\0')
-      usage(options.db.substr(4) + " is not set (run under scripts/with-databases.sh)");
-    options.db = value;
-  }
-  return options;
+  return checked(std::move(options));
 }
 
 // --- the anydb driver -------------------------------------------------------------------------
 
 class AnydbSession final : public Session {
  public:
-  AnydbSession(ConnectionPtr connection, const GetOrCreate& safe, const GetOrCreate& upsert)
+  AnydbSession(ConnectionPtr connection, const GetOrCreate& safe, const GetOrCreate* upsert)
       : connection_(std::move(connection)), safe_(safe), upsert_(upsert) {}
 
   bool safe(std::int64_t key, const std::string& name) override { return run(safe_, key, name); }
   bool upsert(std::int64_t key, const std::string& name) override {
-    return run(upsert_, key, name);
+    if (upsert_ == nullptr) throw std::logic_error("no upsert in this dialect");
+    return run(*upsert_, key, name);
   }
 
   std::size_t batched(std::span<const std::int64_t> keys, const std::string& name) override {
@@ -171,26 +198,46 @@ class AnydbSession final : public Session {
 
   ConnectionPtr connection_;
   const GetOrCreate& safe_;
-  const GetOrCreate& upsert_;
+  const GetOrCreate* upsert_;  // null where the dialect has no upsert
   std::uint64_t retries_ = 0;
   std::vector<Value> key_values_, names_;
 };
 
+GetOrCreate make_plan(const Dialect& dialect, Strategy strategy) {
+  return GetOrCreate(dialect,
+                     GetOrCreateSpec{std::string(table_name), {"k"}, {"name"}, strategy, {}});
+}
+
+// anydb through one backend, with the plans built for that backend's dialect.
 class AnydbDriver final : public Driver {
  public:
-  AnydbDriver(std::shared_ptr<Backend> backend, Uri uri, const GetOrCreate& safe,
-              const GetOrCreate& upsert)
-      : backend_(std::move(backend)), uri_(std::move(uri)), safe_(safe), upsert_(upsert) {}
-  [[nodiscard]] std::string name() const override { return "anydb"; }
+  AnydbDriver(std::shared_ptr<Backend> backend, Uri uri, std::string name)
+      : backend_(std::move(backend)),
+        uri_(std::move(uri)),
+        name_(std::move(name)),
+        dialect_(connect(backend_, uri_)->dialect()),
+        safe_(make_plan(dialect_, Strategy::safe)) {
+    if (dialect_.upsert == Dialect::Upsert::on_conflict_do_nothing)
+      upsert_.emplace(make_plan(dialect_, Strategy::upsert));
+  }
+  [[nodiscard]] std::string name() const override { return name_; }
   [[nodiscard]] std::unique_ptr<Session> open() override {
-    return std::make_unique<AnydbSession>(connect(backend_, uri_), safe_, upsert_);
+    return std::make_unique<AnydbSession>(connect(backend_, uri_), safe_,
+                                          upsert_ ? &*upsert_ : nullptr);
+  }
+  [[nodiscard]] const Dialect& dialect() const noexcept { return dialect_; }
+  [[nodiscard]] const GetOrCreate& safe_plan() const noexcept { return safe_; }
+  [[nodiscard]] const GetOrCreate* upsert_plan() const noexcept {
+    return upsert_ ? &*upsert_ : nullptr;
   }
 
  private:
   std::shared_ptr<Backend> backend_;
   Uri uri_;
-  const GetOrCreate& safe_;
-  const GetOrCreate& upsert_;
+  std::string name_;
+  Dialect dialect_;
+  GetOrCreate safe_;
+  std::optional<GetOrCreate> upsert_;
 };
 
 // --- workloads --------------------------------------------------------------------------------
@@ -293,6 +340,22 @@ struct RunResult {
   std::uint64_t retries = 0;
 };
 
+// One thread's share of a run; returns how many keys it created.
+std::size_t work(Session& session, const std::vector<std::int64_t>& keys,
+                 const std::string& strategy, std::size_t batch, const std::string& name) {
+  std::size_t created = 0;
+  if (strategy == "batched") {
+    for (std::size_t i = 0; i < keys.size(); i += batch)
+      created += session.batched(
+          std::span<const std::int64_t>(keys).subspan(i, std::min(batch, keys.size() - i)), name);
+    return created;
+  }
+  const bool upsert = strategy == "upsert";
+  for (const std::int64_t key : keys)
+    created += (upsert ? session.upsert(key, name) : session.safe(key, name)) ? 1 : 0;
+  return created;
+}
+
 RunResult run_once(Driver& driver, const Workload& workload, const std::string& strategy,
                    std::size_t batch) {
   const std::size_t threads = workload.per_thread.size();
@@ -316,16 +379,7 @@ RunResult run_once(Driver& driver, const Workload& workload, const std::string& 
         ::pthread_setname_np(::pthread_self(), "bench-worker");
         start.arrive_and_wait();
         try {
-          if (strategy == "batched") {
-            for (std::size_t i = 0; i < keys.size(); i += batch)
-              mine += session.batched(
-                  std::span<const std::int64_t>(keys).subspan(i, std::min(batch, keys.size() - i)),
-                  name);
-          } else {
-            const bool upsert = strategy == "upsert";
-            for (const std::int64_t key : keys)
-              mine += (upsert ? session.upsert(key, name) : session.safe(key, name)) ? 1 : 0;
-          }
+          mine = work(session, keys, strategy, batch, name);
         } catch (const std::exception& error) {
           failed.store(true);
           const std::lock_guard lock(failure_mutex);
@@ -369,137 +423,139 @@ std::string cpu_model() {
   return model;
 }
 
-int run(const Options& options) {
-  std::filesystem::path scratch;
-  std::string target = options.db;
-  if (options.backend == "sqlite" && target.empty()) {
-    std::string pattern = (std::filesystem::temp_directory_path() / "anydb-bench.XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    scratch = pattern;
-    target = (scratch / "bench.sqlite3").string();
-  }
-  if (target.empty()) usage("--db is required for " + options.backend);
-
-  PluginLoader loader;
-  const std::shared_ptr<Backend> backend = loader.load(options.backend);
-  const Uri uri = Uri::parse(target);
-  const Dialect dialect = connect(backend, uri)->dialect();
-  const GetOrCreate safe(
-      dialect, GetOrCreateSpec{std::string(table_name), {"k"}, {"name"}, Strategy::safe, {}});
-  const GetOrCreate upsert(
-      dialect, GetOrCreateSpec{std::string(table_name), {"k"}, {"name"}, Strategy::upsert, {}});
-
+Statements make_statements(const AnydbDriver& anydb, const std::string& backend) {
+  const GetOrCreate& safe = anydb.safe_plan();
   Statements statements;
   statements.select = safe.select_sql();
   statements.insert = safe.insert_sql();
-  statements.upsert = upsert.insert_sql();
-  statements.begin = options.backend == "sqlite" ? "BEGIN IMMEDIATE" : "BEGIN";
+  if (const GetOrCreate* upsert = anydb.upsert_plan()) statements.upsert = upsert->insert_sql();
+  statements.begin = backend == "sqlite"    ? "BEGIN IMMEDIATE"
+                     : backend == "mariadb" ? "START TRANSACTION"
+                                            : "BEGIN";
   statements.insert_rows = BatchOptions{}.max_parameters / 2;
   statements.select_rows = BatchOptions{}.max_parameters;
-  statements.batch_select = [&](std::size_t rows) { return safe.batch_select_sql(rows); };
-  statements.batch_insert = [&](std::size_t rows) { return safe.batch_insert_sql(rows); };
+  if (anydb.upsert_plan() != nullptr && anydb.dialect().supports_returning) {
+    statements.batch_select = [&safe](std::size_t rows) { return safe.batch_select_sql(rows); };
+    statements.batch_insert = [&safe](std::size_t rows) { return safe.batch_insert_sql(rows); };
+  }
   statements.round_rows = [](std::size_t keys, std::size_t max_rows) {
     return GetOrCreate::batch_statement_rows(keys, max_rows);
   };
+  return statements;
+}
 
-  std::unique_ptr<Driver> raw;
-  if (options.backend == "sqlite") {
-    raw = make_raw_sqlite(uri.path(), statements);
-  } else if (options.backend == "postgresql") {
-    raw = make_raw_postgresql(target, statements);
-  } else {
-    usage("no raw driver for backend " + options.backend);
-  }
-  AnydbDriver anydb(backend, uri, safe, upsert);
-  Table table(backend, uri);
+// The second side of every row: the raw client code, or anydb through --vs-backend.
+std::unique_ptr<Driver> make_baseline(PluginLoader& loader, const Options& options,
+                                      const std::string& target, const Uri& uri,
+                                      const Statements& statements) {
+  if (!options.vs_backend.empty())
+    return std::make_unique<AnydbDriver>(loader.load(options.vs_backend), Uri::parse(options.vs_db),
+                                         options.vs_backend);
+  if (options.backend == "sqlite") return make_raw_sqlite(uri.path(), statements);
+  if (options.backend == "postgresql") return make_raw_postgresql(target, statements);
+  if (options.backend == "mariadb") return make_raw_mariadb(target, statements);
+  usage("no raw driver for backend " + options.backend);
+}
 
-  char host[256] = {};
-  ::gethostname(host, sizeof host - 1);
+void print_header(const Options& options, const Backend& backend, const Uri& uri,
+                  const std::string& side0, const std::string& side1) {
   const auto today = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   char date[32];
   std::strftime(date, sizeof date, "%Y-%m-%d %H:%M", std::localtime(&today));
-  std::printf("anydb-bench: %s %s; %s; %u cores (%s); %s\n", std::string(backend->name()).c_str(),
-              backend->version().c_str(), uri.to_string().c_str(),
+  std::printf("anydb-bench: %s %s; %s; %u cores (%s); %s\n", std::string(backend.name()).c_str(),
+              backend.version().c_str(), uri.to_string().c_str(),
               std::thread::hardware_concurrency(), cpu_model().c_str(), date);
   std::printf(
       "threads %u, keys %zu, contended keys %zu, batch %zu; each figure is the median of at least "
       "%d runs "
-      "and %.1f s of measured work (at most %d runs), anydb and raw runs alternating; anydb/raw is "
+      "and %.1f s of measured work (at most %d runs), %s and %s runs alternating; %s/%s is "
       "the median "
       "of the ratios of back-to-back pairs\n\n",
       options.threads, options.keys, options.contended_keys, options.batch, options.repeat,
-      options.min_time, options.max_repeat);
+      options.min_time, options.max_repeat, side0.c_str(), side1.c_str(), side0.c_str(),
+      side1.c_str());
   std::printf(
-      "| workload | strategy | ops per run | runs | anydb ops/s | raw ops/s | anydb/raw | retries "
-      "anydb/raw |\n");
+      "| workload | strategy | ops per run | runs | %s ops/s | %s ops/s | %s/%s | retries "
+      "%s/%s |\n",
+      side0.c_str(), side1.c_str(), side0.c_str(), side1.c_str(), side0.c_str(), side1.c_str());
   std::printf("|---|---|---:|---:|---:|---:|---:|---:|\n");
   std::fflush(stdout);
+}
 
-  struct Line {
-    std::string workload, strategy;
-    double anydb = 0, raw = 0;
+struct Line {
+  std::string workload, strategy;
+  double anydb = 0, raw = 0;
+};
+
+// The two sides of every row (anydb, then raw code or anydb on --vs-backend) and their table.
+struct Sides {
+  Driver& first;
+  Driver& second;
+  Table& table;
+};
+
+// One run of one side on a freshly reset table. Reports a wrong outcome on stderr.
+RunResult run_checked(Driver& driver, Table& table, const Workload& workload,
+                      const std::string& strategy, std::size_t batch, bool& all_correct) {
+  table.reset(workload.preload);
+  const RunResult result = run_once(driver, workload, strategy, batch);
+  const std::size_t expected_created = workload.distinct - workload.preload.size();
+  const std::int64_t rows = table.count();
+  if (result.created != expected_created || rows != static_cast<std::int64_t>(workload.distinct)) {
+    std::fprintf(stderr,
+                 "anydb-bench: %s %s %s: created %zu (expected %zu), %lld rows (expected %zu)\n",
+                 driver.name().c_str(), workload.name.c_str(), strategy.c_str(), result.created,
+                 expected_created, static_cast<long long>(rows), workload.distinct);
+    all_correct = false;
+  }
+  return result;
+}
+
+// One row of the table: both sides alternately, until each has enough runs and measured time.
+Line measure(const Options& options, const Sides& sides, const Workload& workload,
+             const std::string& strategy, bool& all_correct) {
+  std::vector<double> rates[2];
+  std::uint64_t retries[2] = {0, 0};
+  double spent[2] = {0, 0};
+  const auto enough = [&](int runs) {
+    if (runs < options.repeat) return false;
+    if (runs >= std::max(options.repeat, options.max_repeat)) return true;
+    const bool anydb_done = options.only == "raw" || spent[0] >= options.min_time;
+    const bool raw_done = options.only == "anydb" || spent[1] >= options.min_time;
+    return anydb_done && raw_done;
   };
-  std::vector<Line> lines;
-  bool all_correct = true;
-  for (const auto& workload_name : options.workloads) {
-    const Workload workload = make_workload(workload_name, options);
-    for (const auto& strategy : options.strategies) {
-      if (strategy != "safe" && strategy != "upsert" && strategy != "batched")
-        usage("unknown strategy " + strategy);
-      std::vector<double> rates[2];
-      std::uint64_t retries[2] = {0, 0};
-      double spent[2] = {0, 0};
-      const auto enough = [&](int runs) {
-        if (runs < options.repeat) return false;
-        if (runs >= std::max(options.repeat, options.max_repeat)) return true;
-        const bool anydb_done = options.only == "raw" || spent[0] >= options.min_time;
-        const bool raw_done = options.only == "anydb" || spent[1] >= options.min_time;
-        return anydb_done && raw_done;
-      };
-      for (int r = 0; !enough(r); ++r) {
-        for (int turn = 0; turn < 2; ++turn) {
-          // Alternate which goes first, so that neither always meets a warmer cache.
-          const int which = (r + turn) % 2;
-          if ((options.only == "anydb" && which != 0) || (options.only == "raw" && which != 1)) {
-            rates[which].push_back(1.0);
-            continue;
-          }
-          Driver& driver = which == 0 ? static_cast<Driver&>(anydb) : *raw;
-          table.reset(workload.preload);
-          const RunResult result = run_once(driver, workload, strategy, options.batch);
-          const std::size_t expected_created = workload.distinct - workload.preload.size();
-          const std::int64_t rows = table.count();
-          if (result.created != expected_created ||
-              rows != static_cast<std::int64_t>(workload.distinct)) {
-            std::fprintf(
-                stderr,
-                "anydb-bench: %s %s %s: created %zu (expected %zu), %lld rows (expected %zu)\n",
-                driver.name().c_str(), workload.name.c_str(), strategy.c_str(), result.created,
-                expected_created, static_cast<long long>(rows), workload.distinct);
-            all_correct = false;
-          }
-          rates[which].push_back(static_cast<double>(workload.operations()) / result.seconds);
-          retries[which] += result.retries;
-          spent[which] += result.seconds;
-        }
+  for (int r = 0; !enough(r); ++r) {
+    for (int turn = 0; turn < 2; ++turn) {
+      // Alternate which goes first, so that neither always meets a warmer cache.
+      const int which = (r + turn) % 2;
+      if ((options.only == "anydb" && which != 0) || (options.only == "raw" && which != 1)) {
+        rates[which].push_back(1.0);
+        continue;
       }
-      Line line{workload.name, strategy, median(rates[0]), median(rates[1])};
-      // The ratio is the median of the ratios of runs made back to back, which share whatever
-      // else the machine was doing at the time; it is steadier than a ratio of medians.
-      std::vector<double> pair_ratios;
-      for (std::size_t i = 0; i < std::min(rates[0].size(), rates[1].size()); ++i)
-        pair_ratios.push_back(rates[0][i] / rates[1][i]);
-      std::printf("| %s | %s | %zu | %zu | %.0f | %.0f | %.2f | %llu/%llu |\n",
-                  line.workload.c_str(), line.strategy.c_str(), workload.operations(),
-                  rates[0].size(), line.anydb, line.raw, median(pair_ratios),
-                  static_cast<unsigned long long>(retries[0]),
-                  static_cast<unsigned long long>(retries[1]));
-      std::fflush(stdout);
-      lines.push_back(line);
+      Driver& driver = which == 0 ? sides.first : sides.second;
+      const RunResult result =
+          run_checked(driver, sides.table, workload, strategy, options.batch, all_correct);
+      rates[which].push_back(static_cast<double>(workload.operations()) / result.seconds);
+      retries[which] += result.retries;
+      spent[which] += result.seconds;
     }
   }
+  Line line{workload.name, strategy, median(rates[0]), median(rates[1])};
+  // The ratio is the median of the ratios of runs made back to back, which share whatever
+  // else the machine was doing at the time; it is steadier than a ratio of medians.
+  std::vector<double> pair_ratios;
+  for (std::size_t i = 0; i < std::min(rates[0].size(), rates[1].size()); ++i)
+    pair_ratios.push_back(rates[0][i] / rates[1][i]);
+  std::printf("| %s | %s | %zu | %zu | %.0f | %.0f | %.2f | %llu/%llu |\n", line.workload.c_str(),
+              line.strategy.c_str(), workload.operations(), rates[0].size(), line.anydb, line.raw,
+              median(pair_ratios), static_cast<unsigned long long>(retries[0]),
+              static_cast<unsigned long long>(retries[1]));
+  std::fflush(stdout);
+  return line;
+}
 
-  // The strategy comparisons the targets are about.
+// The strategy comparisons the targets are about.
+void print_strategy_ratios(const std::vector<Line>& lines) {
   const auto rate_of = [&](const std::string& workload, const std::string& strategy,
                            bool raw_side) {
     for (const auto& line : lines)
@@ -519,6 +575,49 @@ int run(const Options& options) {
                     rate_of(workload, strategy, true) / rate_of(workload, "safe", true));
     }
   }
+}
+
+int run(const Options& options) {
+  std::filesystem::path scratch;
+  std::string target = options.db;
+  if (options.backend == "sqlite" && target.empty()) {
+    std::string pattern = (std::filesystem::temp_directory_path() / "anydb-bench.XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    scratch = pattern;
+    target = (scratch / "bench.sqlite3").string();
+  }
+  if (target.empty()) usage("--db is required for " + options.backend);
+
+  PluginLoader loader;
+  const std::shared_ptr<Backend> backend = loader.load(options.backend);
+  const Uri uri = Uri::parse(target);
+  AnydbDriver anydb(backend, uri, options.vs_backend.empty() ? "anydb" : options.backend);
+  const Statements statements = make_statements(anydb, options.backend);
+  const std::unique_ptr<Driver> raw = make_baseline(loader, options, target, uri, statements);
+  const std::string side0 = anydb.name(), side1 = options.vs_backend.empty() ? "raw" : raw->name();
+  const bool has_upsert = anydb.upsert_plan() != nullptr;
+  Table table(backend, uri);
+
+  print_header(options, *backend, uri, side0, side1);
+
+  std::vector<Line> lines;
+  bool all_correct = true;
+  const Sides sides{anydb, *raw, table};
+  for (const auto& workload_name : options.workloads) {
+    const Workload workload = make_workload(workload_name, options);
+    for (const auto& strategy : options.strategies) {
+      if (strategy != "safe" && strategy != "upsert" && strategy != "batched")
+        usage("unknown strategy " + strategy);
+      if (!has_upsert && strategy != "safe") {
+        // upsert needs ON CONFLICT DO NOTHING, batched (multi_row) that and RETURNING.
+        std::printf("| %s | %s | n/a (no upsert on %s) | | | | | |\n", workload.name.c_str(),
+                    strategy.c_str(), std::string(backend->name()).c_str());
+        continue;
+      }
+      lines.push_back(measure(options, sides, workload, strategy, all_correct));
+    }
+  }
+  print_strategy_ratios(lines);
   if (!scratch.empty()) std::filesystem::remove_all(scratch);
   return all_correct ? 0 : 1;
 }

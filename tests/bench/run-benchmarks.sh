@@ -4,7 +4,8 @@
 #   scripts/with-databases.sh tests/bench/run-benchmarks.sh build
 #
 # Prints the machine, then the anydb-bench tables for SQLite and (when ANYDB_TEST_PG_URI is set,
-# as scripts/with-databases.sh does) PostgreSQL, the Google Benchmark micro-benchmarks, and the
+# as scripts/with-databases.sh does) PostgreSQL, (when ANYDB_TEST_MARIADB_URI is set) MariaDB
+# against raw Connector/C and against the ODBC backend on the same server, the Google Benchmark micro-benchmarks, and the
 # peak memory of `anydb get-or-create --keys-from` over 1,000,000 keys. About three minutes on
 # two cores. Extra anydb-bench flags can be given in ANYDB_BENCH_FLAGS (e.g. "--repeat 5").
 set -euo pipefail
@@ -29,6 +30,17 @@ if [ -n "${ANYDB_TEST_PG_URI:-}" ]; then
   echo "## PostgreSQL"
   "$bin/anydb-bench" --backend postgresql --db env:ANYDB_TEST_PG_URI "${extra[@]}"
   echo
+fi
+if [ -n "${ANYDB_TEST_MARIADB_URI:-}" ]; then
+  echo "## MariaDB"
+  "$bin/anydb-bench" --backend mariadb --db env:ANYDB_TEST_MARIADB_URI "${extra[@]}"
+  echo
+  if [ -n "${ANYDB_TEST_ODBC_MARIADB_URI:-}" ]; then
+    echo "### MariaDB: native backend against ODBC (MariaDB Connector/ODBC), same server"
+    "$bin/anydb-bench" --backend mariadb --db env:ANYDB_TEST_MARIADB_URI \
+      --vs-backend odbc --vs-db env:ANYDB_TEST_ODBC_MARIADB_URI --strategies safe "${extra[@]}"
+    echo
+  fi
 fi
 
 echo "## Micro-benchmarks"
