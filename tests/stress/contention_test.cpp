@@ -66,9 +66,10 @@ struct Target {
   const char* uri_variable;  // exported by scripts/with-databases.sh
 };
 
-constexpr std::array<Target, 3> targets{{
+constexpr std::array<Target, 4> targets{{
     {"postgresql", "postgresql", "ANYDB_TEST_PG_URI"},
     {"odbc_postgresql", "odbc", "ANYDB_TEST_ODBC_PG_URI"},
+    {"mariadb", "mariadb", "ANYDB_TEST_MARIADB_URI"},
     {"odbc_mariadb", "odbc", "ANYDB_TEST_ODBC_MARIADB_URI"},
 }};
 
