@@ -9,9 +9,16 @@
 #include <fmt/format.h>
 #include <mysql.h>
 
+#include <dlfcn.h>
+
 namespace anydb::mariadb {
 
 MariaDbBackend::MariaDbBackend() {
+  // Connector/C allocates process-wide state once (pthread_once in mysql_library_init) that only
+  // its own globals reference. Unloading it with this plugin would strand that state, which
+  // LeakSanitizer reports as leaks from an unknown module, and a library initialised once per
+  // process is not one to unload and reload: pin it for the life of the process.
+  (void)::dlopen("libmariadb.so.3", RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
   // mysql_init() would run it lazily, but not thread-safely: the CLI connects from eight
   // threads at once.
   if (mysql_library_init(0, nullptr, nullptr) != 0)
