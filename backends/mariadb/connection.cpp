@@ -1,6 +1,7 @@
 #include "connection.hpp"
 
 #include "common/isolation.hpp"
+#include "common/mariadb_dialect.hpp"
 #include "common/mariadb_keys.hpp"
 #include "common/text.hpp"
 
@@ -19,28 +20,6 @@
 
 namespace anydb::mariadb {
 namespace {
-
-[[nodiscard]] Dialect make_dialect() {
-  Dialect dialect;
-  dialect.placeholders = Dialect::Placeholders::question_mark;
-  // Backticks rather than sql_mode=ANSI_QUOTES: changing the session's sql_mode would change
-  // what the application's own SQL means ("..." would stop being a string).
-  dialect.identifier_quote = '`';
-  // No upsert. INSERT IGNORE would do "insert unless the key exists", but it also turns NOT NULL,
-  // foreign-key, CHECK and truncation errors into warnings and inserts whatever it can, hiding
-  // them; ON DUPLICATE KEY UPDATE is not "do nothing" (it takes locks and bumps AUTO_INCREMENT).
-  // The core then uses the safe strategy and the per-key batch path.
-  dialect.upsert = Dialect::Upsert::none;
-  // MariaDB 10.5+ has INSERT ... RETURNING, MySQL has none; get-or-create does not need it, and
-  // one dialect serves both servers.
-  dialect.supports_returning = false;
-  dialect.supports_savepoints = true;
-  dialect.identity_column = "BIGINT AUTO_INCREMENT PRIMARY KEY";
-  dialect.blob_type = "LONGBLOB";
-  dialect.text_type = "LONGTEXT";  // TEXT stops at 64 KiB
-  dialect.real_digits = 17;        // DOUBLE travels in binary: bit for bit
-  return dialect;
-}
 
 void set_option(MYSQL* mysql, mysql_option option, const void* value) {
   if (mysql_options(mysql, option, value) != 0)
@@ -127,7 +106,7 @@ void reject_nul(std::string_view sql) {
 }  // namespace
 
 MariaDbConnection::MariaDbConnection(const ConnectOptions& options)
-    : mysql_(open(options)), dialect_(make_dialect()), display_(options.display) {
+    : mysql_(open(options)), dialect_(support::mariadb_dialect()), display_(options.display) {
   if (options.isolation) set_isolation(*options.isolation);
   if (options.statement_cache) set_statement_cache_capacity(*options.statement_cache);
 }

@@ -2,6 +2,8 @@
 
 #include "profile.hpp"
 
+#include "common/mariadb_dialect.hpp"
+
 #include <fmt/format.h>
 
 #include <array>
@@ -48,25 +50,7 @@ class MariadbProfile final : public ProductProfile {
   }
 
   [[nodiscard]] Dialect dialect(const RunQuery&, SQLHDBC) const override {
-    Dialect dialect;
-    dialect.placeholders = Dialect::Placeholders::question_mark;
-    dialect.supports_savepoints = true;
-    // Backticks rather than sql_mode=ANSI_QUOTES: changing the session's sql_mode would change
-    // what the application's own SQL means ("..." would stop being a string).
-    dialect.identifier_quote = '`';
-    // No upsert: INSERT IGNORE would also turn NOT NULL, foreign-key, CHECK and truncation
-    // errors into warnings, hiding them, and ON DUPLICATE KEY UPDATE is not "do nothing" (it
-    // takes locks and bumps AUTO_INCREMENT). The safe strategy is used instead.
-    dialect.upsert = Dialect::Upsert::none;
-    // No RETURNING, although MariaDB 10.5+ has INSERT ... RETURNING: through Connector/ODBC
-    // 3.1.15 an INSERT ... RETURNING that fails (a duplicate key, exactly get-or-create's lost
-    // race) never returns: the client waits in mysql_stmt_execute for a result the server never
-    // sends (seen with 10.11; tests/odbc pins it).
-    dialect.supports_returning = false;
-    dialect.identity_column = "BIGINT AUTO_INCREMENT PRIMARY KEY";
-    dialect.blob_type = "LONGBLOB";
-    dialect.text_type = "LONGTEXT";
-    return dialect;
+    return support::mariadb_dialect();
   }
 
   [[nodiscard]] ProductSettings settings(const RunQuery& run,

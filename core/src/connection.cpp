@@ -78,10 +78,10 @@ void Connection::fail(const Error& error, bool committing) {
       info.commit_outcome_unknown = true;
       throw_error(std::move(info));
     }
+    // An error the database kept the transaction open after (SQLite's BUSY, a MariaDB unique
+    // violation) changes nothing; otherwise the transaction failed or is gone.
     const DatabaseTransaction database = do_transaction_status();
-    if (database == DatabaseTransaction::open) {
-      if (state_ == TransactionState::idle) state_ = TransactionState::active;
-    } else {
+    if (database != DatabaseTransaction::open) {
       if (state_ == TransactionState::active) abort_reason_ = error.what();
       if (committing && database == DatabaseTransaction::none) {
         // The failed COMMIT ended the transaction: it is over, and nothing was committed.
