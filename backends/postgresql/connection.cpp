@@ -33,10 +33,6 @@ constexpr const char* connect_keywords[] = {"client_encoding", "fallback_applica
   return dialect;
 }
 
-// Server notices (e.g. "relation already exists, skipping") are informational; libpq's default
-// processor would print them to stderr from inside the caller's program.
-void ignore_notice(void*, const char*) {}
-
 [[nodiscard]] ConnectionHandle open(const ConnectOptions& options) {
   const char* values[] = {"UTF8", "anydb", options.conninfo.c_str(), nullptr};
   ConnectionHandle conn(PQconnectdbParams(connect_keywords, values, /*expand_dbname=*/1));
@@ -52,7 +48,6 @@ void ignore_notice(void*, const char*) {}
     throw_backend_error(bad_option ? ErrorKind::configuration : ErrorKind::connection_failed,
                         fmt::format("cannot connect to '{}': {}", options.display, why));
   }
-  PQsetNoticeProcessor(conn.get(), ignore_notice, nullptr);
   return conn;
 }
 
@@ -66,6 +61,9 @@ void reject_nul(std::string_view sql) {
 
 PgConnection::PgConnection(const ConnectOptions& options)
     : conn_(open(options)), dialect_(make_dialect()), display_(options.display) {
+  // Server notices go to Connection's handler, never to libpq's default processor, which
+  // would print them to stderr from inside the caller's program.
+  PQsetNoticeReceiver(conn_.get(), &PgConnection::receive_notice, this);
   if (options.isolation) set_isolation(*options.isolation, display_);
   if (options.statement_cache) set_statement_cache_capacity(*options.statement_cache);
 }
@@ -75,6 +73,13 @@ PgConnection::~PgConnection() {
   // whole. PQfinish (the handle's deleter) then drops them on the server, and rolls back an
   // open transaction.
   close_statements();
+}
+
+void PgConnection::receive_notice(void* self, const PGresult* notice) noexcept {
+  const char* severity = PQresultErrorField(notice, PG_DIAG_SEVERITY);
+  const char* primary = PQresultErrorField(notice, PG_DIAG_MESSAGE_PRIMARY);
+  static_cast<const PgConnection*>(self)->deliver_notice(
+      Notice{severity ? severity : "", primary ? primary : "", PQresultErrorMessage(notice)});
 }
 
 std::string_view PgConnection::backend_name() const noexcept { return postgresql::backend_name; }

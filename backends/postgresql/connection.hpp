@@ -68,6 +68,8 @@ class PgConnection final : public Connection {
   void deallocate_forgotten() noexcept;
   // A COPY started by a script: end it, so that the connection is usable again.
   void abandon_copy(ExecStatusType status) noexcept;
+  // libpq's notice receiver: hands the server's NOTICE/WARNING/INFO to Connection's handler.
+  static void receive_notice(void* self, const PGresult* notice) noexcept;
 
   ConnectionHandle conn_;
   Dialect dialect_;

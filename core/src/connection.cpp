@@ -347,4 +347,17 @@ void Connection::report_cleanup_error(std::string_view what) const noexcept {
   std::fprintf(stderr, "anydb: %.*s\n", static_cast<int>(what.size()), what.data());
 }
 
+void Connection::set_notice_handler(NoticeHandler handler) { notice_handler_ = std::move(handler); }
+
+void Connection::deliver_notice(const Notice& notice) const noexcept {
+  if (!notice_handler_) return;
+  try {
+    notice_handler_(notice);
+  } catch (const std::exception& failure) {
+    report_cleanup_error(fmt::format("the notice handler threw: {}", failure.what()));
+  } catch (...) {
+    report_cleanup_error("the notice handler threw");
+  }
+}
+
 }  // namespace anydb

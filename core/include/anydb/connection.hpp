@@ -56,6 +56,16 @@ enum class DatabaseTransaction {
 class Connection;
 class Error;
 
+// A message the database sent with a statement's result that is not an error: PostgreSQL's
+// NOTICE, WARNING and INFO (RAISE NOTICE, "relation ... already exists, skipping"). The views
+// are valid only during the handler's call.
+struct Notice {
+  std::string_view severity;  // as the database words it: "NOTICE", "WARNING", ...
+  std::string_view message;   // the primary message
+  std::string_view text;      // the whole report as the client library renders it, with its
+                              // final new line ("NOTICE:  ...\n" for libpq)
+};
+
 // A prepared statement, owned by the Connection that made it. Not thread-safe.
 class ANYDB_API Statement {
  public:
@@ -172,6 +182,12 @@ class ANYDB_API Connection {
   void set_cleanup_error_handler(CleanupErrorHandler handler);
   void report_cleanup_error(std::string_view what) const noexcept;
 
+  // Receives the notices the database sends (PostgreSQL; SQLite, ODBC and MariaDB deliver
+  // none). Called on the thread that runs the statement, while it runs; it must not use this
+  // connection. None (the default): notices are dropped, never printed.
+  using NoticeHandler = std::function<void(const Notice& notice)>;
+  void set_notice_handler(NoticeHandler handler);
+
   // Throws a copy of `error` whose transaction_aborted() says whether the transaction open now
   // can still commit. For code that recovered the transaction (rolled back to its own savepoint)
   // before passing an error on, as get-or-create and nested anydb::Transaction guards do.
@@ -204,6 +220,10 @@ class ANYDB_API Connection {
   // Destroys every cached statement; call it first thing in a backend's destructor.
   void close_statements() noexcept;
 
+  // For backends: hands a notice to the handler, if any. A handler that throws is reported
+  // through report_cleanup_error(), because it runs inside the client library's callback.
+  void deliver_notice(const Notice& notice) const noexcept;
+
  private:
   friend class Statement;
   Result run_statement(Statement& statement, std::span<const Value> params);
@@ -227,6 +247,7 @@ class ANYDB_API Connection {
   CacheStats cache_stats_;
   std::uint64_t savepoint_counter_ = 0;
   CleanupErrorHandler cleanup_error_handler_;
+  NoticeHandler notice_handler_;
   TransactionState state_ = TransactionState::idle;
   AccessMode access_mode_ = AccessMode::read_write;
   std::string abort_reason_;  // the error that made the transaction failed or aborted

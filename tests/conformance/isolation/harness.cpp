@@ -68,21 +68,52 @@ class Runner {
     std::size_t position = 0;
     std::future<Observed> future;
     bool waiting = false;
-    bool once = false;                  // "(*)": reported waiting at once, never waited for
-    std::vector<std::size_t> blockers;  // "(step)": completion reported only once none of
-                                        // these steps is in flight
+    bool once = false;  // "(*)": reported waiting at once, never waited for
+    // "(step)": completion reported only once the step is not in flight; "(step notices N)":
+    // only once the step's session has received `notices` notices in all.
+    struct HeldBy {
+      std::size_t step = 0;
+      std::optional<int> notices;
+    };
+    std::vector<HeldBy> blockers;
   };
   struct SessionState {
     std::unique_ptr<Worker> worker;
     std::shared_ptr<SessionLocal> local = std::make_shared<SessionLocal>();
     bool in_transaction = false;
     std::optional<InFlight> in_flight;
+    std::shared_ptr<NoticeLog> notices = std::make_shared<NoticeLog>();
   };
 
   const std::string& step_name(std::size_t position) const {
     return spec_.steps[permutation_.steps[position].step].name;
   }
   void note(std::string line) { out_.transcript.push_back(std::move(line)); }
+  // Prints the notices session s received since the last look, as isolationtester's notice
+  // processor does ("s1: NOTICE:  text") when it reads from the session's connection.
+  void flush_notices(std::size_t s) {
+    for (const std::string& text : sessions_[s].notices->take()) {
+      std::string_view rest = text;
+      bool first = true;
+      while (!rest.empty()) {
+        const auto end = std::min(rest.find('\n'), rest.size());
+        std::string line = first
+                               ? fmt::format("{}: {}", spec_.sessions[s].name, rest.substr(0, end))
+                               : std::string(rest.substr(0, end));
+        note(line);
+        out_.output.push_back(std::move(line));
+        rest.remove_prefix(std::min(end + 1, rest.size()));
+        first = false;
+      }
+    }
+  }
+
+  [[nodiscard]] int total_notices() const {
+    int total = 0;
+    for (const auto& session : sessions_) total += session.notices->total();
+    return total;
+  }
+
   void error(std::string message) {
     note("HARNESS ERROR: " + message);
     out_.errors.push_back(std::move(message));
@@ -103,6 +134,7 @@ class Runner {
       return false;
     }
     const Observed observed = future.get();
+    flush_notices(s);
     session.in_transaction = observed.in_transaction;
     if (observed.result == Observed::Result::error) {
       error(fmt::format("{} of session {} failed: {}", what, spec_.sessions[s].name,
@@ -153,6 +185,8 @@ class Runner {
         return false;
       }
       ids.push_back(server_id(*connection, run_.product));
+      connection->set_notice_handler(
+          [log = sessions_[s].notices](const Notice& notice) { log->add(notice.text); });
       if (run_.product == "postgresql" && !name_session(*connection, spec_.sessions[s].name))
         return false;
       sessions_[s].local->run_level = run_level();
@@ -165,18 +199,19 @@ class Runner {
     return true;
   }
 
-  // True while a step named in the annotation of session s's step is in flight: its
-  // completion is not reported yet (isolationtester's "(step)" blocker).
+  // True while an annotation of session s's step holds back the report of its completion
+  // (isolationtester's step_has_blocker()).
   [[nodiscard]] bool held_by_annotation(std::size_t s) const {
     const InFlight& flight = *sessions_[s].in_flight;
-    return std::any_of(flight.blockers.begin(), flight.blockers.end(), [&](std::size_t step) {
-      return std::any_of(sessions_.begin(), sessions_.end(), [&](const SessionState& other) {
-        return other.in_flight && permutation_.steps[other.in_flight->position].step == step;
-      });
+    return std::any_of(flight.blockers.begin(), flight.blockers.end(), [&](const auto& held) {
+      const SessionState& other = sessions_[spec_.steps[held.step].session];
+      if (held.notices) return other.notices->total() < *held.notices;
+      return other.in_flight && permutation_.steps[other.in_flight->position].step == held.step;
     });
   }
 
   void note_waiting(std::size_t s) {
+    flush_notices(s);
     InFlight& flight = *sessions_[s].in_flight;
     if (flight.waiting) return;
     flight.waiting = true;
@@ -189,6 +224,7 @@ class Runner {
   // Records session s's finished step, unless an annotation holds its report back (then it is
   // reported waiting, and false is returned).
   bool record(std::size_t s) {
+    flush_notices(s);
     if (held_by_annotation(s)) {
       note_waiting(s);
       return false;
@@ -204,6 +240,7 @@ class Runner {
       observed.message = one_line(failure.what());
     }
     observed.blocked = flight.waiting;
+    observed.completion = ++completions_;
     if (session.in_transaction && !observed.in_transaction) transaction_ended_ = true;
     session.in_transaction = observed.in_transaction;
     Observed shown = observed;
@@ -256,43 +293,66 @@ class Runner {
     }
   }
 
-  // Records every waiting step that a finished step released, before the next step is issued.
-  void settle() {
-    for (bool again = true; again;) {
-      again = false;
+  // One look at every step in flight: records those that finished (and are not held back by
+  // an annotation); true when one was recorded.
+  bool settle_pass() {
+    bool recorded = false;
+    for (std::size_t s = 0; s < sessions_.size(); ++s) {
+      if (!sessions_[s].in_flight) continue;
+      if (ready(s)) {
+        recorded = record(s) || recorded;
+        continue;
+      }
+      flush_notices(s);
+      // A "(*)" step is only looked at, never waited for, as isolationtester does.
+      if (sessions_[s].in_flight->once) continue;
+      if (!probe_.blocked(s, out_.transcript).has_value()) continue;
+      // The database can tell: a step that no longer waits is running; wait for it.
+      const Wait result = finish_or_block(s, false);
+      if (result == Wait::finished) recorded = true;
+      if (result == Wait::timed_out)
+        error(fmt::format("step {} neither finished nor waited for a lock within {} ms",
+                          step_name(sessions_[s].in_flight->position), timeouts().step.count()));
+    }
+    return recorded;
+  }
+
+  [[nodiscard]] bool any_held_by_annotation() const {
+    for (std::size_t s = 0; s < sessions_.size(); ++s)
+      if (sessions_[s].in_flight && !sessions_[s].in_flight->blockers.empty()) return true;
+    return false;
+  }
+
+  // Where only time tells (SQLite): a transaction that ended releases its locks, and one of
+  // the steps waiting for them takes them over and finishes soon after (SQLite's busy handler
+  // polls every 100 ms at most). Gives one of them that chance; true when one was recorded.
+  bool settle_by_time() {
+    const Clock::time_point deadline =
+        Clock::now() + std::max(milliseconds(1000), 3 * timeouts().block);
+    while (Clock::now() < deadline) {
+      bool any = false;
       for (std::size_t s = 0; s < sessions_.size(); ++s) {
         if (!sessions_[s].in_flight) continue;
-        if (ready(s)) {
-          if (record(s)) again = true;
-          continue;
-        }
-        // A "(*)" step is only looked at, never waited for, as isolationtester does.
-        if (sessions_[s].in_flight->once) continue;
-        if (!probe_.blocked(s, out_.transcript).has_value()) continue;
-        // The database can tell: a step that no longer waits is running; wait for it.
-        const Wait result = finish_or_block(s, false);
-        if (result == Wait::finished) again = true;
-        if (result == Wait::timed_out)
-          error(fmt::format("step {} neither finished nor waited for a lock within {} ms",
-                            step_name(sessions_[s].in_flight->position), timeouts().step.count()));
+        if (probe_.blocked(s, out_.transcript).has_value()) continue;
+        any = true;
+        if (ready(s, milliseconds(2)) && record(s)) return true;
       }
-      // Where only time tells (SQLite): a transaction that ended releases its locks, and one of
-      // the steps waiting for them takes them over and finishes soon after (SQLite's busy
-      // handler polls every 100 ms at most). Give one of them that chance.
+      if (!any) return false;
+    }
+    return false;
+  }
+
+  // Records every waiting step that a finished step released, before the next step is issued.
+  // As isolationtester, it looks again while steps held by an annotation remain and a look
+  // recorded a step or brought new notices, either of which may release them.
+  void settle() {
+    for (bool again = true; again;) {
+      const int notices_before = total_notices();
+      again = settle_pass();
+      if (!again && any_held_by_annotation() && total_notices() != notices_before) again = true;
       if (!again && transaction_ended_) {
         transaction_ended_ = false;
-        const Clock::time_point deadline =
-            Clock::now() + std::max(milliseconds(1000), 3 * timeouts().block);
-        while (!again && Clock::now() < deadline) {
-          bool any = false;
-          for (std::size_t s = 0; s < sessions_.size(); ++s) {
-            if (!sessions_[s].in_flight) continue;
-            if (probe_.blocked(s, out_.transcript).has_value()) continue;
-            any = true;
-            if (ready(s, milliseconds(2)) && record(s)) again = true;
-          }
-          if (!any) break;
-        }
+        again = settle_by_time();
       }
     }
     transaction_ended_ = false;
@@ -338,10 +398,15 @@ class Runner {
                  false,
                  {}};
     for (const Blocker& blocker : entry.blockers) {
-      if (blocker.step)
-        session.in_flight->blockers.push_back(*blocker.step);
-      else
+      if (!blocker.step) {
         session.in_flight->once = true;
+        continue;
+      }
+      // As isolationtester: N more notices than the blocker's session has now.
+      std::optional<int> notices;
+      if (blocker.notices)
+        notices = *blocker.notices + sessions_[spec_.steps[*blocker.step].session].notices->total();
+      session.in_flight->blockers.push_back({*blocker.step, notices});
     }
     if (session.in_flight->once) {
       // "(*)": reported waiting at once, and the permutation goes on without waiting for it.
@@ -415,6 +480,7 @@ class Runner {
   std::vector<SessionState> sessions_;
   Probe probe_;
   bool transaction_ended_ = false;
+  std::size_t completions_ = 0;
 };
 
 }  // namespace

@@ -52,6 +52,7 @@ struct Observed {
                                   // at a time; a script's result sets are not returned)
   std::string primary;            // the error's primary message where the database gives one
   std::string sqlstate;           // the error's SQLSTATE where the database gives one
+  std::size_t completion = 0;     // 1, 2, ...: when its completion was reported; 0: never
 };
 
 // "blocks existing=s1", "serialization_failure", "ok='1|a'"
@@ -79,6 +80,14 @@ struct PermutationRun {
 
 // Checks every step's directive; throws SpecError naming the spec's file and line.
 void check_directives(const Spec& spec);
+
+// Why the step at `position` did not complete in the order that `expected` asks for ("after
+// s1c", "before s2c#2"), or nothing.
+[[nodiscard]] std::optional<std::string> order_violation(const Spec& spec,
+                                                         const Permutation& permutation,
+                                                         const PermutationRun& run,
+                                                         std::size_t position,
+                                                         const Expected& expected);
 
 [[nodiscard]] PermutationRun run_permutation(const Spec& spec, const Permutation& permutation,
                                              const RunTraits& run);

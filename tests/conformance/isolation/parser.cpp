@@ -4,6 +4,7 @@
 // statements "expect[...] { ... }" and "skip[...] "reason"". See docs/conformance.md.
 
 #include "directive.hpp"
+#include "expect_parser.hpp"
 #include "spec.hpp"
 
 #include <anydb/error.hpp>
@@ -28,22 +29,6 @@ std::string trim(std::string_view text, std::string_view blanks = " \t\r\n\f") {
   if (first == std::string_view::npos) return {};
   const auto last = text.find_last_not_of(blanks);
   return std::string(text.substr(first, last - first + 1));
-}
-
-bool is_error_kind_name(std::string_view word) {
-  for (int k = 0; k <= static_cast<int>(ErrorKind::database_error); ++k)
-    if (to_string(static_cast<ErrorKind>(k)) == word) return true;
-  return false;
-}
-
-// An outcome word; an error word may carry its SQLSTATE: "serialization_failure(40001)".
-bool is_outcome(std::string_view word) {
-  const auto open = word.find('(');
-  const std::string_view base = word.substr(0, open);
-  if (open != std::string_view::npos &&
-      (base == "ok" || base == "created" || base == "existing" || word.size() != open + 7))
-    return false;
-  return is_result_word(base) || is_error_kind_name(base);
 }
 
 // The words that end a permutation line or a session (isolationtester's keywords and ours).
@@ -378,153 +363,12 @@ class Parser {
     spec.permutations.push_back(std::move(permutation));
   }
 
-  // An expect { } block's body, read entry by entry: "step[#n] [blocks] [result{|result}]
-  // [=value]".
-  struct EntryReader {
-    Parser& parser;
-    const std::string& body;
-    std::size_t i = 0;
-    int line = 0;
-
-    [[noreturn]] void fail(std::string_view message) const { parser.fail(message, line); }
-    [[nodiscard]] bool more() const { return i < body.size(); }
-    void skip_spaces() {
-      while (more() && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r')) ++i;
-    }
-    std::string word() {
-      const std::size_t start = i;
-      while (more() && is_word_char(body[i])) ++i;
-      if (i > start && more() && body[i] == '(')  // "deadlock(40P01)": with its SQLSTATE
-        i = std::min(body.find(')', i), body.size() - 1) + 1;
-      return body.substr(start, i - start);
-    }
-    // Skips separators, new lines and comments; false at the end of the body.
-    bool skip_to_entry() {
-      for (;;) {
-        skip_spaces();
-        if (!more()) return false;
-        const char c = body[i];
-        if (c == '\n') ++line;
-        if (c == '#') {
-          while (more() && body[i] != '\n') ++i;
-        } else if (c == '\n' || c == ',' || c == ';') {
-          ++i;
-        } else {
-          return true;
-        }
-      }
-    }
-    void read_step(ExpectEntry& entry) {
-      if (body[i] == '*') {
-        entry.step.assign(1, '*');  // not = "*": GCC 12 warns falsely (-Wrestrict)
-        ++i;
-        return;
-      }
-      entry.step = word();
-      if (entry.step.empty())
-        fail(fmt::format("expected a step name or '*' in expect {{ }}, found '{}'", body[i]));
-      if (!more() || body[i] != '#') return;
-      ++i;
-      const std::size_t start = i;
-      while (more() && std::isdigit(static_cast<unsigned char>(body[i])) != 0) ++i;
-      if (i == start) fail("expected a number after '#' (s1a#2: the 2nd run of s1a)");
-      entry.occurrence = std::stoi(body.substr(start, i - start));
-      if (entry.occurrence < 1) fail("occurrences count from 1");
-    }
-    // [blocks] [result{|result}]
-    void read_results(ExpectEntry& entry) {
-      skip_spaces();
-      std::size_t mark = i;
-      std::string next = word();
-      if (next == "blocks") {
-        entry.expected.blocks = true;
-        skip_spaces();
-        mark = i;
-        next = word();
-      }
-      if (next.empty()) {
-        i = mark;
-        return;
-      }
-      for (;;) {
-        if (!is_outcome(next))
-          fail(fmt::format(
-              "unknown outcome '{}' for step {} (ok, created, existing, error, transient, "
-              "blocks, or an anydb::ErrorKind name such as unique_violation, the last three "
-              "optionally with a SQLSTATE: serialization_failure(40001))",
-              next, entry.step));
-        entry.expected.results.push_back(std::move(next));
-        skip_spaces();
-        if (!more() || body[i] != '|') return;
-        ++i;
-        skip_spaces();
-        next = word();
-        if (next.empty()) fail("expected an outcome after '|'");
-      }
-    }
-    // '...' with '' for a quote, possibly over several lines.
-    std::string quoted_value() {
-      std::string value;
-      ++i;
-      for (;;) {
-        if (!more()) fail("unterminated '...' value");
-        if (body[i] == '\'') {
-          if (i + 1 < body.size() && body[i + 1] == '\'') {
-            value += '\'';
-            i += 2;
-            continue;
-          }
-          ++i;
-          return value;
-        }
-        if (body[i] == '\n') ++line;
-        value += body[i++];
-      }
-    }
-    // [=value]
-    void read_value(ExpectEntry& entry) {
-      skip_spaces();
-      if (!more() || body[i] != '=') return;
-      ++i;
-      if (more() && body[i] == '\'') {
-        entry.expected.value = quoted_value();
-        return;
-      }
-      std::string value;
-      while (more() && std::string_view(" \t\r\n,;#").find(body[i]) == std::string_view::npos)
-        value += body[i++];
-      entry.expected.value = std::move(value);
-    }
-    ExpectEntry read_entry() {
-      ExpectEntry entry;
-      entry.line = line;
-      const std::size_t entry_start = i;
-      read_step(entry);
-      read_results(entry);
-      read_value(entry);
-      if (!entry.expected.blocks && entry.expected.results.empty())
-        fail(fmt::format("no outcome for step {} in expect {{ }}", entry.step));
-      skip_spaces();
-      if (more() && std::string_view(",;\n#").find(body[i]) == std::string_view::npos)
-        fail(fmt::format(
-            "unexpected '{}' after the outcome of step {} (separate entries with ',', ';' "
-            "or a new line)",
-            body[i], entry.step));
-      // Only the outcome part, for messages: "s2g blocks existing=s1" -> "blocks existing=s1".
-      const std::string text = trim(std::string_view(body).substr(entry_start, i - entry_start));
-      const auto space = text.find_first_of(" \t");
-      entry.expected.text = space == std::string::npos ? std::string() : trim(text.substr(space));
-      return entry;
-    }
-  };
-
   ExpectBlock parse_expect(int line) {
     ExpectBlock block;
     block.line = line;
     block.qualifiers = read_qualifiers();
     const std::string body = read_block(BlockKind::expect);
-    EntryReader reader{*this, body, 0, block_line_};
-    while (reader.skip_to_entry()) block.entries.push_back(reader.read_entry());
+    block.entries = parse_expect_entries(body, file_, block_line_);
     if (block.entries.empty()) fail("an empty expect { } block", line);
     return block;
   }
@@ -554,9 +398,15 @@ class Parser {
     }
     const auto check_entries = [&](const std::vector<ExpectBlock>& blocks) {
       for (const auto& block : blocks)
-        for (const auto& entry : block.entries)
+        for (const auto& entry : block.entries) {
           if (entry.step != "*" && !spec.find_step(entry.step))
             fail(fmt::format("expect names an undefined step \"{}\"", entry.step), entry.line);
+          for (const auto& constraint : entry.expected.order)
+            if (!spec.find_step(constraint.other.step))
+              fail(fmt::format("expect orders step {} {} an undefined step \"{}\"", entry.step,
+                               constraint.after ? "after" : "before", constraint.other.step),
+                   entry.line);
+        }
     };
     check_entries(spec.expects);
     for (const auto& permutation : spec.permutations) check_entries(permutation.expects);

@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace anydb::conformance::isolation {
@@ -117,6 +118,31 @@ struct StepPlan {
 
 [[nodiscard]] StepPlan make_plan(std::string_view body, const Dialect& dialect,
                                  std::string_view suffix);
+
+// The notices a session's connection received (Connection::set_notice_handler, called on the
+// worker's thread): counted, for isolationtester's "(step notices N)" blockers, and queued until
+// the harness next looks at the session, where isolationtester prints them.
+class NoticeLog {
+ public:
+  void add(std::string_view text) {
+    const std::lock_guard lock(mutex_);
+    pending_.emplace_back(text);
+    ++total_;
+  }
+  [[nodiscard]] int total() const {
+    const std::lock_guard lock(mutex_);
+    return total_;
+  }
+  [[nodiscard]] std::vector<std::string> take() {
+    const std::lock_guard lock(mutex_);
+    return std::exchange(pending_, {});
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::string> pending_;
+  int total_ = 0;
+};
 
 // What the worker thread keeps between a session's steps.
 struct SessionLocal {

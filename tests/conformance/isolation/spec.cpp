@@ -48,8 +48,7 @@ std::string Spec::describe(const Permutation& permutation) const {
       for (std::size_t b = 0; b < step.blockers.size(); ++b) {
         if (b > 0) out += ',';
         out += step.blockers[b].step ? steps[*step.blockers[b].step].name : "*";
-        if (step.blockers[b].notices > 0)
-          out += fmt::format(" notices {}", step.blockers[b].notices);
+        if (step.blockers[b].notices) out += fmt::format(" notices {}", *step.blockers[b].notices);
       }
       out += ')';
     }

@@ -42,12 +42,26 @@ struct Qualifiers {
 // qualifier that silently never matches.
 [[nodiscard]] bool is_known_qualifier(std::string_view word);
 
-// One expected outcome: "blocks existing=s1", "created", "transient", "ok='1|a;2|b'".
+// A run of a step in a permutation: "s1c" (the step runs once there) or "s1c#2" (its 2nd run).
+struct StepRef {
+  std::string step;
+  int occurrence = 0;  // 0: the step's only run in the permutation
+};
+
+// "after s1c": the step's completion was reported after s1c's; "before s1c": before it.
+struct OrderConstraint {
+  bool after = true;
+  StepRef other;
+};
+
+// One expected outcome: "blocks existing=s1 after s1c", "created", "transient",
+// "ok='1|a;2|b'".
 struct Expected {
   bool blocks = false;               // the step must be reported waiting before it completes
   std::vector<std::string> results;  // alternatives; empty (only after "blocks"): any result
   std::optional<std::string> value;  // the rendered result must equal this
-  std::string text;                  // as written, for messages
+  std::vector<OrderConstraint> order;
+  std::string text;  // as written, for messages
 };
 
 // The result words an expectation may use besides the anydb::ErrorKind names.
@@ -90,12 +104,12 @@ struct Session {
   int line = 0;
 };
 
-// isolationtester's blocker annotations: "s1a(*)" (reported waiting once, whatever happens)
-// and "s1a(s2b)" (reported waiting until the next run of s2b has completed; "notices N" is
-// accepted and treated the same, as anydb sees no notices).
+// isolationtester's blocker annotations: "s1a(*)" (reported waiting once, whatever happens),
+// "s1a(s2b)" (s1a's completion is not reported while s2b is running) and "s1a(s2b notices 2)"
+// (not reported until s2b's session has received 2 more notices than when s1a was issued).
 struct Blocker {
   std::optional<std::size_t> step;  // none: "*"
-  int notices = 0;
+  std::optional<int> notices;
 };
 
 struct PermutationStep {

@@ -69,13 +69,20 @@ class SpecTest : public ::testing::Test {
       // After a harness error the steps that never ran say nothing new.
       if (!result.errors.empty() && !result.steps[p].completed) continue;
       const Resolved resolved = resolve_expectation(*spec_, permutation_, p, run);
-      if (resolved.expected == nullptr || satisfies(result.steps[p], *resolved.expected)) continue;
+      if (resolved.expected == nullptr) continue;
+      std::string why;
+      if (!satisfies(result.steps[p], *resolved.expected))
+        why = fmt::format("observed '{}'", describe(result.steps[p]));
+      else if (const auto order =
+                   order_violation(*spec_, permutation_, result, p, *resolved.expected))
+        why = *order;
+      else
+        continue;
       failed = true;
       ADD_FAILURE_AT(spec_->file.c_str(), resolved.line) << fmt::format(
-          "step {}: expected '{}' ({} for {} {}), observed '{}'",
+          "step {}: expected '{}' ({} for {} {}), {}",
           spec_->steps[permutation_.steps[p].step].name, resolved.expected->text, resolved.source,
-          run.product, run.level.empty() ? "(level unknown)" : run.level,
-          describe(result.steps[p]));
+          run.product, run.level.empty() ? "(level unknown)" : run.level, why);
     }
     if (failed || always_print_transcripts) {
       std::printf("[ transcript ] permutation %s (%s, %s; waiting detected by %s)\n",
