@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 #include <string_view>
 
 namespace anydb::odbc {
@@ -18,6 +19,9 @@ class OdbcBackend final : public Backend {
   OdbcBackend();
   [[nodiscard]] std::string_view name() const noexcept override;
   [[nodiscard]] std::string version() const override;
+  [[nodiscard]] std::vector<std::string> uri_schemes() const override {
+    return {"odbc"};
+  }
 
  protected:
   // Accepts the URIs described in uri.hpp.

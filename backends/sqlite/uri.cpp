@@ -16,11 +16,16 @@
 #include <cctype>
 #include <charconv>
 #include <string>
+#include <span>
 #include <string_view>
 
 namespace anydb::sqlite {
 namespace {
 
+// SQLite's own parameters of a file: URI (https://sqlite.org/uri.html), which SQLite reads.
+constexpr std::array sqlite_uri_parameters{std::string_view{"vfs"},   std::string_view{"cache"},
+                                           std::string_view{"psow"},  std::string_view{"nolock"},
+                                           std::string_view{"immutable"}};
 constexpr std::array known_parameters{
     std::string_view{"busy_timeout"}, std::string_view{"mode"}, std::string_view{"journal_mode"},
     std::string_view{"foreign_keys"}, std::string_view{"isolation"}};
@@ -50,14 +55,15 @@ constexpr std::string_view memory_name = ":memory:";
     case Uri::Shape::hierarchical:
       if (!uri.user().empty() || uri.password() || uri.port())
         reject(options, "SQLite opens a local file: a URI for it has no user, password or port");
-      if (!uri.host().empty() && support::ascii_lower(uri.host()) != "localhost")
-        reject(options, fmt::format("host '{}' is not supported: SQLite opens local files only; "
-                                    "write sqlite:///absolute/path.db or sqlite:relative/path.db",
-                                    printable(uri.host())));
-      // With three slashes the path is absolute, so this would be a file "/:memory:".
-      if (uri.path() == "/:memory:")
-        reject(options, "write sqlite::memory: (or :memory:) for an in-memory database");
-      return uri.path();
+      if (!uri.host().empty())
+        reject(options,
+               fmt::format("host '{}' is not supported: SQLite opens local files only; write "
+                           "sqlite:///relative/path.db or sqlite:////absolute/path.db",
+                           printable(uri.host())));
+      // SQLAlchemy's rule: what follows "sqlite:///" is the path, so four slashes make it
+      // absolute; "sqlite://" alone is an in-memory database.
+      if (uri.path().empty()) return std::string(memory_name);
+      return uri.path().substr(1);
   }
   return uri.path();
 }
@@ -109,36 +115,69 @@ void check_isolation(const OpenOptions& options, const std::string& text) {
 
 }  // namespace
 
+namespace {
+
+[[nodiscard]] bool is_known_parameter(std::string_view name, bool file_uri) {
+  return std::find(known_parameters.begin(), known_parameters.end(), name) !=
+             known_parameters.end() ||
+         (file_uri && std::find(sqlite_uri_parameters.begin(), sqlite_uri_parameters.end(),
+                                name) != sqlite_uri_parameters.end());
+}
+
+// SQLite's own file: URI is handed to SQLite whole (SQLITE_OPEN_URI), which reads the path and
+// its parameters (mode, cache, vfs, immutable, ...) and ignores anydb's (busy_timeout, ...).
+void open_file_uri(const Uri& uri, OpenOptions& options) {
+  options.filename = uri.text();
+  if (uri.text().find('\0') != std::string::npos)
+    reject(options, "the database path contains a NUL byte");
+  const std::string mode = support::ascii_lower(uri.query_value("mode").value_or(""));
+  options.in_memory = mode == "memory" || uri.path() == memory_name;
+}
+
+}  // namespace
+
 OpenOptions parse_open_options(const Uri& uri) {
   OpenOptions options;
   options.display = uri.to_string();
   options.open_flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 
-  if (uri.shape() != Uri::Shape::bare && uri.scheme() != backend_name)
+  const bool file_uri = uri.shape() != Uri::Shape::bare && uri.scheme() == "file";
+  if (uri.shape() != Uri::Shape::bare && uri.scheme() != backend_name && !file_uri)
     reject(options,
            fmt::format("the sqlite backend cannot open a '{}' URI", printable(uri.scheme())));
 
-  options.filename = database_path(uri, options);
-  if (options.filename.empty())
-    reject(options,
-           "no database given: write sqlite:file.db, sqlite:///absolute/path.db or "
-           "sqlite::memory:");
-  if (options.filename.find('\0') != std::string::npos)
-    reject(options, "the database path contains a NUL byte");
-  options.in_memory = options.filename == memory_name;
-  // Should the library have been built to read URI file names everywhere (SQLITE_USE_URI),
-  // "file:..." would be parsed rather than opened; "./" keeps it a plain relative name.
-  if (options.filename.starts_with("file:")) options.filename.insert(0, "./");
+  if (file_uri)
+    open_file_uri(uri, options);
+  else
+    options.filename = database_path(uri, options);
+  if (!file_uri) {
+    if (options.filename.empty())
+      reject(options,
+             "no database given: write sqlite:file.db, sqlite:///relative/path.db, "
+             "sqlite:////absolute/path.db or sqlite::memory:");
+    if (options.filename.find('\0') != std::string::npos)
+      reject(options, "the database path contains a NUL byte");
+    options.in_memory = options.filename == memory_name;
+    // Should the library have been built to read URI file names everywhere (SQLITE_USE_URI),
+    // "file:..." would be parsed rather than opened; "./" keeps it a plain relative name.
+    if (options.filename.starts_with("file:")) options.filename.insert(0, "./");
+  }
 
   for (const auto& [name, value] : uri.query()) {
-    if (std::find(known_parameters.begin(), known_parameters.end(), name) == known_parameters.end())
-      reject(options, fmt::format("unknown parameter '{}' (known: {})", printable(name),
-                                  fmt::join(known_parameters, ", ")));
+    if (!is_known_parameter(name, file_uri))
+      reject(options, fmt::format("unknown parameter '{}' (known: {}{}{})", printable(name),
+                                  fmt::join(known_parameters, ", "), file_uri ? ", " : "",
+                                  fmt::join(file_uri ? std::span(sqlite_uri_parameters)
+                                                     : std::span<const std::string_view>(),
+                                            ", ")));
   }
 
   if (const auto value = uri.query_value("busy_timeout"))
     options.busy_timeout_ms = parse_busy_timeout(options, *value);
-  if (const auto value = uri.query_value("mode")) apply_mode(options, *value);
+  // SQLite reads the mode of a file: URI itself; "memory" needs no flag of ours.
+  if (const auto value = uri.query_value("mode"); value && !(file_uri && options.in_memory))
+    apply_mode(options, *value);
+  if (file_uri) options.open_flags |= SQLITE_OPEN_URI;
   if (const auto value = uri.query_value("foreign_keys"))
     options.foreign_keys = parse_switch(options, "foreign_keys", *value);
   if (const auto value = uri.query_value("isolation")) check_isolation(options, *value);
