@@ -5,8 +5,8 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <vector>
 #include <string_view>
+#include <vector>
 
 namespace anydb::odbc {
 
@@ -19,9 +19,7 @@ class OdbcBackend final : public Backend {
   OdbcBackend();
   [[nodiscard]] std::string_view name() const noexcept override;
   [[nodiscard]] std::string version() const override;
-  [[nodiscard]] std::vector<std::string> uri_schemes() const override {
-    return {"odbc"};
-  }
+  [[nodiscard]] std::vector<std::string> uri_schemes() const override { return {"odbc"}; }
 
  protected:
   // Accepts the URIs described in uri.hpp.

@@ -4,8 +4,8 @@
 
 #include <memory>
 #include <string>
-#include <vector>
 #include <string_view>
+#include <vector>
 
 namespace anydb::sqlite {
 
@@ -16,9 +16,7 @@ class SqliteBackend final : public Backend {
   [[nodiscard]] std::string_view name() const noexcept override;
   [[nodiscard]] std::string version() const override;
   // sqlite: and SQLite's own file: URIs (a plain path needs no scheme).
-  [[nodiscard]] std::vector<std::string> uri_schemes() const override {
-    return {"sqlite", "file"};
-  }
+  [[nodiscard]] std::vector<std::string> uri_schemes() const override { return {"sqlite", "file"}; }
 
  protected:
   // Accepts the URIs described in uri.hpp.

@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <optional>
 #include <cstdio>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -191,7 +191,8 @@ void Connection::begin_untraced(AccessMode mode) {
 
 void Connection::commit() {
   if (trace_hook_) [[unlikely]]
-    return run_traced(trace_hook_, trace_event(backend_name(), "commit"), [&] { commit_untraced(); });
+    return run_traced(trace_hook_, trace_event(backend_name(), "commit"),
+                      [&] { commit_untraced(); });
   commit_untraced();
 }
 

@@ -76,8 +76,8 @@ bool looks_like_keyword_string(std::string_view text) {
   const std::size_t start = text.find_first_not_of(" \t");
   if (start == std::string_view::npos) return false;
   std::size_t end = start;
-  while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) != 0 ||
-                               text[end] == '_'))
+  while (end < text.size() &&
+         (std::isalnum(static_cast<unsigned char>(text[end])) != 0 || text[end] == '_'))
     ++end;
   if (end == start) return false;
   const std::size_t equals = text.find_first_not_of(' ', end);

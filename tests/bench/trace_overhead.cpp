@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
       "CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, 'x')");
   const anydb::Value key(std::int64_t{1});
   for (long i = 0; i < statements; ++i)
-    (void)connection->execute("SELECT v FROM t WHERE k = ?", std::span<const anydb::Value>(&key, 1));
+    (void)connection->execute("SELECT v FROM t WHERE k = ?",
+                              std::span<const anydb::Value>(&key, 1));
   return 0;
 }

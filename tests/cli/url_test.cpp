@@ -34,9 +34,8 @@ TEST_F(CliTest, SqlalchemyUrlWithoutBackendPicksSqlite) {
 TEST_F(CliTest, SqliteFileUriWithoutBackend) {
   ASSERT_EQ(anydb({"get-or-create", "--db", "file:data.sqlite3", "5"}).exit_code, 0);
   // mode=ro: reading an existing key works, creating one is refused by SQLite.
-  const ProcessResult read =
-      anydb({"get-or-create", "--db", "file:data.sqlite3?mode=ro", "--table", "mymodel", "--key",
-             "my_id", "5"});
+  const ProcessResult read = anydb({"get-or-create", "--db", "file:data.sqlite3?mode=ro", "--table",
+                                    "mymodel", "--key", "my_id", "5"});
   EXPECT_EQ(read.exit_code, 0) << read.err;
   EXPECT_EQ(read.out, "5 False\n");
 }
@@ -125,9 +124,9 @@ TEST_F(CliTest, ConformanceRunnerHelp) {
 }
 
 TEST_F(CliTest, ConformanceRunnerPicksTheBackendFromTheUrlAndTraces) {
-  const ProcessResult result = run_process(
-      {ANYDB_CONFORMANCE_PATH, "--db", "sqlite:///" + db_path(), "--trace",
-       "--gtest_filter=Placeholders.QuestionMarksBindInOrder"});
+  const ProcessResult result =
+      run_process({ANYDB_CONFORMANCE_PATH, "--db", "sqlite:///" + db_path(), "--trace",
+                   "--gtest_filter=Placeholders.QuestionMarksBindInOrder"});
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
   EXPECT_NE(result.out.find("backend sqlite"), std::string::npos) << result.out;
   EXPECT_NE(result.err.find("anydb: trace: sqlite execute"), std::string::npos) << result.err;

@@ -183,7 +183,8 @@ int main(int argc, char** argv) {
   try {
     anydb::PluginLoader loader(anydb::PluginLoader::Options{arguments.plugin_dirs, true});
     auto uri = anydb::Uri::parse(arguments.db);
-    auto backend = arguments.backend.empty() ? loader.load_for(uri) : loader.load(arguments.backend);
+    auto backend =
+        arguments.backend.empty() ? loader.load_for(uri) : loader.load(arguments.backend);
     std::optional<anydb::IsolationLevel> isolation;
     if (!arguments.isolation.empty()) isolation = anydb::parse_isolation_level(arguments.isolation);
     std::fprintf(arguments.isolationtester_spec.empty() ? stdout : stderr,

@@ -53,20 +53,41 @@ TEST_F(Placeholders, QuestionMarksBindInOrder) {
   EXPECT_EQ(result.rows[1][0].as_text(), "two");
 }
 
-// Question marks in literals, quoted identifiers and comments are text, not parameters: exactly
-// one parameter is bound, and the literal comes back unchanged.
-TEST_F(Placeholders, QuestionMarksInLiteralsIdentifiersAndCommentsAreText) {
+// Question marks in literals and quoted identifiers are text, not parameters: exactly one
+// parameter is bound, and the literal comes back unchanged.
+TEST_F(Placeholders, QuestionMarksInLiteralsAndIdentifiersAreText) {
   insert(7, "seven");
   const std::string alias = context().dialect().quote_identifier("what?");
-  const std::string sql = fmt::format(
-      "/* a comment? */ SELECT 'it''s ?' AS {}, t -- and this?\n"
-      "FROM {} WHERE k = ? /* ? */",
-      alias, table.quoted());
+  const std::string sql =
+      fmt::format("SELECT 'it''s ?' AS {}, t FROM {} WHERE k = ?", alias, table.quoted());
   const Result result = connection->execute(sql, {Value(std::int64_t{7})});
   ASSERT_EQ(result.rows.size(), 1U);
   EXPECT_EQ(result.rows[0][0].as_text(), "it's ?");
   EXPECT_EQ(result.rows[0][1].as_text(), "seven");
   EXPECT_EQ(result.columns->at(0), "what?");
+}
+
+// The SQLite ODBC driver (sqliteodbc) counts the `?` of comments as parameter markers and
+// refuses the statement ("parameter marker count incorrect"); anydb sends `?` texts to ODBC as
+// written, so that is the driver's to fix (docs/backends.md). Checked, so that a fixed driver
+// shows up here.
+bool driver_counts_markers_in_comments() {
+  return context().backend().name() == "odbc" && context().product() == "sqlite";
+}
+
+TEST_F(Placeholders, QuestionMarksInCommentsAreText) {
+  insert(7, "seven");
+  const std::string sql = fmt::format(
+      "/* a comment? */ SELECT t -- and this?\n"
+      "FROM {} WHERE k = ? /* ? */",
+      table.quoted());
+  if (driver_counts_markers_in_comments()) {
+    EXPECT_THROW((void)connection->execute(sql, {Value(std::int64_t{7})}), Error);
+    return;
+  }
+  const Result result = connection->execute(sql, {Value(std::int64_t{7})});
+  ASSERT_EQ(result.rows.size(), 1U);
+  EXPECT_EQ(result.rows[0][0].as_text(), "seven");
 }
 
 // PostgreSQL's own quoting: escape strings, dollar quotes, nested comments, casts, and `??` for
@@ -81,7 +102,7 @@ TEST_F(Placeholders, PostgresqlQuotingIsRespected) {
   }
   const Result result = connection->execute(
       "SELECT E'\\'?' AS a, $$ ? $$ AS b, $q$?$q$ AS c /* /* ? */ ? */, ?::int + 1 AS d, "
-      "'{\"k\": 1}'::jsonb ?? 'k' AS e, ? AS f",
+      "CASE WHEN '{\"k\": 1}'::jsonb ?? 'k' THEN 'has k' END AS e, ? AS f",
       {Value(std::int64_t{41}), Value(std::string("x"))});
   ASSERT_EQ(result.rows.size(), 1U);
   const Row& row = result.rows[0];
@@ -89,16 +110,16 @@ TEST_F(Placeholders, PostgresqlQuotingIsRespected) {
   EXPECT_EQ(row.at("b").as_text(), " ? ");
   EXPECT_EQ(row.at("c").as_text(), "?");
   EXPECT_EQ(row.at("d").as_int(), 42);
-  EXPECT_EQ(row.at("e").to_display_string(), "true");
+  EXPECT_EQ(row.at("e").as_text(), "has k");
   EXPECT_EQ(row.at("f").as_text(), "x");
 }
 
 // Code written for dialect().placeholder(i) keeps working: a text with $n is sent unchanged.
 TEST_F(Placeholders, DialectPlaceholdersStillWork) {
   insert(3, "three");
-  const Result result = connection->execute(
-      fmt::format("SELECT t FROM {} WHERE k = {}", table.quoted(), param(1)),
-      {Value(std::int64_t{3})});
+  const Result result =
+      connection->execute(fmt::format("SELECT t FROM {} WHERE k = {}", table.quoted(), param(1)),
+                          {Value(std::int64_t{3})});
   ASSERT_EQ(result.rows.size(), 1U);
   EXPECT_EQ(result.rows[0][0].as_text(), "three");
 }
@@ -134,8 +155,8 @@ TEST_F(Placeholders, TraceReportsEachStatementWithValuesRedacted) {
   connection->set_trace_hook({});
   (void)connection->execute("SELECT 1");
 
-  EXPECT_EQ(operations, (std::vector<std::string>{"begin", "execute", "execute", "commit",
-                                                   "execute"}));
+  EXPECT_EQ(operations,
+            (std::vector<std::string>{"begin", "execute", "execute", "commit", "execute"}));
   ASSERT_EQ(lines.size(), 5U);
   for (const auto& line : lines) {
     EXPECT_EQ(line.find("secret-value-27182"), std::string::npos) << line;

@@ -94,8 +94,8 @@ TEST(Cli, UrlAloneChoosesMariadb) {
   const std::string as_mysql = "mysql" + url.substr(std::string_view("mariadb").size());
   int created = 0;
   for (const std::string& db : {url, as_mysql}) {
-    const ProcessResult result = anydb_cli(
-        {"get-or-create", "--db", db, "--table", table.name(), "--key", "my_id", "--trace", "8813571"});
+    const ProcessResult result = anydb_cli({"get-or-create", "--db", db, "--table", table.name(),
+                                            "--key", "my_id", "--trace", "8813571"});
     ASSERT_EQ(result.exit_code, 0) << result.err;
     created += result.out == "8813571 True\n" ? 1 : 0;
     EXPECT_NE(result.err.find("anydb: trace: mariadb execute"), std::string::npos) << result.err;

@@ -225,8 +225,7 @@ TEST_F(Cli, UrlAloneChoosesPostgresql) {
   const ProcessResult flagged = anydb_cli(by_flag);
   ASSERT_EQ(flagged.exit_code, 0) << flagged.err;
   EXPECT_EQ(count_equal(flagged.out_lines(), "777123 True"), 1) << flagged.out;
-  EXPECT_NE(flagged.err.find("anydb: trace: postgresql execute"), std::string::npos)
-      << flagged.err;
+  EXPECT_NE(flagged.err.find("anydb: trace: postgresql execute"), std::string::npos) << flagged.err;
   EXPECT_NE(flagged.err.find("\"my_id\" = $1"), std::string::npos) << flagged.err;
   EXPECT_EQ(flagged.err.find("777123"), std::string::npos) << flagged.err;
   EXPECT_EQ(flagged.err.find(*Uri::parse(uri()).password() + "@"), std::string::npos);
@@ -248,10 +247,11 @@ TEST_F(Cli, UrlAloneChoosesPostgresql) {
 TEST_F(Cli, PostgresSchemeSpellingAlsoWorks) {
   const CliTable scratch;
   std::string url = uri();
-  ASSERT_TRUE(url.starts_with("postgresql://")) << "ANYDB_TEST_PG_URI: expected a postgresql:// URL";
+  ASSERT_TRUE(url.starts_with("postgresql://"))
+      << "ANYDB_TEST_PG_URI: expected a postgresql:// URL";
   url.replace(0, std::string_view("postgresql").size(), "postgres");
-  const ProcessResult result = anydb_cli({"get-or-create", "--db", url, "--table",
-                                          scratch.table().name(), "--key", "my_id", "5"});
+  const ProcessResult result = anydb_cli(
+      {"get-or-create", "--db", url, "--table", scratch.table().name(), "--key", "my_id", "5"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(result.out, "5 True\n");
 }

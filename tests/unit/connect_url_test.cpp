@@ -100,8 +100,9 @@ TEST(LoadFor, KeywordStringsNameNoBackend) {
 TEST(ConnectUrl, OneCallConnectsAndKeepsThePluginLoaded) {
   anydb::ConnectionPtr connection = anydb::connect("sqlite::memory:");
   EXPECT_EQ(connection->backend_name(), "sqlite");
-  EXPECT_EQ(connection->execute("SELECT 40 + ?", {anydb::Value(std::int64_t{2})}).rows.at(0)[0].as_int(),
-            42);
+  EXPECT_EQ(
+      connection->execute("SELECT 40 + ?", {anydb::Value(std::int64_t{2})}).rows.at(0)[0].as_int(),
+      42);
 }
 
 TEST(ConnectUrl, ConcurrentCallsShareOneLoader) {

@@ -159,8 +159,9 @@ class ANYDB_API Connection {
 
   // Returns the cached prepared statement for `sql`, preparing it on a miss (or when the cached
   // one went stale); the cache is keyed by `sql` as written, and a miss hands the backend the
-  // text in its own placeholder syntax (to_native_placeholders). The reference stays valid until the statement is evicted (capacity
-  // reached), replaced after going stale, or the cache is cleared.
+  // text in its own placeholder syntax (to_native_placeholders). The reference stays valid until
+  // the statement is evicted (capacity reached), replaced after going stale, or the cache is
+  // cleared.
   Statement& prepare(std::string_view sql);
   void set_statement_cache_capacity(std::size_t capacity);
   [[nodiscard]] std::size_t statement_cache_size() const noexcept { return cache_index_.size(); }

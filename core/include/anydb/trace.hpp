@@ -18,13 +18,13 @@ class Error;
 // statement, script and transaction step, after it finished. Everything it refers to lives only
 // during the call.
 struct TraceEvent {
-  std::string_view backend;    // "sqlite", "postgresql", ...
-  std::string_view operation;  // execute, script, begin, commit, rollback, savepoint, release,
-                               // rollback_to
-  std::string_view sql;        // as sent to the backend (placeholders rewritten); for savepoint,
-                               // release and rollback_to the savepoint name; empty otherwise
-  std::span<const Value> params;   // the bound values: print them only through
-                                   // format_trace_line(), which shows types and sizes, never data
+  std::string_view backend;       // "sqlite", "postgresql", ...
+  std::string_view operation;     // execute, script, begin, commit, rollback, savepoint, release,
+                                  // rollback_to
+  std::string_view sql;           // as sent to the backend (placeholders rewritten); for savepoint,
+                                  // release and rollback_to the savepoint name; empty otherwise
+  std::span<const Value> params;  // the bound values: print them only through
+                                  // format_trace_line(), which shows types and sizes, never data
   std::chrono::nanoseconds duration{};
   std::int64_t rows_returned = 0;  // rows of the result (execute)
   std::int64_t rows_affected = 0;  // rows an INSERT/UPDATE/DELETE changed (execute)
@@ -34,8 +34,9 @@ struct TraceEvent {
 using TraceHook = std::function<void(const TraceEvent&)>;
 
 // One line describing `event`, without a trailing newline, e.g.
-//   anydb: trace: postgresql execute 0.412 ms rows=1: SELECT * FROM "t" WHERE "k" = $1 [1 param: text(4)]
-//   anydb: trace: sqlite execute 0.051 ms error=unique_violation: INSERT INTO ... [2 params: text(4), null]
+//   anydb: trace: postgresql execute 0.412 ms rows=1: SELECT * FROM "t" WHERE "k" = $1 [1 param:
+//   text(4)] anydb: trace: sqlite execute 0.051 ms error=unique_violation: INSERT INTO ... [2
+//   params: text(4), null]
 // Parameter values are redacted to their type and size; line breaks in the SQL text are folded
 // into spaces and other control bytes escaped, so that one event is one line.
 [[nodiscard]] ANYDB_API std::string format_trace_line(const TraceEvent& event);
