@@ -392,6 +392,8 @@ Result Connection::execute(std::string_view sql, std::span<const Value> params) 
 Result Connection::execute_untraced(std::string_view sql, std::span<const Value> params,
                                     TraceEvent* event) {
   const auto run_once = [&] {
+    // The caller's text until a statement exists: a retry's prepare() frees the stale one's.
+    if (event != nullptr) event->sql = sql;
     Statement& statement = prepare(sql);
     if (event != nullptr) event->sql = statement.sql_;  // as sent: placeholders rewritten
     return run_statement_untraced(statement, params);

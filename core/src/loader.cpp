@@ -237,6 +237,14 @@ std::shared_ptr<Backend> PluginLoader::load_for(const Uri& uri) {
     std::shared_ptr<Backend> backend = load(named);
     if (declares_scheme(*backend, scheme)) return backend;
   }
+  // A plugin this loader has loaded already, by path say, answers for its schemes too.
+  std::vector<std::shared_ptr<Backend>> loaded;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& entry : loaded_) loaded.push_back(entry.second);
+  }
+  for (const auto& backend : loaded)
+    if (declares_scheme(*backend, scheme)) return backend;
   std::string offered;
   for (const auto& plugin : discover()) {
     if (!plugin.error.empty()) continue;

@@ -68,6 +68,13 @@ TEST(LoadFor, SchemeDeclaredByAPluginOfAnotherName) {
   EXPECT_EQ(loader.load_for(Uri::parse("tiny://host/db"))->name(), "minimal");
 }
 
+TEST(LoadFor, APluginLoadedByPathAnswersForItsSchemes) {
+  PluginLoader loader(only({}));  // the minimal plugin is in no directory searched
+  EXPECT_THROW((void)loader.load_for(Uri::parse("tiny:x")), anydb::PluginError);
+  const std::shared_ptr<anydb::Backend> by_path = loader.load(ANYDB_TEST_MINIMAL_PLUGIN);
+  EXPECT_EQ(loader.load_for(Uri::parse("tiny:x")), by_path);
+}
+
 TEST(LoadFor, PlainPathsAndFileUrisAreSqlite) {
   PluginLoader loader(only({}));
   EXPECT_EQ(loader.load_for(Uri::parse("demo.db"))->name(), "sqlite");

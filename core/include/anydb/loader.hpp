@@ -57,7 +57,8 @@ class ANYDB_API PluginLoader {
   // The backend that opens `uri`: a URI without a scheme (a plain file path) is SQLite's; for
   // any other, the backend named like the scheme (postgres, file and mysql stand for
   // postgresql, sqlite and mariadb) when it declares the scheme (Backend::uri_schemes()),
-  // otherwise the first plugin in the search path that declares it. Throws anydb::PluginError
+  // otherwise a plugin this loader loaded already (by path, say) that declares it, otherwise
+  // the first plugin in the search path that declares it. Throws anydb::PluginError
   // naming the schemes the installed backends open when none does, and
   // anydb::ConfigurationError for a libpq-style "key=value ..." text, which names no backend.
   [[nodiscard]] std::shared_ptr<Backend> load_for(const Uri& uri);
