@@ -1,12 +1,14 @@
 #include "get_or_create_command.hpp"
 
 #include "bulk.hpp"
+#include "database.hpp"
 #include "key_runner.hpp"
 #include "output.hpp"
 
 #include <anydb/backend.hpp>
 #include <anydb/error.hpp>
 #include <anydb/loader.hpp>
+#include <anydb/trace.hpp>
 #include <anydb/transaction.hpp>
 
 #include <fmt/format.h>
@@ -136,15 +138,18 @@ CLI::App* add_get_or_create_command(CLI::App& app, GetOrCreateOptions& options) 
       "get-or-create",
       "Get or create one row per KEY, concurrently; prints 'KEY True' for the call that created "
       "the row and 'KEY False' for the others");
-  command
-      ->add_option("--backend", options.database.backend,
-                   "Backend name (sqlite, postgresql, odbc, ...) or path to a plugin file")
-      ->capture_default_str();
+  command->add_option("--backend", options.database.backend,
+                      "Backend name (sqlite, postgresql, odbc, ...) or path to a plugin file; "
+                      "default: the one the URI's scheme names (a plain path: sqlite)");
   command
       ->add_option("--db", options.database.db,
-                   "Database URI; for SQLite also a plain file path (every thread opens its own "
-                   "connection, so :memory: would give each its own empty database)")
-      ->capture_default_str();
+                   "Database URI (postgresql://..., mariadb://..., odbc:..., sqlite:..., file:...) "
+                   "or a SQLite file path; default: $DATABASE_URL, else anydb.sqlite3 (every "
+                   "thread opens its own connection, so :memory: gives each an empty database)")
+      ->type_name("URI");
+  command->add_flag("--trace", options.database.trace,
+                    "Print one line per statement to stderr: SQL, parameter types (never values), "
+                    "duration, rows or error (also ANYDB_TRACE=1)");
   command
       ->add_option("--plugin-dir", options.database.plugin_dirs,
                    "Search this directory for plugins first (repeatable)")
@@ -213,13 +218,14 @@ int run_get_or_create(const GetOrCreateOptions& options) {
   check_option_combinations(options, bulk);
 
   PluginLoader loader(plugin_loader_options(options.database.plugin_dirs));
-  const std::shared_ptr<Backend> backend = loader.load(options.database.backend);
-  const Uri uri = Uri::parse(options.database.db);
+  const DatabaseChoice database = choose_database(options.database, loader);
   const std::optional<IsolationLevel> isolation =
       options.isolation.empty() ? std::nullopt
                                 : std::optional(parse_isolation_level(options.isolation));
+  const bool trace = options.database.trace || trace_requested_by_environment();
   const auto open_connection = [&] {
-    ConnectionPtr connection = connect(backend, uri);
+    ConnectionPtr connection = connect(database.backend, database.uri);
+    if (trace) connection->set_trace_hook(trace_to_stderr());
     if (isolation) connection->set_isolation_level(*isolation);
     return connection;
   };

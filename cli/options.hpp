@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,9 +20,10 @@ inline constexpr int exit_usage = 2;       // bad flags, URI, plugin or set-up
 
 // What every subcommand that opens a database needs.
 struct DatabaseOptions {
-  std::string backend = "sqlite";
-  std::string db = "anydb.sqlite3";  // the embedded default: a file in the current directory
+  std::string backend;            // empty: the one the URI's scheme names
+  std::optional<std::string> db;  // none: DATABASE_URL, else the SQLite file anydb.sqlite3
   std::vector<std::string> plugin_dirs;
+  bool trace = false;  // --trace or ANYDB_TRACE: one line per statement on stderr
 };
 
 // The loader's options for the --plugin-dir flags given. An empty one (--plugin-dir '') is refused

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace anydb::mariadb {
 
@@ -19,6 +20,10 @@ class MariaDbBackend final : public Backend {
   [[nodiscard]] std::string_view name() const noexcept override;
   // "0.1.0 (MariaDB Connector/C 3.3.x)": the library actually loaded.
   [[nodiscard]] std::string version() const override;
+  // One Connector/C backend serves both servers.
+  [[nodiscard]] std::vector<std::string> uri_schemes() const override {
+    return {"mariadb", "mysql"};
+  }
 
  protected:
   // Accepts mariadb:// and mysql:// URIs (uri.hpp). Throws anydb::ConfigurationError for a URI

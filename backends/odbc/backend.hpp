@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace anydb::odbc {
 
@@ -18,6 +19,7 @@ class OdbcBackend final : public Backend {
   OdbcBackend();
   [[nodiscard]] std::string_view name() const noexcept override;
   [[nodiscard]] std::string version() const override;
+  [[nodiscard]] std::vector<std::string> uri_schemes() const override { return {"odbc"}; }
 
  protected:
   // Accepts the URIs described in uri.hpp.

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace anydb::postgresql {
 
@@ -17,6 +18,10 @@ class PgBackend final : public Backend {
   [[nodiscard]] std::string_view name() const noexcept override;
   // "0.1.0 (libpq 15.18)": the libpq actually loaded, not the one compiled against.
   [[nodiscard]] std::string version() const override;
+  // Both spellings libpq accepts.
+  [[nodiscard]] std::vector<std::string> uri_schemes() const override {
+    return {"postgresql", "postgres"};
+  }
 
  protected:
   // Throws anydb::ConfigurationError for a URI it does not accept, anydb::ConnectionFailed when

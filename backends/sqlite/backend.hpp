@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace anydb::sqlite {
 
@@ -14,6 +15,8 @@ class SqliteBackend final : public Backend {
  public:
   [[nodiscard]] std::string_view name() const noexcept override;
   [[nodiscard]] std::string version() const override;
+  // sqlite: and SQLite's own file: URIs (a plain path needs no scheme).
+  [[nodiscard]] std::vector<std::string> uri_schemes() const override { return {"sqlite", "file"}; }
 
  protected:
   // Accepts the URIs described in uri.hpp.

@@ -21,6 +21,10 @@
 namespace anydb::sqlite {
 namespace {
 
+// SQLite's own parameters of a file: URI (https://sqlite.org/uri.html), which SQLite reads.
+constexpr std::array sqlite_uri_parameters{std::string_view{"vfs"}, std::string_view{"cache"},
+                                           std::string_view{"psow"}, std::string_view{"nolock"},
+                                           std::string_view{"immutable"}};
 constexpr std::array known_parameters{
     std::string_view{"busy_timeout"}, std::string_view{"mode"}, std::string_view{"journal_mode"},
     std::string_view{"foreign_keys"}, std::string_view{"isolation"}};
@@ -50,14 +54,15 @@ constexpr std::string_view memory_name = ":memory:";
     case Uri::Shape::hierarchical:
       if (!uri.user().empty() || uri.password() || uri.port())
         reject(options, "SQLite opens a local file: a URI for it has no user, password or port");
-      if (!uri.host().empty() && support::ascii_lower(uri.host()) != "localhost")
-        reject(options, fmt::format("host '{}' is not supported: SQLite opens local files only; "
-                                    "write sqlite:///absolute/path.db or sqlite:relative/path.db",
-                                    printable(uri.host())));
-      // With three slashes the path is absolute, so this would be a file "/:memory:".
-      if (uri.path() == "/:memory:")
-        reject(options, "write sqlite::memory: (or :memory:) for an in-memory database");
-      return uri.path();
+      if (!uri.host().empty())
+        reject(options,
+               fmt::format("host '{}' is not supported: SQLite opens local files only; write "
+                           "sqlite:///relative/path.db or sqlite:////absolute/path.db",
+                           printable(uri.host())));
+      // SQLAlchemy's rule: what follows "sqlite:///" is the path, so four slashes make it
+      // absolute; "sqlite://" alone is an in-memory database.
+      if (uri.path().empty()) return std::string(memory_name);
+      return uri.path().substr(1);
   }
   return uri.path();
 }
@@ -107,42 +112,51 @@ void check_isolation(const OpenOptions& options, const std::string& text) {
                                 to_string(level)));
 }
 
-}  // namespace
+[[nodiscard]] bool is_known_parameter(std::string_view name, bool file_uri) {
+  return std::find(known_parameters.begin(), known_parameters.end(), name) !=
+             known_parameters.end() ||
+         (file_uri && std::find(sqlite_uri_parameters.begin(), sqlite_uri_parameters.end(), name) !=
+                          sqlite_uri_parameters.end());
+}
 
-OpenOptions parse_open_options(const Uri& uri) {
-  OpenOptions options;
-  options.display = uri.to_string();
-  options.open_flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+void check_parameter_names(const Uri& uri, const OpenOptions& options, bool file_uri) {
+  for (const auto& [name, value] : uri.query()) {
+    if (is_known_parameter(name, file_uri)) continue;
+    std::string known = fmt::format("{}", fmt::join(known_parameters, ", "));
+    if (file_uri) known += fmt::format(", {}", fmt::join(sqlite_uri_parameters, ", "));
+    reject(options, fmt::format("unknown parameter '{}' (known: {})", printable(name), known));
+  }
+}
 
-  if (uri.shape() != Uri::Shape::bare && uri.scheme() != backend_name)
-    reject(options,
-           fmt::format("the sqlite backend cannot open a '{}' URI", printable(uri.scheme())));
+// SQLite's own file: URI is handed to SQLite whole (SQLITE_OPEN_URI), which reads the path and
+// its parameters (mode, cache, vfs, immutable, ...) and ignores anydb's (busy_timeout, ...).
+void open_file_uri(const Uri& uri, OpenOptions& options) {
+  options.filename = uri.text();
+  if (uri.text().find('\0') != std::string::npos)
+    reject(options, "the database path contains a NUL byte");
+  const std::string mode = support::ascii_lower(uri.query_value("mode").value_or(""));
+  options.in_memory = mode == "memory" || uri.path() == memory_name;
+  // SQLite reads the mode itself; ours must agree with it (and "memory" needs no flag of ours).
+  if (!options.in_memory && !mode.empty()) apply_mode(options, mode);
+  options.open_flags |= SQLITE_OPEN_URI;
+}
 
+void open_path(const Uri& uri, OpenOptions& options) {
   options.filename = database_path(uri, options);
   if (options.filename.empty())
     reject(options,
-           "no database given: write sqlite:file.db, sqlite:///absolute/path.db or "
-           "sqlite::memory:");
+           "no database given: write sqlite:file.db, sqlite:///relative/path.db, "
+           "sqlite:////absolute/path.db or sqlite::memory:");
   if (options.filename.find('\0') != std::string::npos)
     reject(options, "the database path contains a NUL byte");
   options.in_memory = options.filename == memory_name;
   // Should the library have been built to read URI file names everywhere (SQLITE_USE_URI),
   // "file:..." would be parsed rather than opened; "./" keeps it a plain relative name.
   if (options.filename.starts_with("file:")) options.filename.insert(0, "./");
-
-  for (const auto& [name, value] : uri.query()) {
-    if (std::find(known_parameters.begin(), known_parameters.end(), name) == known_parameters.end())
-      reject(options, fmt::format("unknown parameter '{}' (known: {})", printable(name),
-                                  fmt::join(known_parameters, ", ")));
-  }
-
-  if (const auto value = uri.query_value("busy_timeout"))
-    options.busy_timeout_ms = parse_busy_timeout(options, *value);
   if (const auto value = uri.query_value("mode")) apply_mode(options, *value);
-  if (const auto value = uri.query_value("foreign_keys"))
-    options.foreign_keys = parse_switch(options, "foreign_keys", *value);
-  if (const auto value = uri.query_value("isolation")) check_isolation(options, *value);
+}
 
+void apply_journal_mode(const Uri& uri, OpenOptions& options) {
   const auto journal = uri.query_value("journal_mode");
   if (journal) {
     const std::string mode = support::ascii_lower(*journal);
@@ -158,6 +172,31 @@ OpenOptions parse_open_options(const Uri& uri) {
   }
   // An in-memory database always journals in memory; asking for WAL would be a no-op.
   if (options.in_memory) options.journal_mode.reset();
+}
+
+}  // namespace
+
+OpenOptions parse_open_options(const Uri& uri) {
+  OpenOptions options;
+  options.display = uri.to_string();
+  options.open_flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+
+  const bool file_uri = uri.shape() != Uri::Shape::bare && uri.scheme() == "file";
+  if (uri.shape() != Uri::Shape::bare && uri.scheme() != backend_name && !file_uri)
+    reject(options,
+           fmt::format("the sqlite backend cannot open a '{}' URI", printable(uri.scheme())));
+  check_parameter_names(uri, options, file_uri);
+
+  if (file_uri)
+    open_file_uri(uri, options);
+  else
+    open_path(uri, options);
+  if (const auto value = uri.query_value("busy_timeout"))
+    options.busy_timeout_ms = parse_busy_timeout(options, *value);
+  if (const auto value = uri.query_value("foreign_keys"))
+    options.foreign_keys = parse_switch(options, "foreign_keys", *value);
+  if (const auto value = uri.query_value("isolation")) check_isolation(options, *value);
+  apply_journal_mode(uri, options);
   return options;
 }
 

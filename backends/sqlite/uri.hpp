@@ -22,7 +22,11 @@ struct OpenOptions {
 // Accepts
 //   bare          /abs/path.db   relative.db   :memory:        (no parameters)
 //   opaque        sqlite:relative.db   sqlite:/abs/path.db   sqlite::memory:   (path undecoded)
-//   hierarchical  sqlite:///abs/path.db   sqlite://localhost/abs/path.db     (path decoded)
+//   hierarchical  SQLAlchemy's: sqlite:///relative.db   sqlite:////abs/path.db   sqlite://
+//                 (in memory)   sqlite:///:memory:                          (path decoded)
+//   file:         SQLite's own URI (file:data.db?mode=ro, file:///abs.db?cache=shared, ...),
+//                 handed to SQLite whole with SQLITE_OPEN_URI; its parameters vfs, mode
+//                 (also memory), cache, psow, nolock and immutable are SQLite's
 // with the parameters busy_timeout (ms, 0..3600000, default 5000), mode (ro | rw | rwc,
 // default rwc), journal_mode (wal | delete | truncate | persist | memory | off, default wal,
 // ignored for :memory:), foreign_keys (on | off, default on) and isolation (serializable only).

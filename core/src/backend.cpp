@@ -11,6 +11,8 @@ namespace anydb {
 
 Backend::~Backend() = default;
 
+std::vector<std::string> Backend::uri_schemes() const { return {std::string(name())}; }
+
 std::string_view to_string(IsolationLevel level) noexcept {
   switch (level) {
     case IsolationLevel::read_uncommitted: return "read_uncommitted";

@@ -1,13 +1,74 @@
 #include <anydb/connection.hpp>
 #include <anydb/error.hpp>
+#include <anydb/placeholders.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <optional>
+#include <type_traits>
 #include <utility>
 
 namespace anydb {
+
+namespace {
+
+// Runs `run` and reports it to `hook` with its duration and outcome; the hook's own exceptions
+// are dropped, so tracing never changes what the traced call does.
+template <class Run>
+auto run_traced(const TraceHook& hook, TraceEvent& event, Run&& run) -> decltype(run()) {
+  const auto started = std::chrono::steady_clock::now();
+  const auto report = [&](const Error* error) noexcept {
+    event.duration = std::chrono::steady_clock::now() - started;
+    event.error = error;
+    try {
+      hook(event);
+    } catch (...) {
+    }
+  };
+  using Outcome = decltype(run());
+  if constexpr (std::is_void_v<Outcome>) {
+    try {
+      run();
+    } catch (const Error& error) {
+      report(&error);
+      throw;
+    }
+    report(nullptr);
+  } else {
+    std::optional<Outcome> outcome;
+    try {
+      outcome.emplace(run());
+    } catch (const Error& error) {
+      report(&error);
+      throw;
+    }
+    event.rows_returned = static_cast<std::int64_t>(outcome->rows.size());
+    event.rows_affected = outcome->rows_affected;
+    report(nullptr);
+    return std::move(*outcome);
+  }
+}
+
+// For the steps whose event needs no filling in while it runs.
+template <class Run>
+auto run_traced(const TraceHook& hook, TraceEvent&& event, Run&& run) -> decltype(run()) {
+  return run_traced(hook, event, std::forward<Run>(run));
+}
+
+TraceEvent trace_event(std::string_view backend, std::string_view operation,
+                       std::string_view sql = {}, std::span<const Value> params = {}) {
+  TraceEvent event;
+  event.backend = backend;
+  event.operation = operation;
+  event.sql = sql;
+  event.params = params;
+  return event;
+}
+
+}  // namespace
 
 std::string_view to_string(TransactionState state) noexcept {
   switch (state) {
@@ -67,8 +128,9 @@ void Connection::throw_transaction_aborted(std::string_view operation) const {
   throw_error(std::move(info));
 }
 
-void Connection::fail(const Error& error, bool committing) {
+void Connection::fail(const Error& error, bool committing, std::string_view sql) {
   ErrorInfo info = error.info();
+  if (!sql.empty() && info.sql.empty()) info.sql = sql;
   info.transaction_aborted = false;
   info.commit_outcome_unknown = false;
   if (state_ != TransactionState::idle) {
@@ -105,6 +167,13 @@ void Connection::rethrow_for_current_state(const Error& error) const {
 }
 
 void Connection::begin(AccessMode mode) {
+  if (trace_hook_) [[unlikely]]
+    return run_traced(trace_hook_, trace_event(backend_name(), "begin"),
+                      [&] { begin_untraced(mode); });
+  begin_untraced(mode);
+}
+
+void Connection::begin_untraced(AccessMode mode) {
   if (state_ != TransactionState::idle)
     throw_error(ErrorKind::invalid_usage,
                 "begin(): a transaction is already open; nest with savepoint() or "
@@ -121,6 +190,13 @@ void Connection::begin(AccessMode mode) {
 }
 
 void Connection::commit() {
+  if (trace_hook_) [[unlikely]]
+    return run_traced(trace_hook_, trace_event(backend_name(), "commit"),
+                      [&] { commit_untraced(); });
+  commit_untraced();
+}
+
+void Connection::commit_untraced() {
   require_open("commit()");
   if (state_ != TransactionState::active) {
     const std::string reason = abort_reason_;
@@ -163,6 +239,13 @@ void Connection::end_aborted_transaction() {
 }
 
 void Connection::rollback() {
+  if (trace_hook_) [[unlikely]]
+    return run_traced(trace_hook_, trace_event(backend_name(), "rollback"),
+                      [&] { rollback_untraced(); });
+  rollback_untraced();
+}
+
+void Connection::rollback_untraced() {
   require_open("rollback()");
   if (state_ == TransactionState::aborted) {
     end_aborted_transaction();
@@ -181,6 +264,13 @@ void Connection::rollback() {
 }
 
 void Connection::savepoint(std::string_view name) {
+  if (trace_hook_) [[unlikely]]
+    return run_traced(trace_hook_, trace_event(backend_name(), "savepoint", name),
+                      [&] { savepoint_untraced(name); });
+  savepoint_untraced(name);
+}
+
+void Connection::savepoint_untraced(std::string_view name) {
   (void)dialect().quote_identifier(name);  // validates: throws InvalidArgument for a bad name
   require_open("savepoint()");
   require_usable("savepoint()");
@@ -192,6 +282,13 @@ void Connection::savepoint(std::string_view name) {
 }
 
 void Connection::release(std::string_view name) {
+  if (trace_hook_) [[unlikely]]
+    return run_traced(trace_hook_, trace_event(backend_name(), "release", name),
+                      [&] { release_untraced(name); });
+  release_untraced(name);
+}
+
+void Connection::release_untraced(std::string_view name) {
   (void)dialect().quote_identifier(name);  // validates: throws InvalidArgument for a bad name
   require_open("release()");
   require_usable("release()");
@@ -203,6 +300,13 @@ void Connection::release(std::string_view name) {
 }
 
 void Connection::rollback_to(std::string_view name) {
+  if (trace_hook_) [[unlikely]]
+    return run_traced(trace_hook_, trace_event(backend_name(), "rollback_to", name),
+                      [&] { rollback_to_untraced(name); });
+  rollback_to_untraced(name);
+}
+
+void Connection::rollback_to_untraced(std::string_view name) {
   (void)dialect().quote_identifier(name);  // validates: throws InvalidArgument for a bad name
   require_open("rollback_to()");
   if (state_ == TransactionState::aborted) throw_transaction_aborted("rollback_to()");
@@ -228,11 +332,18 @@ void Connection::do_set_isolation_level(IsolationLevel level) {
 }
 
 void Connection::execute_script(std::string_view sql) {
+  if (trace_hook_) [[unlikely]]
+    return run_traced(trace_hook_, trace_event(backend_name(), "script", sql),
+                      [&] { execute_script_untraced(sql); });
+  execute_script_untraced(sql);
+}
+
+void Connection::execute_script_untraced(std::string_view sql) {
   require_usable("execute_script()");
   try {
     do_execute_script(sql);
   } catch (const Error& error) {
-    fail(error, false);
+    fail(error, false, sql);
   }
   // A script may run BEGIN, COMMIT or ROLLBACK itself: follow what the database did.
   const DatabaseTransaction database = do_transaction_status();
@@ -250,26 +361,53 @@ void Connection::execute_script(std::string_view sql) {
 // Statements and their cache
 
 Result Connection::run_statement(Statement& statement, std::span<const Value> params) {
+  if (trace_hook_) [[unlikely]] {
+    TraceEvent event = trace_event(backend_name(), "execute", statement.sql_, params);
+    return run_traced(trace_hook_, event,
+                      [&] { return run_statement_untraced(statement, params); });
+  }
+  return run_statement_untraced(statement, params);
+}
+
+Result Connection::run_statement_untraced(Statement& statement, std::span<const Value> params) {
   require_usable("execute()");
   try {
     return statement.do_execute(params);
   } catch (const Error& error) {
     if (error.kind() == ErrorKind::schema_changed) statement.stale_ = true;
-    fail(error, false);
+    fail(error, false, statement.sql_);
   }
 }
 
 Result Connection::execute(std::string_view sql, std::span<const Value> params) {
+  // The one test tracing costs when it is off. Traced here rather than in run_statement, so
+  // that a statement the database refuses to prepare is reported too.
+  if (trace_hook_) [[unlikely]] {
+    TraceEvent event = trace_event(backend_name(), "execute", sql, params);
+    return run_traced(trace_hook_, event, [&] { return execute_untraced(sql, params, &event); });
+  }
+  return execute_untraced(sql, params, nullptr);
+}
+
+Result Connection::execute_untraced(std::string_view sql, std::span<const Value> params,
+                                    TraceEvent* event) {
+  const auto run_once = [&] {
+    // The caller's text until a statement exists: a retry's prepare() frees the stale one's.
+    if (event != nullptr) event->sql = sql;
+    Statement& statement = prepare(sql);
+    if (event != nullptr) event->sql = statement.sql_;  // as sent: placeholders rewritten
+    return run_statement_untraced(statement, params);
+  };
   const bool autocommit = state_ == TransactionState::idle;
   try {
-    return prepare(sql).execute(params);
+    return run_once();
   } catch (const SchemaChanged&) {
     // Outside a transaction nothing was lost: the statement is prepared again (prepare() drops
     // the stale one) and run once more. Inside one the database may have aborted the
     // transaction, so the transient error goes to the retry loop that owns it.
     if (!autocommit) throw;
   }
-  return prepare(sql).execute(params);
+  return run_once();
 }
 
 Statement& Connection::prepare(std::string_view sql) {
@@ -286,11 +424,19 @@ Statement& Connection::prepare(std::string_view sql) {
     ++cache_stats_.evictions;
   }
   ++cache_stats_.misses;
+  // Only dialects whose placeholders differ from the portable `?` pay for a scan, and only here,
+  // on a miss: a hit is looked up by the text as written.
+  std::string native_sql;
+  if (dialect().placeholders != Dialect::Placeholders::question_mark) {
+    native_sql = to_native_placeholders(sql, dialect().placeholders);
+    if (native_sql == sql) native_sql.clear();
+  }
+  const std::string_view prepared_sql = native_sql.empty() ? sql : std::string_view(native_sql);
   std::unique_ptr<Statement> statement;
   try {
-    statement = do_prepare(sql);
+    statement = do_prepare(prepared_sql);
   } catch (const Error& error) {
-    fail(error, false);
+    fail(error, false, prepared_sql);
   }
   if (!statement) throw_error(ErrorKind::database_error, "the backend prepared no statement");
   statement->owner_ = this;
@@ -300,9 +446,13 @@ Statement& Connection::prepare(std::string_view sql) {
     close_statements();
   }
   evict_if_full();
-  cache_lru_.push_front(CachedStatement{std::string(sql), std::move(statement)});
-  cache_index_.emplace(cache_lru_.front().sql, cache_lru_.begin());
-  return *cache_lru_.front().statement;
+  cache_lru_.push_front(
+      CachedStatement{std::string(sql), std::move(native_sql), std::move(statement)});
+  CachedStatement& entry = cache_lru_.front();
+  cache_index_.emplace(entry.sql, cache_lru_.begin());
+  // Pointed at only now: moving a short string into the list node moved its characters.
+  entry.statement->sql_ = entry.native_sql.empty() ? entry.sql : entry.native_sql;
+  return *entry.statement;
 }
 
 void Connection::evict_if_full() {

@@ -4,10 +4,12 @@
 #include <anydb/version.hpp>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <boost/dll/runtime_symbol_info.hpp>
 #include <boost/dll/shared_library.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <set>
 #include <system_error>
@@ -55,6 +57,31 @@ std::string dlopen_reason(const std::system_error& error, const fs::path& path) 
   const std::string prefix = path.string() + ": ";
   if (text.starts_with(prefix)) text.erase(0, prefix.size());
   return text;
+}
+
+// What a scheme names when it is not a backend's own name.
+[[nodiscard]] std::string_view backend_name_for_scheme(std::string_view scheme) noexcept {
+  if (scheme == "postgres") return "postgresql";
+  if (scheme == "file") return "sqlite";
+  return canonical_backend_name(scheme);
+}
+
+bool declares_scheme(const Backend& backend, std::string_view scheme) {
+  const std::vector<std::string> schemes = backend.uri_schemes();
+  return std::find(schemes.begin(), schemes.end(), scheme) != schemes.end();
+}
+
+// libpq's "host=... dbname=..." (and ODBC's "DSN=...;"): a key, then '=' before any '/'.
+bool looks_like_keyword_string(std::string_view text) {
+  const std::size_t start = text.find_first_not_of(" \t");
+  if (start == std::string_view::npos) return false;
+  std::size_t end = start;
+  while (end < text.size() &&
+         (std::isalnum(static_cast<unsigned char>(text[end])) != 0 || text[end] == '_'))
+    ++end;
+  if (end == start) return false;
+  const std::size_t equals = text.find_first_not_of(' ', end);
+  return equals != std::string_view::npos && text[equals] == '=';
 }
 
 std::string describe_load_failure(const std::string& reason) {
@@ -164,19 +191,16 @@ std::shared_ptr<Backend> PluginLoader::load(std::string_view name_or_path) {
                     "'_' (64 at most), or a path to a plugin file",
                     printable(name_or_path, 64)));
 
-  const std::vector<fs::path> directories = search_path();
-  const std::string file = file_name_for(name);
-  for (const auto& directory : directories) {
-    const fs::path candidate = directory / file;
-    std::error_code error;
-    if (!fs::exists(candidate, error)) continue;
-    std::shared_ptr<Backend> backend = load_file(candidate);
+  if (const std::optional<fs::path> candidate = find_named(name)) {
+    std::shared_ptr<Backend> backend = load_file(*candidate);
     if (backend->name() != name)
-      refuse(fmt::format("plugin {} calls itself '{}', not '{}'", shown(candidate),
+      refuse(fmt::format("plugin {} calls itself '{}', not '{}'", shown(*candidate),
                          printable(backend->name(), 64), name));
     return backend;
   }
 
+  const std::vector<fs::path> directories = search_path();
+  const std::string file = file_name_for(name);
   std::set<std::string> available;
   for (const auto& directory : directories)
     for (const auto& found : plugin_files_in(directory)) available.insert(*backend_name_of(found));
@@ -185,6 +209,66 @@ std::shared_ptr<Backend> PluginLoader::load(std::string_view name_or_path) {
   refuse(fmt::format("unknown backend '{}': no {} in {}; available: {}", name_or_path, file,
                      join_paths(directories), names.empty() ? "none" : names));
 }
+
+std::optional<fs::path> PluginLoader::find_named(std::string_view name) const {
+  const std::string file = file_name_for(name);
+  for (const auto& directory : search_path()) {
+    fs::path candidate = directory / file;
+    std::error_code error;
+    if (fs::exists(candidate, error)) return candidate;
+  }
+  return std::nullopt;
+}
+
+std::shared_ptr<Backend> PluginLoader::load_for(const Uri& uri) {
+  if (uri.shape() == Uri::Shape::bare) {
+    if (looks_like_keyword_string(uri.path()))
+      throw_error(ErrorKind::configuration,
+                  fmt::format("'{}' is a key=value connection string, which names no backend: "
+                              "choose the backend explicitly (anydb --backend NAME), or write "
+                              "a URL such as postgresql://user@host/db",
+                              uri.to_string()));
+    return load("sqlite");  // a plain file path, the embedded default
+  }
+  const std::string& scheme = uri.scheme();
+  const std::string_view named = backend_name_for_scheme(scheme);
+  // The plugin named like the scheme is tried first, so that the usual case loads one plugin.
+  if (is_valid_backend_name(named) && find_named(named)) {
+    std::shared_ptr<Backend> backend = load(named);
+    if (declares_scheme(*backend, scheme)) return backend;
+  }
+  // A plugin this loader has loaded already, by path say, answers for its schemes too.
+  std::vector<std::shared_ptr<Backend>> loaded;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& entry : loaded_) loaded.push_back(entry.second);
+  }
+  for (const auto& backend : loaded)
+    if (declares_scheme(*backend, scheme)) return backend;
+  std::string offered;
+  for (const auto& plugin : discover()) {
+    if (!plugin.error.empty()) continue;
+    std::shared_ptr<Backend> backend = load_file(plugin.path);
+    if (declares_scheme(*backend, scheme)) return backend;
+    offered += fmt::format("{}{} ({})", offered.empty() ? "" : "; ", plugin.name,
+                           fmt::join(backend->uri_schemes(), ", "));
+  }
+  refuse(fmt::format("no backend opens '{}:' URIs ('{}'); the installed backends open: {}",
+                     escaped(scheme), uri.to_string(), offered.empty() ? "nothing" : offered));
+}
+
+ConnectionPtr PluginLoader::connect(std::string_view url) {
+  const Uri uri = Uri::parse(url);
+  return load_for(uri)->connect(uri);
+}
+
+PluginLoader& default_plugin_loader() {
+  // Never destroyed before the connections it handed out: they hold their backends themselves.
+  static PluginLoader loader;
+  return loader;
+}
+
+ConnectionPtr connect(std::string_view url) { return default_plugin_loader().connect(url); }
 
 std::shared_ptr<Backend> PluginLoader::load_file(const fs::path& path) {
   // Cached by canonical path, so that a symlink and its target load once; messages name the

@@ -47,15 +47,19 @@ std::string detect_product(std::string_view backend, Connection& connection) {
 
 }  // namespace
 
-Context::Context(std::shared_ptr<Backend> backend, Uri uri, std::optional<IsolationLevel> isolation)
+Context::Context(std::shared_ptr<Backend> backend, Uri uri, std::optional<IsolationLevel> isolation,
+                 PluginLoader& loader, bool trace)
     : backend_(std::move(backend)),
       uri_(std::move(uri)),
       isolation_(isolation),
+      loader_(&loader),
+      trace_(trace),
       dialect_(connect()->dialect()),
       product_(detect_product(backend_->name(), *connect())) {}
 
 ConnectionPtr Context::connect() const {
   ConnectionPtr connection = anydb::connect(backend_, uri_);
+  if (trace_) connection->set_trace_hook(trace_to_stderr());
   if (isolation_) connection->set_isolation_level(*isolation_);
   return connection;
 }

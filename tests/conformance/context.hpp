@@ -17,13 +17,20 @@ namespace anydb::conformance {
 
 class Context {
  public:
-  Context(std::shared_ptr<Backend> backend, Uri uri, std::optional<IsolationLevel> isolation);
+  // `loader` loaded `backend` and outlives the context; with `trace`, every connection prints
+  // one line per statement to stderr (--trace, ANYDB_TRACE).
+  Context(std::shared_ptr<Backend> backend, Uri uri, std::optional<IsolationLevel> isolation,
+          PluginLoader& loader, bool trace);
 
   // A new connection, at the run's isolation level when one was given.
   [[nodiscard]] ConnectionPtr connect() const;
   [[nodiscard]] std::optional<IsolationLevel> isolation() const noexcept { return isolation_; }
   [[nodiscard]] const Backend& backend() const noexcept { return *backend_; }
   [[nodiscard]] const Uri& uri() const noexcept { return uri_; }
+  // The runner's loader (its --plugin-dir and ANYDB_PLUGIN_PATH), for tests of URL-chosen
+  // backends.
+  [[nodiscard]] PluginLoader& loader() const noexcept { return *loader_; }
+  [[nodiscard]] bool tracing() const noexcept { return trace_; }
   [[nodiscard]] const Dialect& dialect() const noexcept { return dialect_; }
   // The database product behind the backend: "sqlite", "postgresql", "mariadb" or "mysql"
   // (asked of the database when the backend's name does not say, e.g. for odbc), else the
@@ -37,6 +44,8 @@ class Context {
   std::shared_ptr<Backend> backend_;
   Uri uri_;
   std::optional<IsolationLevel> isolation_;
+  PluginLoader* loader_;
+  bool trace_;
   Dialect dialect_;
   std::string product_;
 };

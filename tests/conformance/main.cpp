@@ -1,9 +1,14 @@
 // anydb-conformance: the conformance suite as a program.
 //
-//   anydb-conformance --backend NAME|PATH --db URI [--isolation LEVEL] [--plugin-dir DIR]
-//                     [--specs DIR] [--block-timeout MS] [--transcripts] [gtest flags]
-//   anydb-conformance --backend NAME|PATH --db URI [--isolation LEVEL] --isolationtester-output
-//   SPEC anydb-conformance --list [--specs DIR] [--gtest_filter=...]
+//   anydb-conformance [--backend NAME|PATH] --db URI [--isolation LEVEL] [--plugin-dir DIR]
+//                     [--specs DIR] [--block-timeout MS] [--transcripts] [--trace] [gtest flags]
+//   anydb-conformance [--backend NAME|PATH] --db URI [--isolation LEVEL] --isolationtester-output
+//                     SPEC
+//   anydb-conformance --list [--specs DIR] [--gtest_filter=...]
+//   anydb-conformance --help
+//
+// Without --backend, the URI's scheme picks the backend (PluginLoader::load_for). --trace (or
+// ANYDB_TRACE=1) prints one line per statement to stderr.
 //
 // In --db, "{tmpdir}" is replaced by a fresh temporary directory (removed afterwards), and
 // "env:NAME" reads the URI from the environment variable NAME at run time — an unset variable
@@ -26,6 +31,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace {
@@ -38,19 +44,53 @@ struct Arguments {
   std::vector<std::filesystem::path> spec_dirs;
   std::filesystem::path isolationtester_spec;  // --isolationtester-output SPEC
   bool list = false;
+  bool trace = false;
 };
 
+constexpr const char* usage_lines =
+    "usage: anydb-conformance [--backend NAME|PATH] --db URI [--isolation LEVEL] "
+    "[--plugin-dir DIR]\n"
+    "                         [--specs DIR] [--block-timeout MS] [--transcripts] [--trace] "
+    "[gtest flags]\n"
+    "       anydb-conformance [--backend NAME|PATH] --db URI [--isolation LEVEL] "
+    "--isolationtester-output SPEC\n"
+    "       anydb-conformance --list [--specs DIR] [--gtest_filter=PATTERNS]\n"
+    "       anydb-conformance --help\n";
+
 int usage(const char* why) {
-  std::fprintf(
-      stderr,
-      "anydb-conformance: %s\nusage: anydb-conformance --backend NAME|PATH --db URI "
-      "[--isolation LEVEL] [--plugin-dir DIR] [--specs DIR] [--block-timeout MS] "
-      "[--transcripts] [gtest flags]\n       anydb-conformance --backend NAME|PATH --db URI "
-      "[--isolation LEVEL] --isolationtester-output SPEC\n       anydb-conformance --list [--specs "
-      "DIR] "
-      "[--gtest_filter=PATTERNS]\n",
-      why);
+  std::fprintf(stderr, "anydb-conformance: %s\n%s", why, usage_lines);
   return 2;
+}
+
+int help() {
+  std::printf(
+      "anydb-conformance: runs the anydb conformance suite against one backend and database.\n"
+      "%s\n"
+      "  --backend NAME|PATH   the backend plugin (default: the one the URI's scheme names)\n"
+      "  --db URI              the database; {tmpdir} becomes a fresh temporary directory,\n"
+      "                        env:NAME reads the URI from the environment variable NAME\n"
+      "  --isolation LEVEL     run every transaction at LEVEL\n"
+      "  --plugin-dir DIR      search DIR for plugins first (repeatable)\n"
+      "  --specs DIR           also run the isolation specs in DIR (repeatable)\n"
+      "  --block-timeout MS    how long an isolation step may wait before it counts as blocked\n"
+      "  --transcripts         print every isolation spec's transcript, not only failures'\n"
+      "  --trace               one line per statement on stderr (also ANYDB_TRACE=1)\n"
+      "  --list                list the test groups and tests without running them\n"
+      "  --isolationtester-output SPEC\n"
+      "                        run SPEC and print what PostgreSQL's isolationtester prints\n"
+      "  --help                this text; GoogleTest's own flags: --gtest_help\n"
+      "Exit status: 0 when every test passed, 1 when one failed, 2 for bad arguments.\n",
+      usage_lines);
+  return 0;
+}
+
+// --help and -h, looked for before GoogleTest reads the arguments: it would print its own help.
+bool asks_for_help(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view flag = argv[i];
+    if (flag == "--help" || flag == "-h") return true;
+  }
+  return false;
 }
 
 // Reads the options into `arguments`; an exit status when they are wrong.
@@ -63,6 +103,10 @@ std::optional<int> parse_arguments(int argc, char** argv, Arguments& arguments) 
     }
     if (flag == "--transcripts") {
       anydb::conformance::set_isolation_transcripts(true);
+      continue;
+    }
+    if (flag == "--trace") {
+      arguments.trace = true;
       continue;
     }
     if (i + 1 >= argc) return usage(("missing value after " + flag).c_str());
@@ -101,6 +145,7 @@ std::optional<int> parse_arguments(int argc, char** argv, Arguments& arguments) 
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (asks_for_help(argc, argv)) return help();
   ::testing::InitGoogleTest(&argc, argv);  // removes the gtest flags it knows
 
   Arguments arguments;
@@ -110,8 +155,7 @@ int main(int argc, char** argv) {
     anydb::conformance::print_test_list(stdout);
     return 0;
   }
-  if (arguments.backend.empty() || arguments.db.empty())
-    return usage("--backend and --db are required");
+  if (arguments.db.empty()) return usage("--db is required");
 
   if (arguments.db.starts_with("env:")) {
     const std::string variable = arguments.db.substr(4);
@@ -138,8 +182,9 @@ int main(int argc, char** argv) {
   int status = 1;
   try {
     anydb::PluginLoader loader(anydb::PluginLoader::Options{arguments.plugin_dirs, true});
-    auto backend = loader.load(arguments.backend);
     auto uri = anydb::Uri::parse(arguments.db);
+    auto backend =
+        arguments.backend.empty() ? loader.load_for(uri) : loader.load(arguments.backend);
     std::optional<anydb::IsolationLevel> isolation;
     if (!arguments.isolation.empty()) isolation = anydb::parse_isolation_level(arguments.isolation);
     std::fprintf(arguments.isolationtester_spec.empty() ? stdout : stderr,
@@ -147,8 +192,9 @@ int main(int argc, char** argv) {
                  std::string(backend->name()).c_str(), backend->version().c_str(),
                  uri.to_string().c_str(),
                  isolation ? std::string(anydb::to_string(*isolation)).c_str() : "default");
+    const bool trace = arguments.trace || anydb::trace_requested_by_environment();
     anydb::conformance::set_context(std::make_unique<anydb::conformance::Context>(
-        std::move(backend), std::move(uri), isolation));
+        std::move(backend), std::move(uri), isolation, loader, trace));
     if (!arguments.isolationtester_spec.empty()) {
       status =
           anydb::conformance::run_isolationtester_output(arguments.isolationtester_spec, stdout);

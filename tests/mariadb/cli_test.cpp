@@ -82,3 +82,28 @@ TEST(Cli, TwoHundredKeysEightThreadsEachKeyCreatedOnce) {
 
 }  // namespace
 }  // namespace anydb::mariadb_test
+
+namespace anydb::mariadb_test {
+namespace {
+
+// mariadb:// and mysql:// pick the native backend without --backend.
+TEST(Cli, UrlAloneChoosesMariadb) {
+  const Table table("cliurl", demo_columns);
+  const std::string url = uri();
+  ASSERT_TRUE(url.starts_with("mariadb://")) << "ANYDB_TEST_MARIADB_URI: expected mariadb://";
+  const std::string as_mysql = "mysql" + url.substr(std::string_view("mariadb").size());
+  int created = 0;
+  for (const std::string& db : {url, as_mysql}) {
+    const ProcessResult result = anydb_cli({"get-or-create", "--db", db, "--table", table.name(),
+                                            "--key", "my_id", "--trace", "8813571"});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    created += result.out == "8813571 True\n" ? 1 : 0;
+    EXPECT_NE(result.err.find("anydb: trace: mariadb execute"), std::string::npos) << result.err;
+    EXPECT_EQ(result.err.find("8813571"), std::string::npos) << result.err;
+  }
+  EXPECT_EQ(created, 1);
+  EXPECT_EQ(table.count(), 1);
+}
+
+}  // namespace
+}  // namespace anydb::mariadb_test

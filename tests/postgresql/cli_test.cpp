@@ -209,3 +209,62 @@ TEST_F(Cli, BackendsListsPostgresql) {
 
 }  // namespace
 }  // namespace anydb::pgtest
+
+namespace anydb::pgtest {
+namespace {
+
+// The URL alone picks the backend: --db without --backend, DATABASE_URL without --db, and the
+// trace shows the `?` the CLI never writes as PostgreSQL's $n, never the key.
+TEST_F(Cli, UrlAloneChoosesPostgresql) {
+  const CliTable scratch;
+  const std::string table = scratch.table().name();
+  const std::vector<std::string> common{"get-or-create", "--table", table, "--key", "my_id"};
+
+  std::vector<std::string> by_flag = common;
+  by_flag.insert(by_flag.end(), {"--db", uri(), "--trace", "777123", "777123"});
+  const ProcessResult flagged = anydb_cli(by_flag);
+  ASSERT_EQ(flagged.exit_code, 0) << flagged.err;
+  EXPECT_EQ(count_equal(flagged.out_lines(), "777123 True"), 1) << flagged.out;
+  EXPECT_NE(flagged.err.find("anydb: trace: postgresql execute"), std::string::npos) << flagged.err;
+  EXPECT_NE(flagged.err.find("\"my_id\" = $1"), std::string::npos) << flagged.err;
+  EXPECT_EQ(flagged.err.find("777123"), std::string::npos) << flagged.err;
+  EXPECT_EQ(flagged.err.find(*Uri::parse(uri()).password() + "@"), std::string::npos);
+
+  std::vector<std::string> by_environment = common;
+  by_environment.emplace_back("777123");
+  const ProcessResult from_environment = test::run_process(
+      [&] {
+        std::vector<std::string> args = by_environment;
+        args.insert(args.begin(), ANYDB_CLI_PATH);
+        return args;
+      }(),
+      test::ProcessOptions{{}, {"DATABASE_URL=" + uri()}});
+  ASSERT_EQ(from_environment.exit_code, 0) << from_environment.err;
+  EXPECT_EQ(from_environment.out, "777123 False\n");
+  EXPECT_EQ(scratch.table().count_rows(), 1);
+}
+
+TEST_F(Cli, PostgresSchemeSpellingAlsoWorks) {
+  const CliTable scratch;
+  std::string url = uri();
+  ASSERT_TRUE(url.starts_with("postgresql://"))
+      << "ANYDB_TEST_PG_URI: expected a postgresql:// URL";
+  url.replace(0, std::string_view("postgresql").size(), "postgres");
+  const ProcessResult result = anydb_cli(
+      {"get-or-create", "--db", url, "--table", scratch.table().name(), "--key", "my_id", "5"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "5 True\n");
+}
+
+TEST_F(Cli, WrongPasswordWithoutBackendIsStillRedacted) {
+  const Uri real = Uri::parse(uri());
+  const std::string wrong = fmt::format("postgresql://{}:WrongPw123@{}:{}{}", real.user(),
+                                        real.host(), real.port().value_or(5432), real.path());
+  const ProcessResult result = anydb_cli({"get-or-create", "--db", wrong, "1"});
+  expect_one_line_setup_error(result);
+  EXPECT_EQ(result.err.find("WrongPw123"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("password authentication failed"), std::string::npos) << result.err;
+}
+
+}  // namespace
+}  // namespace anydb::pgtest

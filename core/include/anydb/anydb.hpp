@@ -8,7 +8,9 @@
 #include <anydb/error.hpp>
 #include <anydb/get_or_create.hpp>
 #include <anydb/loader.hpp>
+#include <anydb/placeholders.hpp>
 #include <anydb/retry.hpp>
+#include <anydb/trace.hpp>
 #include <anydb/transaction.hpp>
 #include <anydb/uri.hpp>
 #include <anydb/value.hpp>

@@ -6,7 +6,9 @@
 
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace anydb {
 
@@ -43,6 +45,10 @@ class ANYDB_API Backend : public std::enable_shared_from_this<Backend> {
   [[nodiscard]] virtual std::string_view name() const noexcept = 0;
   // The backend's own version and the client library it uses, e.g. "0.1.0 (sqlite 3.40.1)".
   [[nodiscard]] virtual std::string version() const = 0;
+  // The URI schemes this backend opens, in lower case (e.g. "postgresql", "postgres"), so that a
+  // URI can pick its backend: PluginLoader::load_for(), anydb::connect(url) and the anydb
+  // command without --backend. The default is the backend's name alone.
+  [[nodiscard]] virtual std::vector<std::string> uri_schemes() const;
   // Opens a connection, which keeps this backend (and so its plugin library) alive for as long
   // as it lives. Throws anydb::ConfigurationError for a URI the backend does not accept,
   // anydb::ConnectionFailed when the database cannot be reached (messages are redacted), and

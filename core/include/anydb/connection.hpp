@@ -2,6 +2,7 @@
 
 #include <anydb/dialect.hpp>
 #include <anydb/export.hpp>
+#include <anydb/trace.hpp>
 #include <anydb/value.hpp>
 
 #include <cstddef>
@@ -13,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 
 namespace anydb {
 
@@ -89,6 +91,7 @@ class ANYDB_API Statement {
   friend class Connection;
   Connection* owner_ = nullptr;  // set by Connection::prepare(); null for a backend's own
   bool stale_ = false;           // the database said the schema changed under it
+  std::string_view sql_;         // the text as prepared (owned by the connection's cache entry)
 };
 
 // One session with a database. A Connection is used by one thread at a time; different
@@ -152,7 +155,9 @@ class ANYDB_API Connection {
   // inside a transaction it throws anydb::UsageError.
   void set_isolation_level(IsolationLevel level);
 
-  // Runs `sql` with `params` bound (never spliced) through the statement cache.
+  // Runs `sql` with `params` bound (never spliced) through the statement cache. `?` is the
+  // portable placeholder on every backend (see anydb/placeholders.hpp); an error from it carries
+  // the SQL text (Error::sql()).
   Result execute(std::string_view sql, std::span<const Value> params = {});
   Result execute(std::string_view sql, std::initializer_list<Value> params) {
     return execute(sql, std::span<const Value>(params.begin(), params.size()));
@@ -163,8 +168,10 @@ class ANYDB_API Connection {
   void execute_script(std::string_view sql);
 
   // Returns the cached prepared statement for `sql`, preparing it on a miss (or when the cached
-  // one went stale). The reference stays valid until the statement is evicted (capacity
-  // reached), replaced after going stale, or the cache is cleared.
+  // one went stale); the cache is keyed by `sql` as written, and a miss hands the backend the
+  // text in its own placeholder syntax (to_native_placeholders). The reference stays valid until
+  // the statement is evicted (capacity reached), replaced after going stale, or the cache is
+  // cleared.
   Statement& prepare(std::string_view sql);
   void set_statement_cache_capacity(std::size_t capacity);
   [[nodiscard]] std::size_t statement_cache_size() const noexcept { return cache_index_.size(); }
@@ -187,6 +194,13 @@ class ANYDB_API Connection {
   // connection. None (the default): notices are dropped, never printed.
   using NoticeHandler = std::function<void(const Notice& notice)>;
   void set_notice_handler(NoticeHandler handler);
+
+  // Calls `hook` once per statement, script and transaction step this connection runs, after it
+  // finished (see anydb/trace.hpp; trace_to_stderr() prints one line each). An empty hook turns
+  // tracing off; unset, it costs one branch per call. Exceptions the hook throws are dropped.
+  // Like every other call, set it from the thread that uses the connection.
+  void set_trace_hook(TraceHook hook) noexcept { trace_hook_ = std::move(hook); }
+  [[nodiscard]] bool tracing() const noexcept { return static_cast<bool>(trace_hook_); }
 
   // Throws a copy of `error` whose transaction_aborted() says whether the transaction open now
   // can still commit. For code that recovered the transaction (rolled back to its own savepoint)
@@ -227,18 +241,30 @@ class ANYDB_API Connection {
  private:
   friend class Statement;
   Result run_statement(Statement& statement, std::span<const Value> params);
+  Result run_statement_untraced(Statement& statement, std::span<const Value> params);
+  // `event`, when tracing, learns the SQL text as the backend prepared it.
+  Result execute_untraced(std::string_view sql, std::span<const Value> params, TraceEvent* event);
+  void begin_untraced(AccessMode mode);
+  void commit_untraced();
+  void rollback_untraced();
+  void savepoint_untraced(std::string_view name);
+  void release_untraced(std::string_view name);
+  void rollback_to_untraced(std::string_view name);
+  void execute_script_untraced(std::string_view sql);
   // Refuses to run anything in a failed or aborted transaction.
   void require_usable(std::string_view operation) const;
   void require_open(std::string_view operation) const;
   // After `error` escaped a hook: moves the state to what the database reports and throws the
   // error again with transaction_aborted set from the new state.
-  [[noreturn]] void fail(const Error& error, bool committing);
+  // `sql`, when given, is recorded in the error (ErrorInfo::sql).
+  [[noreturn]] void fail(const Error& error, bool committing, std::string_view sql = {});
   [[noreturn]] void throw_transaction_aborted(std::string_view operation) const;
   void end_aborted_transaction();
   void evict_if_full();
 
   struct CachedStatement {
-    std::string sql;
+    std::string sql;         // as the caller wrote it: the cache key
+    std::string native_sql;  // as the backend prepared it, when placeholders were rewritten
     std::unique_ptr<Statement> statement;
   };
   std::list<CachedStatement> cache_lru_;  // most recently used first
@@ -251,6 +277,7 @@ class ANYDB_API Connection {
   TransactionState state_ = TransactionState::idle;
   AccessMode access_mode_ = AccessMode::read_write;
   std::string abort_reason_;  // the error that made the transaction failed or aborted
+  TraceHook trace_hook_;
 };
 
 }  // namespace anydb

@@ -69,6 +69,10 @@ struct ErrorInfo {
   // (PostgreSQL's PG_DIAG_MESSAGE_PRIMARY; `message` folds the detail in). Empty elsewhere.
   // Tools that must print exactly what the database's own clients print use it.
   std::string primary_message;
+  // Set by the core (Connection), never by a backend: the SQL text of the statement or script
+  // that failed, as sent to the backend (as libpqxx's sql_error::query()). Parameter values are
+  // bound, never part of it. Not part of what(); empty for failures outside a statement.
+  std::string sql;
 };
 
 // The root of every exception anydb throws. Its noexcept queries answer what a retry loop
@@ -90,6 +94,8 @@ class ANYDB_API Error : public std::runtime_error {
   }
   [[nodiscard]] const std::string& constraint() const noexcept { return info_.constraint; }
   [[nodiscard]] const std::vector<std::string>& columns() const noexcept { return info_.columns; }
+  // The SQL text that failed (see ErrorInfo::sql); empty when no statement was involved.
+  [[nodiscard]] const std::string& sql() const noexcept { return info_.sql; }
 
   // Retrying the whole transaction (not the statement) may succeed.
   [[nodiscard]] bool is_transient() const noexcept;

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +54,18 @@ class ANYDB_API PluginLoader {
 
   [[nodiscard]] std::shared_ptr<Backend> load(std::string_view name_or_path);
 
+  // The backend that opens `uri`: a URI without a scheme (a plain file path) is SQLite's; for
+  // any other, the backend named like the scheme (postgres, file and mysql stand for
+  // postgresql, sqlite and mariadb) when it declares the scheme (Backend::uri_schemes()),
+  // otherwise a plugin this loader loaded already (by path, say) that declares it, otherwise
+  // the first plugin in the search path that declares it. Throws anydb::PluginError
+  // naming the schemes the installed backends open when none does, and
+  // anydb::ConfigurationError for a libpq-style "key=value ..." text, which names no backend.
+  [[nodiscard]] std::shared_ptr<Backend> load_for(const Uri& uri);
+
+  // Uri::parse(url), then load_for(uri)->connect(uri). The connection keeps its plugin loaded.
+  [[nodiscard]] ConnectionPtr connect(std::string_view url);
+
   // Every `anydb-backend-*.so` in the search path, each loaded to ask its name and version.
   // A name shadowed by an earlier directory is listed once, from the directory that wins.
   [[nodiscard]] std::vector<PluginInfo> discover();
@@ -66,11 +79,25 @@ class ANYDB_API PluginLoader {
 
  private:
   std::shared_ptr<Backend> load_file(const std::filesystem::path& path);
+  // The first file for a backend called `name` in the search path.
+  [[nodiscard]] std::optional<std::filesystem::path> find_named(std::string_view name) const;
 
   Options options_;
   std::mutex mutex_;
   std::map<std::filesystem::path, std::shared_ptr<Backend>> loaded_;
 };
+
+// Opens a connection from a URL alone, as SOCI's session("postgresql://..."): the backend is
+// chosen by the URL's scheme (PluginLoader::load_for) and loaded by a process-wide loader
+// (default_plugin_loader()). The connection keeps its plugin loaded for as long as it lives.
+// Thread-safe: any number of threads may call it at once (each connection is then used by one
+// thread at a time, as always). Throws what Uri::parse, load_for and Backend::connect throw.
+[[nodiscard]] ANYDB_API ConnectionPtr connect(std::string_view url);
+
+// The loader connect(url) uses: default options (ANYDB_PLUGIN_PATH, then the folder beside
+// libanydb), created on first use and kept until the process exits, so that each plugin is
+// loaded once per process. Thread-safe.
+[[nodiscard]] ANYDB_API PluginLoader& default_plugin_loader();
 
 // The folder the installed (or built) plugins live in, derived from libanydb's own location.
 [[nodiscard]] ANYDB_API std::filesystem::path default_plugin_dir();

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #ifndef ANYDB_TEST_PLUGIN_VERSION
 #define ANYDB_TEST_PLUGIN_VERSION "0.0.0-minimal"
@@ -19,6 +20,10 @@ class MinimalBackend final : public anydb::Backend {
  public:
   [[nodiscard]] std::string_view name() const noexcept override { return "minimal"; }
   [[nodiscard]] std::string version() const override { return ANYDB_TEST_PLUGIN_VERSION; }
+  // A second scheme named after no plugin file: found only by asking every plugin.
+  [[nodiscard]] std::vector<std::string> uri_schemes() const override {
+    return {"minimal", "tiny"};
+  }
 
  protected:
   [[nodiscard]] std::unique_ptr<anydb::Connection> do_connect(const anydb::Uri& uri) override {
