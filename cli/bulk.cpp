@@ -20,6 +20,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <optional>
@@ -132,6 +133,8 @@ std::optional<std::string> line_problem(const std::vector<std::string_view>& fie
                        file_fields == 0 ? ""
                                         : fmt::format(" and {} --set column{}", file_fields,
                                                       file_fields == 1 ? "" : "s"));
+  if (fields.front().empty())
+    return fmt::format("anydb: line {}: the key is empty; skipped", line_number);
   if (fields.front() == "\\N")
     return fmt::format(
         "anydb: line {}: the key is \\N (NULL), which no unique constraint matches; skipped",
@@ -334,7 +337,9 @@ int run_bulk(const BulkJob& job) {
   connections.reserve(job.threads);
   for (unsigned i = 0; i < job.threads; ++i) connections.push_back(job.connect());
 
-  Shared shared(job, progress);
+  const char* const term = std::getenv("TERM");
+  const bool plain_terminal = term == nullptr || std::string_view(term) == "dumb";
+  Shared shared(job, progress, plain_terminal);
   const InterruptGuard interrupt_guard;
   // Two chunks per worker: enough to keep every worker busy, small enough that memory does not
   // depend on the size of the input.
