@@ -24,7 +24,8 @@ std::string mib(std::int64_t kib) {
 
 std::string eta_text(double fraction_done, double seconds) {
   if (!(fraction_done > 0.0) || !(seconds > 0.0)) return "ETA --:--";
-  const double remaining = fraction_done >= 1.0 ? 0.0 : seconds * (1.0 - fraction_done) / fraction_done;
+  const double remaining =
+      fraction_done >= 1.0 ? 0.0 : seconds * (1.0 - fraction_done) / fraction_done;
   // Past 99 hours the figure means nothing to the reader.
   if (remaining >= 99.0 * 3600.0) return "ETA >99h";
   const auto total = static_cast<long long>(remaining + 0.5);
@@ -47,7 +48,8 @@ std::string progress_text(const Shared& shared, const InputFile& input, double s
         static_cast<double>(shared.bytes_read.load()) / static_cast<double>(input.size());
     // Until the count is in, the share read, scaled by the share of the keys read that are done.
     const std::uint64_t keys_read = shared.keys_read.load();
-    fraction = keys_read == 0 ? 0.0 : read * static_cast<double>(done) / static_cast<double>(keys_read);
+    fraction =
+        keys_read == 0 ? 0.0 : read * static_cast<double>(done) / static_cast<double>(keys_read);
     where = fmt::format("{} keys ({:.0f}% of the input read)", done, 100.0 * read);
   } else {
     where = fmt::format("{} keys", done);

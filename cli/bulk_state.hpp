@@ -48,7 +48,8 @@ class StatusLine {
     if (!enabled_) return;
     const std::lock_guard lock(mutex_);
     // Plain: pad over what is left of a longer previous line.
-    const std::size_t pad = plain_ && text.size() < current_.size() ? current_.size() - text.size() : 0;
+    const std::size_t pad =
+        plain_ && text.size() < current_.size() ? current_.size() - text.size() : 0;
     current_ = std::move(text);
     print_block(stderr, "\r" + current_ + std::string(pad, ' '));
   }

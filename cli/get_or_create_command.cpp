@@ -62,10 +62,9 @@ std::vector<SetColumn> parse_assignments(const std::vector<std::string>& assignm
       continue;
     }
     if (equals == std::string::npos || equals == 0)
-      usage_error(fmt::format("--set expects COL=VALUE, got '{}'{}", printable(assignment),
-                              bulk || equals == 0
-                                  ? ""
-                                  : " (a bare column name takes its values from --keys-from)"));
+      usage_error(fmt::format(
+          "--set expects COL=VALUE, got '{}'{}", printable(assignment),
+          bulk || equals == 0 ? "" : " (a bare column name takes its values from --keys-from)"));
     out.push_back(SetColumn{assignment.substr(0, equals), Value(assignment.substr(equals + 1))});
   }
   return out;
@@ -84,10 +83,8 @@ void check_option_combinations(const GetOrCreateOptions& options, bool bulk) {
     usage_error("--reconnect-for works with KEY arguments only, not with --keys-from");
   if (!bulk && options.keys.empty())
     usage_error("no KEY given (give keys as arguments or with --keys-from FILE)");
-  if (!bulk && options.batch != 1)
-    usage_error("--batch needs --keys-from");
-  if (!bulk && options.per_key)
-    usage_error("--per-key needs --keys-from");
+  if (!bulk && options.batch != 1) usage_error("--batch needs --keys-from");
+  if (!bulk && options.per_key) usage_error("--per-key needs --keys-from");
   if (bulk && options.batch > 1 && options.strategy == "naive")
     usage_error("--batch has no naive strategy: a batch is always protected (use safe or upsert)");
   for (std::size_t i = 0; i < options.keys.size(); ++i)

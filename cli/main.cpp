@@ -39,7 +39,6 @@ int run(CLI::App& app, CLI::App& get_or_create, const GetOrCreateOptions& get_or
 }  // namespace
 
 int main(int argc, char** argv) {
-
   CLI::App app{"anydb: portable database access with race-safe get-or-create", "anydb"};
   app.set_version_flag("--version", fmt::format("anydb {} (plugin ABI {})", anydb::version_string,
                                                 anydb::abi_version));

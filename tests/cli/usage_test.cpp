@@ -35,7 +35,8 @@ TEST_F(CliTest, UnknownOptionsAndCommandsAreNamed) {
 TEST_F(CliTest, NumbersAreCheckedAsNumbers) {
   expect_usage_error(anydb({"get-or-create", "--threads", "abc", "1"}),
                      "--threads: 'abc' is not a number");
-  expect_usage_error(anydb({"get-or-create", "--threads", "0", "1"}), "--threads: 0 is out of range");
+  expect_usage_error(anydb({"get-or-create", "--threads", "0", "1"}),
+                     "--threads: 0 is out of range");
   expect_usage_error(anydb({"get-or-create", "--threads=99999999999999999999", "1"}),
                      "is out of range");
   expect_usage_error(anydb({"get-or-create", "--max-attempts", "2x", "1"}),
@@ -67,9 +68,9 @@ TEST_F(CliTest, AnEmptyKeyIsRefusedNotStored) {
 
 // Runs anydb with stdout sent to /dev/full through a shell.
 ProcessResult to_dev_full(const std::filesystem::path& directory, const std::string& arguments) {
-  return run_process({"/bin/sh", "-c", fmt::format("exec '{}' {} >/dev/full", ANYDB_CLI_PATH,
-                                                   arguments)},
-                     ProcessOptions{directory, {}});
+  return run_process(
+      {"/bin/sh", "-c", fmt::format("exec '{}' {} >/dev/full", ANYDB_CLI_PATH, arguments)},
+      ProcessOptions{directory, {}});
 }
 
 void expect_write_failure(const ProcessResult& result) {
