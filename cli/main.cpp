@@ -14,6 +14,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <sstream>
 
 namespace {
 
@@ -36,6 +37,15 @@ int run(CLI::App& app, CLI::App& get_or_create, const GetOrCreateOptions& get_or
   return exit_usage;
 }
 
+// --help and --version: CLI11 writes the text, which then goes out through print_block() so that
+// a failed write is noticed like any other.
+int print_help_or_version(CLI::App& app, const CLI::Success& request) {
+  std::ostringstream text;
+  const int status = app.exit(request, text, text);
+  print_block(stdout, text.str());
+  return status;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -51,12 +61,8 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& help) {
-    return finish_output(app.exit(help));
-  } catch (const CLI::CallForAllHelp& help) {
-    return finish_output(app.exit(help));
-  } catch (const CLI::CallForVersion& version) {
-    return finish_output(app.exit(version));
+  } catch (const CLI::Success& help_or_version) {
+    return finish_output(print_help_or_version(app, help_or_version));
   } catch (const CLI::ParseError& error) {
     return report_usage_error(parse_error_message(error, app), help_command(app));
   }

@@ -91,6 +91,9 @@ for backend in $backends; do
   expect_depends "$deb" "${client_library[$backend]}"
   index=$((index + 1))
 done
+for deb in "${debs[@]}"; do
+  echo "$(field "$deb" Package) $(field "$deb" Version): Depends: $(field "$deb" Depends)"
+done
 soname=$(objdump -p "$work/build/lib/libanydb.so.$abi" | awk '$1 == "SONAME" {print $2}')
 [[ $soname == "libanydb.so.$abi" ]] || fail "SONAME is '$soname', expected libanydb.so.$abi"
 
