@@ -162,8 +162,8 @@ class Runner:
 
     def fail(self, path, line, command, why, output):
         self.failures += 1
-        shown = "\n".join("    | " + text for text in output[-20:])
-        print(f"{path}:{line}: `{command}`: {why}\n{shown}", file=sys.stderr)
+        shown = "".join("\n    | " + text for text in output[-20:])
+        print(f"{path}:{line}: `{command}`: {why}{shown}", file=sys.stderr)
 
     def sh(self, block):
         for line, command in commands_of_sh(block):
