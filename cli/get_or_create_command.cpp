@@ -79,8 +79,6 @@ unsigned default_bulk_threads() {
 void check_option_combinations(const GetOrCreateOptions& options, bool bulk) {
   if (bulk && !options.keys.empty())
     usage_error("give keys either as KEY arguments or with --keys-from, not both");
-  if (bulk && options.reconnect_for_seconds > 0)
-    usage_error("--reconnect-for works with KEY arguments only, not with --keys-from");
   if (!bulk && options.keys.empty())
     usage_error("no KEY given (give keys as arguments or with --keys-from FILE)");
   if (!bulk && options.batch != 1) usage_error("--batch needs --keys-from");
@@ -196,8 +194,7 @@ CLI::App* add_get_or_create_command(CLI::App& app, GetOrCreateOptions& options) 
   command
       ->add_option("--reconnect-for", options.reconnect_for_seconds,
                    "When a connection breaks (say, the server restarts), keep reconnecting for "
-                   "up to this many seconds and run the key again (KEY arguments only, not with "
-                   "--keys-from)")
+                   "up to this many seconds and run the key (or the --keys-from batch) again")
       ->check(whole_number(0, 3600))
       ->type_name("SECONDS");
   add_format_option(*command, options.format);
@@ -256,6 +253,7 @@ int run_get_or_create(const GetOrCreateOptions& options) {
     job.per_key = options.per_key;
     job.format = options.format;
     job.strategy = options.strategy;
+    job.reconnect_for = std::chrono::seconds(options.reconnect_for_seconds);
     return run_bulk(job);
   }
 

@@ -498,15 +498,12 @@ TEST_F(BulkTest, EmptyKeysAreRejectedNotStored) {
   EXPECT_EQ(db.scalar("SELECT COUNT(*) FROM people WHERE email IN ('a@x', 'b@x')"), 2);
 }
 
-TEST_F(BulkTest, ReconnectForIsRefusedInBulkMode) {
-  const std::string file = write_file("keys.txt", "1\n");
-  const ProcessResult result = bulk(file, {"--reconnect-for", "10"});
-  EXPECT_EQ(result.exit_code, 2);
-  ASSERT_EQ(result.err_lines().size(), 1u) << result.err;
-  EXPECT_NE(result.err.find("anydb: --reconnect-for works with KEY arguments only"),
-            std::string::npos)
-      << result.err;
-  EXPECT_FALSE(std::filesystem::exists(db_path())) << "refused before opening the database";
+TEST_F(BulkTest, ReconnectForIsAcceptedInBulkMode) {
+  // The server restarts themselves are in tests/postgresql/restart_test.cpp.
+  const std::string file = write_file("keys.txt", numbered_keys(1, 50));
+  const ProcessResult result = bulk(file, {"--reconnect-for", "10", "--batch", "8"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(rows(), 50);
 }
 
 }  // namespace
