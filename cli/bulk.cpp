@@ -20,6 +20,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <optional>
@@ -44,6 +45,7 @@ using Clock = std::chrono::steady_clock;
 constexpr std::size_t unbatched_chunk_keys = 64;
 constexpr auto progress_interval = std::chrono::milliseconds(250);
 constexpr auto poll_interval = std::chrono::milliseconds(50);
+constexpr auto reconnect_interval = std::chrono::milliseconds(100);
 // The status of a run that Ctrl-C (SIGINT) or SIGTERM ended: what a shell reports for Ctrl-C.
 constexpr int exit_interrupted = 130;
 
@@ -132,6 +134,8 @@ std::optional<std::string> line_problem(const std::vector<std::string_view>& fie
                        file_fields == 0 ? ""
                                         : fmt::format(" and {} --set column{}", file_fields,
                                                       file_fields == 1 ? "" : "s"));
+  if (fields.front().empty())
+    return fmt::format("anydb: line {}: the key is empty; skipped", line_number);
   if (fields.front() == "\\N")
     return fmt::format(
         "anydb: line {}: the key is \\N (NULL), which no unique constraint matches; skipped",
@@ -230,42 +234,66 @@ class Worker {
         shared_.not_processed.fetch_add(chunk.size() - i);
         return;
       }
-      const std::span<const Value> key(&chunk.keys[i], 1);
+      process_key(chunk, i);
+    }
+  }
+
+  // A key whose connection broke is run again on a new one while --reconnect-for allows:
+  // get-or-create is idempotent, so a key whose COMMIT answer was lost finds its own row.
+  void process_key(const Chunk& chunk, std::size_t i) {
+    const Clock::time_point deadline = Clock::now() + job_.reconnect_for;
+    const std::span<const Value> key(&chunk.keys[i], 1);
+    for (;;) {
       try {
         succeeded(chunk.keys[i], (*job_.operation)(*connection_, key, defaults_of(chunk, i)));
+        return;
       } catch (const Error& error) {
+        const bool lost = error.is_connection_error();
+        if (lost && reconnect(deadline) && Clock::now() < deadline) continue;
         failed(chunk.keys[i], error.kind(), error.what());
-        if (error.is_connection_error()) reconnect();
+        return;
       } catch (const std::exception& error) {
         failed(chunk.keys[i], ErrorKind::database_error, error.what());
+        return;
       }
     }
   }
 
-  // One GetOrCreate::many() for the chunk. When the batch as a whole fails for good (a key that
-  // violates another constraint, bad text for the column type, ...), its keys are redone one by
-  // one, so that only the keys at fault are reported as failed.
+  // One GetOrCreate::many() for the chunk, run again on a new connection when the connection
+  // broke (within --reconnect-for). When the batch as a whole fails for good (a key that violates
+  // another constraint, bad text for the column type, ...), its keys are redone one by one, so
+  // that only the keys at fault are reported as failed.
   void process_batch(const Chunk& chunk) {
-    try {
-      GetOrCreateBatchResult result =
-          job_.operation->many(*connection_, chunk.keys, chunk.defaults);
-      shared_.retries.fetch_add(static_cast<std::uint64_t>(result.transient_retries));
-      for (std::size_t i = 0; i < chunk.size(); ++i) {
-        GetOrCreateResult& one = result.keys[i];
-        // The batch's retries are counted once above, not once per key.
-        one.transient_retries = 0;
-        succeeded(chunk.keys[i], std::move(one));
-      }
-      return;
-    } catch (const Error& error) {
-      if (error.is_connection_error() && !reconnect()) {
-        for (std::size_t i = 0; i < chunk.size(); ++i)
-          failed(chunk.keys[i], error.kind(), error.what());
+    const Clock::time_point deadline = Clock::now() + job_.reconnect_for;
+    for (;;) {
+      try {
+        GetOrCreateBatchResult result =
+            job_.operation->many(*connection_, chunk.keys, chunk.defaults);
+        shared_.retries.fetch_add(static_cast<std::uint64_t>(result.transient_retries));
+        for (std::size_t i = 0; i < chunk.size(); ++i) {
+          GetOrCreateResult& one = result.keys[i];
+          // The batch's retries are counted once above, not once per key.
+          one.transient_retries = 0;
+          succeeded(chunk.keys[i], std::move(one));
+        }
         return;
+      } catch (const Error& error) {
+        if (!error.is_connection_error()) break;
+        if (!reconnect(deadline)) {
+          fail_all(chunk, error);
+          return;
+        }
+        if (Clock::now() >= deadline) break;
+      } catch (const std::exception&) {
+        break;
       }
-    } catch (const std::exception&) {
     }
     process_keys(chunk, 0);
+  }
+
+  void fail_all(const Chunk& chunk, const Error& error) {
+    for (std::size_t i = 0; i < chunk.size(); ++i)
+      failed(chunk.keys[i], error.kind(), error.what());
   }
 
   void succeeded(const Value& key, GetOrCreateResult result) {
@@ -294,17 +322,27 @@ class Worker {
     }
   }
 
-  // A broken connection is replaced once; if that fails the worker stops taking work.
-  bool reconnect() {
+  // Replaces a broken connection: once without --reconnect-for, otherwise every 100 ms until
+  // `deadline` (or Ctrl-C). If that fails the worker stops taking work.
+  bool reconnect(Clock::time_point deadline) {
     connection_.reset();
-    try {
-      connection_ = job_.connect();
-      return true;
-    } catch (const std::exception& error) {
-      shared_.status.print(
-          fmt::format("anydb: worker {} lost its connection and cannot reconnect: {}\n", index_ + 1,
-                      error.what()));
-      return false;
+    const Clock::time_point lost = Clock::now();
+    for (;;) {
+      try {
+        connection_ = job_.connect();
+        shared_.status.print(
+            fmt::format("anydb: worker {} lost its connection and reconnected after {:.1f} s\n",
+                        index_ + 1, std::chrono::duration<double>(Clock::now() - lost).count()));
+        return true;
+      } catch (const std::exception& error) {
+        if (Clock::now() >= deadline || shared_.stopping.load()) {
+          shared_.status.print(
+              fmt::format("anydb: worker {} lost its connection and cannot reconnect: {}\n",
+                          index_ + 1, error.what()));
+          return false;
+        }
+      }
+      std::this_thread::sleep_for(reconnect_interval);
     }
   }
 
@@ -334,7 +372,9 @@ int run_bulk(const BulkJob& job) {
   connections.reserve(job.threads);
   for (unsigned i = 0; i < job.threads; ++i) connections.push_back(job.connect());
 
-  Shared shared(job, progress);
+  const char* const term = std::getenv("TERM");
+  const bool plain_terminal = term == nullptr || std::string_view(term) == "dumb";
+  Shared shared(job, progress, plain_terminal);
   const InterruptGuard interrupt_guard;
   // Two chunks per worker: enough to keep every worker busy, small enough that memory does not
   // depend on the size of the input.

@@ -3,6 +3,7 @@
 #include <anydb/backend.hpp>
 #include <anydb/get_or_create.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <optional>
@@ -24,6 +25,9 @@ struct BulkJob {
   bool per_key = false;   // print one line per key, as without --keys-from
   std::string format = "text";
   std::string strategy;  // for the summary
+  // How long a worker whose connection broke keeps reconnecting (every 100 ms) before the key or
+  // batch in hand fails; 0: one attempt.
+  std::chrono::milliseconds reconnect_for{0};
 };
 
 // Runs the job: a reader thread parses lines into chunks, a bounded queue hands them to the

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
+
 #include <sys/resource.h>
 
 namespace anydb::cli::bulk {
@@ -20,22 +22,40 @@ std::string mib(std::int64_t kib) {
 
 }  // namespace
 
+std::string eta_text(double fraction_done, double seconds) {
+  if (!(fraction_done > 0.0) || !(seconds > 0.0)) return "ETA --:--";
+  const double remaining =
+      fraction_done >= 1.0 ? 0.0 : seconds * (1.0 - fraction_done) / fraction_done;
+  // Past 99 hours the figure means nothing to the reader.
+  if (remaining >= 99.0 * 3600.0) return "ETA >99h";
+  const auto total = static_cast<long long>(remaining + 0.5);
+  const long long hours = total / 3600, minutes = total / 60 % 60, secs = total % 60;
+  if (hours > 0) return fmt::format("ETA {}:{:02}:{:02}", hours, minutes, secs);
+  return fmt::format("ETA {}:{:02}", minutes, secs);
+}
+
 std::string progress_text(const Shared& shared, const InputFile& input, double seconds) {
   const std::uint64_t done = shared.created.load() + shared.existing.load() + shared.failed.load();
   const std::uint64_t errors = shared.failed.load() + shared.rejected.load();
   const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0.0;
   std::string where;
+  std::optional<double> fraction;  // of the whole input done, when the input's size is known
   if (const std::uint64_t total = shared.total_keys.load(); total > 0) {
-    where = fmt::format("{}/{} keys ({:.1f}%)", done, total,
-                        100.0 * static_cast<double>(done) / static_cast<double>(total));
+    fraction = static_cast<double>(done) / static_cast<double>(total);
+    where = fmt::format("{}/{} keys ({:.1f}%)", done, total, 100.0 * *fraction);
   } else if (input.regular() && input.size() > 0) {
-    where = fmt::format(
-        "{} keys ({:.0f}% of the input read)", done,
-        100.0 * static_cast<double>(shared.bytes_read.load()) / static_cast<double>(input.size()));
+    const double read =
+        static_cast<double>(shared.bytes_read.load()) / static_cast<double>(input.size());
+    // Until the count is in, the share read, scaled by the share of the keys read that are done.
+    const std::uint64_t keys_read = shared.keys_read.load();
+    fraction =
+        keys_read == 0 ? 0.0 : read * static_cast<double>(done) / static_cast<double>(keys_read);
+    where = fmt::format("{} keys ({:.0f}% of the input read)", done, 100.0 * read);
   } else {
     where = fmt::format("{} keys", done);
   }
-  return fmt::format("anydb: {}, {:.0f} keys/s, {} error{}{}", where, rate, errors,
+  return fmt::format("anydb: {}, {:.0f} keys/s, {}{} error{}{}", where, rate,
+                     fraction ? eta_text(*fraction, seconds) + ", " : "", errors,
                      errors == 1 ? "" : "s",
                      shared.stopping.load() ? ", stopping (Ctrl-C again to kill)" : "");
 }

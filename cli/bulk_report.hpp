@@ -6,7 +6,12 @@
 
 namespace anydb::cli::bulk {
 
-// The progress line: keys done (of how many, when known), rate, errors.
+// "ETA m:ss" (or h:mm:ss) for a run that has done `fraction_done` of its work in `seconds`;
+// "ETA --:--" while nothing is done.
+[[nodiscard]] std::string eta_text(double fraction_done, double seconds);
+
+// The progress line: keys done (of how many, when known), rate, time left (when the input's size
+// is known), errors.
 [[nodiscard]] std::string progress_text(const Shared& shared, const InputFile& input,
                                         double seconds);
 // The closing summary, as text on stderr or as one JSON line on stdout (--format json).

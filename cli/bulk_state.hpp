@@ -37,23 +37,28 @@ struct Chunk {
 };
 
 // The progress line on a terminal, and every other line written to stderr while it is shown:
-// those clear it, print, and draw it again, so that nothing is written over.
+// those clear it, print, and draw it again, so that nothing is written over. On a terminal
+// without escape sequences (TERM=dumb, as in Emacs shells) the line is overwritten with spaces
+// instead of erased with ESC [ K.
 class StatusLine {
  public:
-  explicit StatusLine(bool enabled) : enabled_(enabled) {}
+  StatusLine(bool enabled, bool plain) : enabled_(enabled), plain_(plain) {}
 
   void show(std::string text) {
     if (!enabled_) return;
     const std::lock_guard lock(mutex_);
+    // Plain: pad over what is left of a longer previous line.
+    const std::size_t pad =
+        plain_ && text.size() < current_.size() ? current_.size() - text.size() : 0;
     current_ = std::move(text);
-    print_block(stderr, "\r\x1b[K" + current_);
+    print_block(stderr, "\r" + current_ + std::string(pad, ' '));
   }
 
   // Whole lines, each ending in '\n'.
   void print(std::string_view lines) {
     const std::lock_guard lock(mutex_);
     if (enabled_ && !current_.empty())
-      print_block(stderr, "\r\x1b[K" + std::string(lines) + current_);
+      print_block(stderr, erase() + std::string(lines) + current_);
     else
       print_block(stderr, lines);
   }
@@ -61,18 +66,26 @@ class StatusLine {
   void clear() {
     if (!enabled_) return;
     const std::lock_guard lock(mutex_);
-    if (!current_.empty()) print_block(stderr, "\r\x1b[K");
+    if (!current_.empty()) print_block(stderr, erase());
     current_.clear();
   }
 
  private:
+  // Returns to the start of the line and blanks it.
+  [[nodiscard]] std::string erase() const {
+    if (!plain_) return "\r\x1b[K";
+    return "\r" + std::string(current_.size(), ' ') + "\r";
+  }
+
   std::mutex mutex_;
   bool enabled_;
+  bool plain_;
   std::string current_;
 };
 
 struct Shared {
-  explicit Shared(const BulkJob& j, bool progress) : job(j), status(progress) {}
+  Shared(const BulkJob& j, bool progress, bool plain_terminal)
+      : job(j), status(progress, plain_terminal) {}
 
   const BulkJob& job;
   StatusLine status;

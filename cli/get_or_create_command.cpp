@@ -4,6 +4,7 @@
 #include "database.hpp"
 #include "key_runner.hpp"
 #include "output.hpp"
+#include "usage.hpp"
 
 #include <anydb/backend.hpp>
 #include <anydb/error.hpp>
@@ -63,11 +64,9 @@ std::vector<SetColumn> parse_assignments(const std::vector<std::string>& assignm
       continue;
     }
     if (equals == std::string::npos || equals == 0)
-      throw_error(ErrorKind::invalid_argument,
-                  fmt::format("--set expects COL=VALUE, got '{}'{}", printable(assignment),
-                              bulk || equals == 0
-                                  ? ""
-                                  : " (a bare column name takes its values from --keys-from)"));
+      usage_error(fmt::format(
+          "--set expects COL=VALUE, got '{}'{}", printable(assignment),
+          bulk || equals == 0 ? "" : " (a bare column name takes its values from --keys-from)"));
     out.push_back(SetColumn{assignment.substr(0, equals), Value(assignment.substr(equals + 1))});
   }
   return out;
@@ -81,27 +80,23 @@ unsigned default_bulk_threads() {
 // Refuses flags that contradict each other, before anything is loaded or opened.
 void check_option_combinations(const GetOrCreateOptions& options, bool bulk) {
   if (bulk && !options.keys.empty())
-    throw_error(ErrorKind::invalid_argument,
-                "give keys either as KEY arguments or with --keys-from, not both");
+    usage_error("give keys either as KEY arguments or with --keys-from, not both");
   if (!bulk && options.keys.empty())
-    throw_error(ErrorKind::invalid_argument,
-                "no KEY given (give keys as arguments or with --keys-from FILE)");
-  if (!bulk && options.batch != 1)
-    throw_error(ErrorKind::invalid_argument, "--batch needs --keys-from");
-  if (!bulk && options.per_key)
-    throw_error(ErrorKind::invalid_argument, "--per-key needs --keys-from");
+    usage_error("no KEY given (give keys as arguments or with --keys-from FILE)");
+  if (!bulk && options.batch != 1) usage_error("--batch needs --keys-from");
+  if (!bulk && options.per_key) usage_error("--per-key needs --keys-from");
   if (bulk && options.batch > 1 && options.strategy == "naive")
-    throw_error(ErrorKind::invalid_argument,
-                "--batch has no naive strategy: a batch is always protected (use safe or upsert)");
+    usage_error("--batch has no naive strategy: a batch is always protected (use safe or upsert)");
+  for (std::size_t i = 0; i < options.keys.size(); ++i)
+    if (options.keys[i].empty())
+      usage_error(fmt::format("KEY {} is empty; an empty key is never stored", i + 1));
   if (options.threads == 0 && options.keys.size() > max_threads_per_key)
-    throw_error(ErrorKind::invalid_argument,
-                fmt::format("{} keys would start {} threads; use --threads N for a worker pool",
+    usage_error(fmt::format("{} keys would start {} threads; use --threads N for a worker pool",
                             options.keys.size(), options.keys.size()));
   if (options.table.empty() && !options.key_column.empty() && options.key_column != demo_key)
-    throw_error(ErrorKind::invalid_argument, "--key needs --table (the demo table's key is my_id)");
+    usage_error("--key needs --table (the demo table's key is my_id)");
   if (!options.table.empty() && options.key_column.empty())
-    throw_error(ErrorKind::invalid_argument,
-                "--table needs --key COL (a column with a unique constraint)");
+    usage_error("--table needs --key COL (a column with a unique constraint)");
 }
 
 // One positional key: in a transaction of its own unless the strategy is naive.
@@ -179,7 +174,7 @@ CLI::App* add_get_or_create_command(CLI::App& app, GetOrCreateOptions& options) 
       ->add_option("--threads", options.threads,
                    "Use a pool of N worker threads instead of one thread per key (with "
                    "--keys-from the default is the number of cores)")
-      ->check(CLI::Range(1u, max_pool_threads))
+      ->check(whole_number(1, max_pool_threads))
       ->type_name("N");
   command
       ->add_option("--keys-from", options.keys_from,
@@ -190,7 +185,7 @@ CLI::App* add_get_or_create_command(CLI::App& app, GetOrCreateOptions& options) 
       ->add_option(
           "--batch", options.batch,
           "Bulk mode: resolve N keys per batched get-or-create (one transaction per batch)")
-      ->check(CLI::Range(std::size_t{1}, max_batch))
+      ->check(whole_number(1, max_batch))
       ->type_name("N")
       ->capture_default_str();
   command->add_flag("--per-key", options.per_key,
@@ -198,14 +193,14 @@ CLI::App* add_get_or_create_command(CLI::App& app, GetOrCreateOptions& options) 
   command
       ->add_option("--max-attempts", options.max_attempts,
                    "Attempts per key when transient errors (busy, deadlock, serialization) occur")
-      ->check(CLI::Range(1, 1000))
+      ->check(whole_number(1, 1000))
       ->type_name("N")
       ->capture_default_str();
   command
       ->add_option("--reconnect-for", options.reconnect_for_seconds,
                    "When a connection breaks (say, the server restarts), keep reconnecting for "
-                   "up to this many seconds and run the key again (positional keys)")
-      ->check(CLI::Range(0u, 3600u))
+                   "up to this many seconds and run the key (or the --keys-from batch) again")
+      ->check(whole_number(0, 3600))
       ->type_name("SECONDS");
   add_format_option(*command, options.format);
   command->add_option("KEY", options.keys,
@@ -264,6 +259,7 @@ int run_get_or_create(const GetOrCreateOptions& options) {
     job.per_key = options.per_key;
     job.format = options.format;
     job.strategy = options.strategy;
+    job.reconnect_for = std::chrono::seconds(options.reconnect_for_seconds);
     return run_bulk(job);
   }
 

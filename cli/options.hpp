@@ -1,5 +1,7 @@
 #pragma once
 
+#include "usage.hpp"
+
 #include <anydb/error.hpp>
 #include <anydb/get_or_create.hpp>
 #include <anydb/loader.hpp>
@@ -33,8 +35,7 @@ struct DatabaseOptions {
     const std::vector<std::string>& plugin_dirs) {
   if (std::any_of(plugin_dirs.begin(), plugin_dirs.end(),
                   [](const std::string& dir) { return dir.empty(); }))
-    throw_error(
-        ErrorKind::invalid_argument,
+    usage_error(
         "--plugin-dir: an empty directory name is not allowed (write --plugin-dir . to search "
         "the current directory)");
   return PluginLoader::Options{{plugin_dirs.begin(), plugin_dirs.end()}, true};

@@ -5,7 +5,11 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <iostream>
 #include <mutex>
 
 namespace anydb::cli {
@@ -13,12 +17,24 @@ namespace anydb::cli {
 namespace {
 
 std::mutex output_mutex;
+// The errno of the first failed write to stdout (0: none). A full disk, a closed pipe or
+// /dev/full must fail the run, not pass unnoticed.
+std::atomic<int> stdout_error{0};
+
+// Writes under output_mutex (held by the caller) and remembers a failure on stdout.
+void write_locked(std::FILE* stream, std::string_view text, bool newline) {
+  bool ok = std::fwrite(text.data(), 1, text.size(), stream) == text.size();
+  if (ok && newline) ok = std::fputc('\n', stream) != EOF;
+  ok = std::fflush(stream) == 0 && ok;
+  if (!ok && stream == stdout) {
+    int expected = 0;
+    stdout_error.compare_exchange_strong(expected, errno == 0 ? EIO : errno);
+  }
+}
 
 void write_line(std::FILE* stream, std::string_view line) {
   std::lock_guard lock(output_mutex);
-  std::fwrite(line.data(), 1, line.size(), stream);
-  std::fputc('\n', stream);
-  std::fflush(stream);
+  write_locked(stream, line, true);
 }
 
 nlohmann::json to_json(const Value& value) {
@@ -87,8 +103,28 @@ void print_outcome(const KeyOutcome& outcome, std::string_view format) {
 
 void print_block(std::FILE* stream, std::string_view text) {
   std::lock_guard lock(output_mutex);
-  std::fwrite(text.data(), 1, text.size(), stream);
-  std::fflush(stream);
+  write_locked(stream, text, false);
+}
+
+int finish_output(int status) {
+  // CLI11 writes --help and --version through std::cout; everything else goes through stdio.
+  errno = 0;
+  std::cout.flush();
+  if (!std::cout.good()) {
+    int expected = 0;
+    stdout_error.compare_exchange_strong(expected, errno == 0 ? EIO : errno);
+  }
+  {
+    std::lock_guard lock(output_mutex);
+    if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0) {
+      int expected = 0;
+      stdout_error.compare_exchange_strong(expected, errno == 0 ? EIO : errno);
+    }
+  }
+  const int error = stdout_error.load();
+  if (error == 0) return status;
+  std::fprintf(stderr, "anydb: cannot write to standard output: %s\n", std::strerror(error));
+  return status == exit_ok ? exit_key_failed : status;
 }
 
 }  // namespace anydb::cli

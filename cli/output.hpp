@@ -46,4 +46,9 @@ void print_outcome(const KeyOutcome& outcome, std::string_view format);
 // lock as print_line(), and flushes.
 void print_block(std::FILE* stream, std::string_view text);
 
+// Call once, as the command ends, with its exit status. When any write to stdout failed (a full
+// disk, /dev/full, ...), says so in one line on stderr and turns a successful status into
+// exit_key_failed: output that was lost must not look like a run that succeeded.
+[[nodiscard]] int finish_output(int status);
+
 }  // namespace anydb::cli

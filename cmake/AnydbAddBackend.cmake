@@ -1,10 +1,11 @@
 # anydb_add_backend(<name> SOURCES <file>... [LINK_LIBRARIES <lib>...] [NO_INSTALL])
 #
 # Builds the backend plugin `anydb-backend-<name>.so` as a MODULE library: hidden visibility (the
-# only exported symbols are the two that ANYDB_DEFINE_PLUGIN creates), linked against anydb::core
-# with --no-undefined so that a missing symbol fails the link instead of the later dlopen, placed
-# next to the other plugins of the build tree and installed into anydb's plugin folder. The same
-# function serves in-tree backends and out-of-tree plugin authors.
+# only exported symbols are the two that ANYDB_DEFINE_PLUGIN creates), linked against anydb::plugin
+# (the core plus the Boost.DLL headers plugin.hpp needs) with --no-undefined so that a missing symbol fails the link instead of the later dlopen, placed
+# next to the other plugins of the build tree and installed into anydb's plugin folder, as the
+# install component backend-<name> (one package per plugin with CPack). The same function serves
+# in-tree backends and out-of-tree plugin authors.
 function(anydb_add_backend name)
   cmake_parse_arguments(PARSE_ARGV 1 ARG "NO_INSTALL" "" "SOURCES;LINK_LIBRARIES")
   string(LENGTH "${name}" name_length)
@@ -17,7 +18,11 @@ function(anydb_add_backend name)
 
   set(target anydb-backend-${name})
   add_library(${target} MODULE ${ARG_SOURCES})
-  target_link_libraries(${target} PRIVATE anydb::core ${ARG_LINK_LIBRARIES})
+  if(NOT TARGET Boost::headers)
+    message(FATAL_ERROR "anydb_add_backend(${name}): plugins need the Boost headers (Boost >= 1.74; "
+                        "Debian: libboost-dev), and find_package(Boost) did not find them")
+  endif()
+  target_link_libraries(${target} PRIVATE anydb::plugin ${ARG_LINK_LIBRARIES})
   # Export exactly the two plugin symbols; template instantiations and everything else stay
   # inside the plugin even where visibility attributes would leak them as weak symbols.
   set(version_script "${CMAKE_CURRENT_BINARY_DIR}/${target}.map")
@@ -37,6 +42,7 @@ function(anydb_add_backend name)
     anydb_set_warnings(${target})
   endif()
   if(NOT ARG_NO_INSTALL AND DEFINED ANYDB_INSTALL_PLUGINDIR)
-    install(TARGETS ${target} LIBRARY DESTINATION "${ANYDB_INSTALL_PLUGINDIR}" COMPONENT runtime)
+    install(TARGETS ${target} LIBRARY DESTINATION "${ANYDB_INSTALL_PLUGINDIR}"
+            COMPONENT backend-${name})
   endif()
 endfunction()

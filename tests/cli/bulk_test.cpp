@@ -9,9 +9,11 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -168,6 +170,13 @@ class BulkTest : public CliTest {
                                   "sqlite",       "--db",          db_path()};
     args.insert(args.end(), flags.begin(), flags.end());
     return args;
+  }
+
+  // A run with stderr on a terminal, long enough (200000 keys) for the progress line to be drawn.
+  ProcessResult run_with_progress(const std::string& file) const {
+    Spawned child(bulk_argv({"--keys-from", file}), directory.path(), /*pty_stderr=*/true);
+    child.close_stdin();
+    return child.finish();
   }
 
   void create_people() const {
@@ -424,19 +433,77 @@ TEST_F(BulkTest, SigtermDuringALargeBatchedRunKeepsWholeBatches) {
   EXPECT_EQ(created % 100, 0) << "batches commit whole or not at all";
 }
 
-TEST_F(BulkTest, ProgressLineOnlyOnATerminal) {
+// Sets an environment variable for the children spawned while it lives.
+class ScopedEnvironment {
+ public:
+  ScopedEnvironment(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    ::setenv(name, value, 1);
+  }
+  ~ScopedEnvironment() {
+    if (old_)
+      ::setenv(name_, old_->c_str(), 1);
+    else
+      ::unsetenv(name_);
+  }
+  ScopedEnvironment(const ScopedEnvironment&) = delete;
+  ScopedEnvironment& operator=(const ScopedEnvironment&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+std::string progress_keys() {
   std::string text;
   for (int key = 0; key < 200'000; ++key) text += std::to_string(key % 1000) + "\n";
-  const std::string file = write_file("keys.txt", text);
-  Spawned child(bulk_argv({"--keys-from", file}), directory.path(), /*pty_stderr=*/true);
-  child.close_stdin();
-  const ProcessResult result = child.finish();
+  return text;
+}
+
+TEST_F(BulkTest, ProgressLineOnlyOnATerminal) {
+  const std::string file = write_file("keys.txt", progress_keys());
+  const ScopedEnvironment term("TERM", "xterm");
+  const ProcessResult result = run_with_progress(file);
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.err.find("200000 keys in"), std::string::npos) << result.err;
-  // The line is redrawn in place, with the total counted up front, and erased at the end.
+  // The line is redrawn in place, with the total counted up front and the time left, and erased
+  // at the end.
   EXPECT_NE(result.err.find("\r\x1b[Kanydb: "), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("/200000 keys ("), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find(" ETA "), std::string::npos) << result.err;
   EXPECT_EQ(rows(), 1000);
+}
+
+TEST_F(BulkTest, ProgressLineOnADumbTerminalHasNoEscapeSequences) {
+  const std::string file = write_file("keys.txt", progress_keys());
+  const ScopedEnvironment term("TERM", "dumb");
+  const ProcessResult result = run_with_progress(file);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.err.find("\ranydb: "), std::string::npos) << "no progress line: " << result.err;
+  EXPECT_NE(result.err.find(" ETA "), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find('\x1b'), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("200000 keys in"), std::string::npos) << result.err;
+}
+
+TEST_F(BulkTest, EmptyKeysAreRejectedNotStored) {
+  create_people();
+  const std::string file = write_file("keys.txt", "a@x\tA\n\tNobody\nb@x\tB\n");
+  const ProcessResult result = bulk(file, {"--table", "people", "--key", "email", "--set", "name"});
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  const auto lines = result.err_lines();
+  EXPECT_EQ(std::count(lines.begin(), lines.end(), "anydb: line 2: the key is empty; skipped"), 1)
+      << result.err;
+  SqliteFile db(db_path());
+  EXPECT_EQ(db.scalar("SELECT COUNT(*) FROM people WHERE email = ''"), 0);
+  EXPECT_EQ(db.scalar("SELECT COUNT(*) FROM people WHERE email IN ('a@x', 'b@x')"), 2);
+}
+
+TEST_F(BulkTest, ReconnectForIsAcceptedInBulkMode) {
+  // The server restarts themselves are in tests/postgresql/restart_test.cpp.
+  const std::string file = write_file("keys.txt", numbered_keys(1, 50));
+  const ProcessResult result = bulk(file, {"--reconnect-for", "10", "--batch", "8"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(rows(), 50);
 }
 
 }  // namespace

@@ -24,6 +24,41 @@ nm -D --defined-only "$plugin" | awk '{print $3}' | sort >"$work/exports"
 printf 'anydb_abi_version\nanydb_create_backend\n' | diff - "$work/exports" ||
   { echo "the example plugin exports more than its two symbols"; exit 1; }
 
+echo "--- the SONAME follows the ABI number, and anydb.pc points into the prefix"
+abi=$(sed -n 's/^set(ANYDB_ABI_VERSION \([0-9]*\))$/\1/p' "$prefix/lib/cmake/anydb/anydbConfig.cmake")
+soname=$(objdump -p "$prefix/lib/libanydb.so" | awk '$1 == "SONAME" {print $2}')
+[[ -n $abi && $soname == "libanydb.so.$abi" ]] || { echo "SONAME '$soname', ABI '$abi'"; exit 1; }
+for variable in includedir libdir plugindir; do
+  dir=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --variable=$variable anydb)
+  case $variable in
+    includedir) want=$prefix/include ;;
+    libdir) want=$prefix/lib ;;
+    plugindir) want=$prefix/lib/anydb/plugins ;;
+  esac
+  [[ $(realpath "$dir") == "$(realpath "$want")" ]] || { echo "anydb.pc: $variable is $dir"; exit 1; }
+done
+
+echo "--- an application that links only anydb::core needs no Boost"
+mkdir -p "$work/app"
+cat >"$work/app/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.25)
+project(anydb_app LANGUAGES CXX)
+find_package(anydb CONFIG REQUIRED)
+add_executable(app app.cpp)
+target_link_libraries(app PRIVATE anydb::core)
+CMAKE
+printf '#include <anydb/anydb.hpp>\nint main() { return anydb::abi_version > 0 ? 0 : 1; }\n' >"$work/app/app.cpp"
+# Boost is made unfindable: the package must still load, and the program still build.
+cmake -S "$work/app" -B "$work/app/build" -DCMAKE_PREFIX_PATH="$prefix" \
+  -DCMAKE_DISABLE_FIND_PACKAGE_Boost=TRUE >"$work/app-configure.log" 2>&1 ||
+  { cat "$work/app-configure.log"; exit 1; }
+cmake --build "$work/app/build" >"$work/app-build.log" 2>&1 || { cat "$work/app-build.log"; exit 1; }
+"$work/app/build/app"
+# shellcheck disable=SC2046  # pkg-config prints a list of flags
+g++ $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags anydb) -M "$work/app/app.cpp" \
+  >"$work/app.deps"
+if grep -q boost "$work/app.deps"; then echo "<anydb/anydb.hpp> includes Boost headers"; exit 1; fi
+
 echo "--- the installed CLI finds the installed plugins by itself"
 (cd "$work" && env -u ANYDB_PLUGIN_PATH "$prefix/bin/anydb" backends) | tee "$work/backends.txt"
 grep -q "^sqlite .*$prefix/lib/anydb/plugins/anydb-backend-sqlite.so" "$work/backends.txt"

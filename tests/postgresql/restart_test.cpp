@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <fstream>
 #include <thread>
 
 namespace anydb::pgtest {
@@ -35,8 +36,10 @@ RunCounts count(const ProcessResult& result) {
   return counts;
 }
 
-// Runs the CLI on key_count new keys and restarts the server half a second into the run.
-ProcessResult run_with_restart(const Table& table, const std::vector<std::string>& flags) {
+// Runs the CLI on key_count new keys and restarts the server half a second into the run. With
+// `keys_file`, the keys go through bulk mode (--keys-from) instead of the argument list.
+ProcessResult run_with_restart(const Table& table, const std::vector<std::string>& flags,
+                               const std::string& keys_file = {}, int keys = key_count) {
   const auto restart = environment("ANYDB_TEST_PG_RESTART");
   if (!restart) throw std::runtime_error(missing_variable_message("ANYDB_TEST_PG_RESTART"));
   std::vector<std::string> args{ANYDB_CLI_PATH, "get-or-create",
@@ -46,7 +49,13 @@ ProcessResult run_with_restart(const Table& table, const std::vector<std::string
                                 "--key",        "k",
                                 "--threads",    "4"};
   args.insert(args.end(), flags.begin(), flags.end());
-  for (int key = 0; key < key_count; ++key) args.push_back(std::to_string(key));
+  if (keys_file.empty()) {
+    for (int key = 0; key < keys; ++key) args.push_back(std::to_string(key));
+  } else {
+    std::ofstream file(keys_file);
+    for (int key = 0; key < keys; ++key) file << key << '\n';
+    args.insert(args.end(), {"--keys-from", keys_file, "--per-key"});
+  }
 
   ProcessResult result;
   std::jthread run([&] { result = run_process(args); });
@@ -90,6 +99,36 @@ TEST_F(ServerRestart, ReconnectingRunCompletes) {
   EXPECT_EQ(scalar(*connection, fmt::format("SELECT COUNT(*) FROM {}", table.sql())), key_count);
   EXPECT_EQ(scalar(*connection, fmt::format("SELECT COUNT(DISTINCT k) FROM {}", table.sql())),
             key_count);
+}
+
+// Bulk mode: the workers keep reconnecting while the server is down, then redo the key or batch
+// they held; every key is done once, none fails. Bulk mode is faster than KEY arguments, so it
+// gets more keys: the restart must land inside the run, which the "reconnected" lines prove.
+void expect_bulk_run_completes(const std::string& table_name, const std::vector<std::string>& flags,
+                               int keys) {
+  const Table table(table_name);
+  const test::TemporaryDirectory directory;
+  const ProcessResult result =
+      run_with_restart(table, flags, (directory.path() / "keys.txt").string(), keys);
+  const RunCounts counts = count(result);
+  EXPECT_EQ(result.exit_code, 0) << result.err.substr(0, 2000);
+  EXPECT_NE(result.err.find("lost its connection and reconnected after"), std::string::npos)
+      << "the restart did not land inside the run: " << result.err.substr(0, 2000);
+  EXPECT_EQ(counts.failed, 0);
+  EXPECT_EQ(counts.created + counts.existing, keys);
+  auto connection = connect();
+  EXPECT_EQ(scalar(*connection, fmt::format("SELECT COUNT(*) FROM {}", table.sql())), keys);
+  EXPECT_EQ(scalar(*connection, fmt::format("SELECT COUNT(DISTINCT k) FROM {}", table.sql())),
+            keys);
+}
+
+TEST_F(ServerRestart, ReconnectingBulkRunCompletes) {
+  expect_bulk_run_completes("restart_bulk", {"--reconnect-for", "30"}, 100'000);
+}
+
+TEST_F(ServerRestart, ReconnectingBatchedBulkRunCompletes) {
+  expect_bulk_run_completes("restart_bulk_batch", {"--reconnect-for", "30", "--batch", "50"},
+                            400'000);
 }
 
 }  // namespace

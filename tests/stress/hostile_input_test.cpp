@@ -80,10 +80,15 @@ TEST_F(CliTest, UnreadableKeyFilesAreRefusedWithOneLine) {
 TEST_F(CliTest, AbsurdKeysAreStoredOrRefusedNeverCrash) {
   // 100 KB: close to the kernel's limit for one argument (MAX_ARG_STRLEN, 128 KB).
   const std::string huge(100'000, 'k');
-  const ProcessResult result = get_or_create({huge, huge, "", "\xc3\x28", "\t"});
+  const ProcessResult result = get_or_create({huge, huge, "\xc3\x28", "\t"});
   EXPECT_EQ(result.exit_code, 0) << result.err.substr(0, 500);
-  EXPECT_EQ(result.out_lines().size(), 5u);
-  EXPECT_EQ(rows(), 4);
+  EXPECT_EQ(result.out_lines().size(), 4u);
+  EXPECT_EQ(rows(), 3);
+  // The empty key is refused as a usage error, before anything is stored.
+  const ProcessResult empty = get_or_create({huge, ""});
+  EXPECT_EQ(empty.exit_code, 2);
+  EXPECT_EQ(empty.err_lines().size(), 1u) << empty.err.substr(0, 500);
+  EXPECT_EQ(rows(), 3);
 }
 
 TEST_F(CliTest, NoSecretFromUriOrEnvironmentInAnyStream) {
