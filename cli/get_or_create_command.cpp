@@ -88,6 +88,8 @@ void check_option_combinations(const GetOrCreateOptions& options, bool bulk) {
     throw_error(ErrorKind::invalid_argument, "--batch needs --keys-from");
   if (!bulk && options.per_key)
     throw_error(ErrorKind::invalid_argument, "--per-key needs --keys-from");
+  if (!bulk && options.integer_keys)
+    throw_error(ErrorKind::invalid_argument, "--integer-keys needs --keys-from");
   if (bulk && options.batch > 1 && options.strategy == "naive")
     throw_error(ErrorKind::invalid_argument,
                 "--batch has no naive strategy: a batch is always protected (use safe or upsert)");
@@ -188,6 +190,9 @@ CLI::App* add_get_or_create_command(CLI::App& app, GetOrCreateOptions& options) 
       ->check(CLI::Range(std::size_t{1}, max_batch))
       ->type_name("N")
       ->capture_default_str();
+  command->add_flag("--integer-keys", options.integer_keys,
+                    "Bulk mode: the key column holds integers, so keys spelt as integers are sent "
+                    "as integers (always so for the demo table)");
   command->add_flag("--per-key", options.per_key,
                     "Bulk mode: also print one line per key (KEY True/False, or JSON objects)");
   command
@@ -256,6 +261,7 @@ int run_get_or_create(const GetOrCreateOptions& options) {
     job.threads = options.threads == 0 ? default_bulk_threads() : options.threads;
     job.batch = options.batch;
     job.per_key = options.per_key;
+    job.integer_keys = demo || options.integer_keys;
     job.format = options.format;
     job.strategy = options.strategy;
     return run_bulk(job);

@@ -8,6 +8,12 @@
 #include <utility>
 
 namespace anydb {
+namespace {
+
+// Names handed out by next_savepoint_name(): one per nesting depth of the open savepoints.
+std::string savepoint_name(std::uint64_t number) { return fmt::format("anydb_sp_{}", number); }
+
+}  // namespace
 
 std::string_view to_string(TransactionState state) noexcept {
   switch (state) {
@@ -118,6 +124,7 @@ void Connection::begin(AccessMode mode) {
   state_ = TransactionState::active;
   access_mode_ = mode;
   abort_reason_.clear();
+  savepoint_counter_ = 0;  // no savepoint outlives its transaction: the names start again
 }
 
 void Connection::commit() {
@@ -200,6 +207,9 @@ void Connection::release(std::string_view name) {
   } catch (const Error& error) {
     fail(error, false);
   }
+  // The newest generated name is free again once released, so that a loop of nested guards
+  // (a savepoint per key) reuses one name, and a backend can keep its statements prepared.
+  if (savepoint_counter_ > 0 && name == savepoint_name(savepoint_counter_)) --savepoint_counter_;
 }
 
 void Connection::rollback_to(std::string_view name) {
@@ -327,9 +337,7 @@ void Connection::close_statements() noexcept {
   cache_lru_.clear();
 }
 
-std::string Connection::next_savepoint_name() {
-  return fmt::format("anydb_sp_{}", ++savepoint_counter_);
-}
+std::string Connection::next_savepoint_name() { return savepoint_name(++savepoint_counter_); }
 
 void Connection::set_cleanup_error_handler(CleanupErrorHandler handler) {
   cleanup_error_handler_ = std::move(handler);

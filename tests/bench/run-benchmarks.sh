@@ -1,67 +1,197 @@
 #!/usr/bin/env bash
-# run-benchmarks.sh [BUILD_DIR]: every benchmark of docs/benchmarks.md, in one go.
+# run-benchmarks.sh [--full] [BUILD_DIR]: every figure of docs/benchmarks.md, in one go, as the
+# Markdown that docs/benchmarks.md quotes:
 #
-#   scripts/with-databases.sh tests/bench/run-benchmarks.sh build
+#   scripts/with-databases.sh tests/bench/run-benchmarks.sh build > /tmp/figures.md
 #
-# Prints the machine, then the anydb-bench tables for SQLite and (when ANYDB_TEST_PG_URI is set,
-# as scripts/with-databases.sh does) PostgreSQL, (when ANYDB_TEST_MARIADB_URI is set) MariaDB
-# against raw Connector/C and against the ODBC backend on the same server, the Google Benchmark micro-benchmarks, and the
-# peak memory of `anydb get-or-create --keys-from` over 1,000,000 keys. About three minutes on
-# two cores. Extra anydb-bench flags can be given in ANYDB_BENCH_FLAGS (e.g. "--repeat 5").
+# Prints the machine, the load average and the date, then:
+#   - anydb-bench for SQLite and (when ANYDB_TEST_PG_URI is set, as scripts/with-databases.sh
+#     does) PostgreSQL: anydb against raw client code, then against SOCI; (when
+#     ANYDB_TEST_MARIADB_URI is set) MariaDB against raw Connector/C and against the ODBC backend;
+#   - client instructions per key (valgrind --tool=callgrind, one thread, only the measured work)
+#     through anydb, raw code and SOCI: a created key and a hit;
+#   - the Google Benchmark micro-benchmarks;
+#   - load + first connection in a fresh process, anydb against libpq alone;
+#   - the CLI's bulk sync (--keys-from, --batch 500, half the keys present): keys sent as text
+#     against keys sent as integers, keys/s and peak RSS. 200,000 keys by default, 1,000,000
+#     with --full.
+# About six minutes on two cores (--full: about two more). Extra anydb-bench flags can be given
+# in ANYDB_BENCH_FLAGS (e.g. "--repeat 5").
 set -euo pipefail
+full=0
+if [ "${1:-}" = "--full" ]; then
+  full=1
+  shift
+fi
 build=${1:-build}
 bin="$build/bin"
-for program in anydb anydb-bench anydb-microbench; do
+for program in anydb anydb-bench anydb-microbench anydb-connect-probe; do
   [ -x "$bin/$program" ] || { echo "run-benchmarks.sh: $bin/$program is missing (build first)" >&2; exit 2; }
 done
 read -r -a extra <<<"${ANYDB_BENCH_FLAGS:-}"
+bulk_keys=200000
+[ "$full" = 1 ] && bulk_keys=1000000
+pg=${ANYDB_TEST_PG_URI:-}
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/anydb-bench.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
 
-echo "# anydb benchmarks"
-echo
-echo "- date: $(date '+%Y-%m-%d %H:%M %Z')"
-echo "- cores: $(nproc); CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-echo "- load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo
-
-echo "## SQLite"
-"$bin/anydb-bench" --backend sqlite "${extra[@]}"
-echo
-if [ -n "${ANYDB_TEST_PG_URI:-}" ]; then
-  echo "## PostgreSQL"
-  "$bin/anydb-bench" --backend postgresql --db env:ANYDB_TEST_PG_URI "${extra[@]}"
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+section() {  # title
   echo
+  echo "## $1"
+  echo
+  echo "load average before: $(load)"
+  echo
+}
+
+echo "# anydb benchmark run"
+echo
+echo "- command: \`tests/bench/run-benchmarks.sh$([ "$full" = 1 ] && echo ' --full') $build\`"
+echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')), $(free -g | awk '/^Mem:/ {print $2}') GB RAM, $(. /etc/os-release && echo "$PRETTY_NAME")"
+echo "- build: $(grep -m1 '^CMAKE_BUILD_TYPE:' "$build/CMakeCache.txt" | cut -d= -f2), $(grep -m1 '^CMAKE_CXX_COMPILER:' "$build/CMakeCache.txt" | cut -d= -f2 | xargs -r basename) $(c++ -dumpfullversion 2>/dev/null || true)"
+echo "- SQLite $(sqlite3 --version 2>/dev/null | cut -d' ' -f1 || echo '?')$([ -n "$pg" ] && echo ", PostgreSQL $(psql "$pg" -Atc 'SHOW server_version' 2>/dev/null || echo '?')"), SOCI $(dpkg-query -W -f='${Version}' libsoci-dev 2>/dev/null || echo '?')"
+echo "- load average at the start: $(load)"
+
+bench() {  # anydb-bench arguments...
+  "$bin/anydb-bench" "$@" "${extra[@]}"
+}
+
+section "SQLite: anydb against raw sqlite3"
+bench --backend sqlite
+section "SQLite: anydb against SOCI (the safe loop written with SOCI)"
+bench --backend sqlite --baseline soci --workloads contended,bulk_sync --strategies safe,upsert
+if [ -n "$pg" ]; then
+  section "PostgreSQL: anydb against raw libpq"
+  bench --backend postgresql --db env:ANYDB_TEST_PG_URI
+  section "PostgreSQL: anydb against SOCI"
+  bench --backend postgresql --db env:ANYDB_TEST_PG_URI --baseline soci \
+    --workloads contended,bulk_sync --strategies safe,upsert
 fi
 if [ -n "${ANYDB_TEST_MARIADB_URI:-}" ]; then
-  echo "## MariaDB"
-  "$bin/anydb-bench" --backend mariadb --db env:ANYDB_TEST_MARIADB_URI "${extra[@]}"
-  echo
+  section "MariaDB: anydb against raw Connector/C"
+  bench --backend mariadb --db env:ANYDB_TEST_MARIADB_URI --strategies safe
   if [ -n "${ANYDB_TEST_ODBC_MARIADB_URI:-}" ]; then
-    echo "### MariaDB: native backend against ODBC (MariaDB Connector/ODBC), same server"
-    "$bin/anydb-bench" --backend mariadb --db env:ANYDB_TEST_MARIADB_URI \
-      --vs-backend odbc --vs-db env:ANYDB_TEST_ODBC_MARIADB_URI --strategies safe "${extra[@]}"
-    echo
+    section "MariaDB: the native backend against the ODBC backend (Connector/ODBC), same server"
+    bench --backend mariadb --db env:ANYDB_TEST_MARIADB_URI \
+      --vs-backend odbc --vs-db env:ANYDB_TEST_ODBC_MARIADB_URI --strategies safe
   fi
 fi
 
-echo "## Micro-benchmarks"
-"$bin/anydb-microbench" --benchmark_min_time=0.2 2>&1 | grep -E '^(BM_|Benchmark|-)'
-echo
-
-echo "## 1,000,000 keys from a file (peak RSS)"
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/anydb-rss.XXXXXX")
-trap 'rm -rf "$scratch"' EXIT
-seq 1 1000000 >"$scratch/keys.txt"
-rss() {  # label, anydb arguments...
+# --- instructions per key ---------------------------------------------------------------------
+# One thread, 1,000 keys, strategy safe; only anydb::bench::work() is counted (the table's reset
+# and preload are not). all_new: every key created; all_hits: every key found.
+instructions() {  # side(anydb|raw|soci), workload, anydb-bench arguments...
+  local side=$1 workload=$2
+  shift 2
+  local only=$side baseline=()
+  if [ "$side" = soci ]; then
+    only=raw
+    baseline=(--baseline soci)
+  fi
+  valgrind --tool=callgrind --callgrind-out-file="$scratch/callgrind.out" \
+    --toggle-collect='anydb::bench::(anonymous namespace)::work(*' \
+    "$bin/anydb-bench" --threads 1 --keys 1000 --repeat 1 --max-repeat 1 --min-time 0 \
+    --only "$only" --workloads "$workload" --strategies safe "${baseline[@]}" "$@" \
+    >/dev/null 2>"$scratch/valgrind.log" || { tail -5 "$scratch/valgrind.log" >&2; return 1; }
+  awk '/^summary:/ {printf "%.0f", $2 / 1000}' "$scratch/callgrind.out"
+}
+instruction_rows() {  # label, anydb-bench arguments...
   local label=$1
   shift
-  /usr/bin/time -f '%M' -o "$scratch/time" "$bin/anydb" get-or-create --keys-from "$scratch/keys.txt" \
-    --format json "$@" >"$scratch/summary.json"
-  printf '| %s | %s | %s KiB |\n' "$label" "$(cat "$scratch/summary.json")" "$(tail -n 1 "$scratch/time")"
+  for workload in all_new all_hits; do
+    local anydb raw soci
+    anydb=$(instructions anydb "$workload" "$@")
+    raw=$(instructions raw "$workload" "$@")
+    soci=$(instructions soci "$workload" "$@")
+    awk -v l="$label" -v w="$workload" -v a="$anydb" -v r="$raw" -v s="$soci" \
+      'BEGIN {printf "| %s | %s | %d | %d | %d | %.3f | %.3f |\n", l, w == "all_new" ? "created" : "hit", a, r, s, a / r, a / s}'
+  done
 }
-echo "| run | summary (--format json) | peak RSS (/usr/bin/time) |"
-echo "|---|---|---|"
-rss "sqlite, --batch 500, all new" --db "$scratch/rss.sqlite3" --batch 500
-rss "sqlite, no batching, all existing" --db "$scratch/rss.sqlite3"
-if [ -n "${ANYDB_TEST_PG_URI:-}" ]; then
-  rss "postgresql, --batch 500" --backend postgresql --db "$ANYDB_TEST_PG_URI" --batch 500
+section "Client instructions per key (callgrind)"
+echo "valgrind --tool=callgrind --toggle-collect='anydb::bench::(anonymous namespace)::work(*' on"
+echo "\`anydb-bench --threads 1 --keys 1000 --strategies safe --workloads all_new|all_hits --only anydb|raw\`"
+echo "(SOCI: \`--baseline soci --only raw\`); instructions of the client process divided by the keys."
+echo
+echo "| database | key | anydb | raw | SOCI | anydb/raw | anydb/SOCI |"
+echo "|---|---|---:|---:|---:|---:|---:|"
+instruction_rows SQLite --backend sqlite
+[ -n "$pg" ] && instruction_rows PostgreSQL --backend postgresql --db env:ANYDB_TEST_PG_URI
+
+section "Micro-benchmarks"
+"$bin/anydb-microbench" --benchmark_min_time=0.2 2>&1 | grep -E '^(BM_|Benchmark|-)'
+
+# --- load + connect in a fresh process --------------------------------------------------------
+per_process_ms() {  # runs, command... : wall-clock milliseconds per run of the whole process
+  local runs=$1
+  shift
+  "$@" >/dev/null # warm the page cache
+  local start end
+  start=$(date +%s%N)
+  for ((i = 0; i < runs; ++i)); do "$@" >/dev/null; done
+  end=$(date +%s%N)
+  awk -v t=$((end - start)) -v n="$runs" 'BEGIN {printf "%.2f", t / n / 1e6}'
+}
+if [ -n "$pg" ] && [ -x "$bin/raw-pq-connect-probe" ]; then
+  section "Load + first connection in a fresh process (PostgreSQL)"
+  echo "Whole processes (exec, dynamic loading, connect, exit), 100 in a row, ms per process;"
+  echo "\`-\` instead of a connection string only starts the program (and, for anydb, loads the plugin)."
+  echo
+  echo "| connection | libpq alone | anydb | anydb, LD_BIND_NOW=1 | anydb − libpq |"
+  echo "|---|---:|---:|---:|---:|"
+  probe_row() {  # label, libpq conninfo or -
+    local raw any now
+    raw=$(per_process_ms 100 "$bin/raw-pq-connect-probe" "$2")
+    any=$(per_process_ms 100 "$bin/anydb-connect-probe" postgresql "$2")
+    now=$(per_process_ms 100 env LD_BIND_NOW=1 "$bin/anydb-connect-probe" postgresql "$2")
+    awk -v l="$1" -v r="$raw" -v a="$any" -v b="$now" \
+      'BEGIN {printf "| %s | %.2f | %.2f | %.2f | %+.2f |\n", l, r, a, b, a - r}'
+  }
+  probe_row "none (start, load the plugin, exit)" -
+  [ -n "${ANYDB_TEST_PG_CONNINFO:-}" ] && probe_row "Unix socket, trust" "$ANYDB_TEST_PG_CONNINFO"
+  probe_row "TCP, SCRAM-SHA-256" "$pg"
 fi
+
+# --- the CLI's bulk sync ----------------------------------------------------------------------
+section "Bulk sync with the CLI: $bulk_keys keys, half present"
+seq 1 "$bulk_keys" >"$scratch/all.txt"
+seq 2 2 "$bulk_keys" >"$scratch/even.txt"
+echo "\`anydb get-or-create --keys-from all.txt --batch 500 --threads 2 --format json\` after the even"
+echo "keys were loaded (not timed). *text keys*: \`--table mymodel --key my_id\`, every key sent as"
+echo "text (what the CLI did before issue 15); *integer keys*: the demo table, keys sent as integers."
+echo "Wall-clock seconds and peak RSS from \`/usr/bin/time\`."
+echo
+echo "| database | keys | seconds | keys/s | peak RSS | integer/text |"
+echo "|---|---|---:|---:|---:|---:|"
+bulk_run() {  # reset-command, anydb arguments... ; prints "seconds rss_kib"
+  local reset=$1
+  shift
+  eval "$reset"
+  "$bin/anydb" get-or-create --keys-from "$scratch/even.txt" --batch 500 --threads 2 "$@" \
+    --format json >/dev/null
+  /usr/bin/time -f '%e %M' -o "$scratch/time" "$bin/anydb" get-or-create --table mymodel \
+    --key my_id --keys-from "$scratch/all.txt" --batch 500 --threads 2 --format json \
+    "${bulk_flags[@]}" "$@" >"$scratch/summary.json"
+  cat "$scratch/time"
+}
+bulk_rows() {  # label, reset-command, anydb arguments...
+  local label=$1 reset=$2
+  shift 2
+  local text typed
+  bulk_flags=()
+  text=$(bulk_run "$reset" "$@")
+  bulk_flags=(--integer-keys)
+  typed=$(bulk_run "$reset" "$@")
+  awk -v l="$label" -v n="$bulk_keys" -v t="$text" -v i="$typed" 'BEGIN {
+    split(t, a, " "); split(i, b, " ");
+    printf "| %s | text | %.2f | %.0f | %.1f MiB | |\n", l, a[1], n / a[1], a[2] / 1024;
+    printf "| %s | integer | %.2f | %.0f | %.1f MiB | **%.2fx** |\n", l, b[1], n / b[1], b[2] / 1024, a[1] / b[1] }'
+}
+bulk_flags=()
+bulk_rows SQLite "rm -f '$scratch/bulk.sqlite3'*" --db "$scratch/bulk.sqlite3"
+if [ -n "$pg" ]; then
+  bulk_rows PostgreSQL "psql '$pg' -qc 'DROP TABLE IF EXISTS mymodel' >/dev/null 2>&1" \
+    --backend postgresql --db "$pg"
+fi
+echo
+echo "load average at the end: $(load)"
