@@ -456,6 +456,22 @@ Statements make_statements(const AnydbDriver& anydb, const std::string& backend)
   return statements;
 }
 
+// SOCI's PostgreSQL backend reads "key=value" pairs only (a URI becomes a wrong dbname): the
+// hierarchical URI rewritten as libpq keywords; anything else is passed on as given.
+std::string soci_connect_string(const Uri& uri, const std::string& target) {
+  if (uri.shape() != Uri::Shape::hierarchical) return target;
+  std::string out;
+  const auto add = [&out](const char* key, const std::string& value) {
+    if (!value.empty()) out += fmt::format("{}{}='{}'", out.empty() ? "" : " ", key, value);
+  };
+  add("host", uri.host());
+  add("port", uri.port() ? std::to_string(*uri.port()) : "");
+  add("user", uri.user());
+  add("password", uri.password().value_or(""));
+  add("dbname", uri.path().starts_with('/') ? uri.path().substr(1) : uri.path());
+  return out;
+}
+
 // The second side of every row: the raw client code, or anydb through --vs-backend.
 std::unique_ptr<Driver> make_baseline(PluginLoader& loader, const Options& options,
                                       const std::string& target, const Uri& uri,
@@ -464,7 +480,8 @@ std::unique_ptr<Driver> make_baseline(PluginLoader& loader, const Options& optio
     return std::make_unique<AnydbDriver>(loader.load(options.vs_backend), Uri::parse(options.vs_db),
                                          options.vs_backend);
   if (options.baseline != "raw")
-    return make_soci(options.backend, options.backend == "sqlite" ? uri.path() : target,
+    return make_soci(options.backend,
+                     options.backend == "sqlite" ? uri.path() : soci_connect_string(uri, target),
                      options.baseline == "soci-prepared");
   if (options.backend == "sqlite") return make_raw_sqlite(uri.path(), statements);
   if (options.backend == "postgresql") return make_raw_postgresql(target, statements);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# run-benchmarks.sh [--full] [BUILD_DIR]: every figure of docs/benchmarks.md, in one go, as the
-# Markdown that docs/benchmarks.md quotes:
+# run-benchmarks.sh [--full] [--update-docs] [BUILD_DIR]: every figure of docs/benchmarks.md, in
+# one go, as Markdown. With --update-docs the output also replaces the figures in
+# docs/benchmarks.md (between its two "run-benchmarks.sh output" markers):
 #
-#   scripts/with-databases.sh tests/bench/run-benchmarks.sh build > /tmp/figures.md
+#   scripts/with-databases.sh tests/bench/run-benchmarks.sh --update-docs build
 #
 # Prints the machine, the load average and the date, then:
 #   - anydb-bench for SQLite and (when ANYDB_TEST_PG_URI is set, as scripts/with-databases.sh
@@ -19,11 +20,35 @@
 # in ANYDB_BENCH_FLAGS (e.g. "--repeat 5").
 set -euo pipefail
 full=0
-if [ "${1:-}" = "--full" ]; then
-  full=1
+update_docs=0
+while [ $# -gt 0 ]; do
+  case $1 in
+    --full) full=1 ;;
+    --update-docs) update_docs=1 ;;
+    -*) echo "usage: run-benchmarks.sh [--full] [--update-docs] [BUILD_DIR]" >&2; exit 2 ;;
+    *) break ;;
+  esac
   shift
-fi
+done
 build=${1:-build}
+docs=$(cd "$(dirname "$0")/../.." && pwd)/docs/benchmarks.md
+if [ "$update_docs" = 1 ]; then
+  # Runs itself again without the flag, shows the output, and replaces what stands between the
+  # two markers of docs/benchmarks.md with it.
+  output=$(mktemp "${TMPDIR:-/tmp}/anydb-figures.XXXXXX")
+  flags=()
+  [ "$full" = 1 ] && flags+=(--full)
+  "$0" "${flags[@]}" "$build" | tee "$output"
+  awk -v figures="$output" '
+    /^<!-- run-benchmarks.sh output begins -->$/ {print; while ((getline line < figures) > 0) print line; skip = 1; next}
+    /^<!-- run-benchmarks.sh output ends -->$/ {skip = 0}
+    !skip' "$docs" >"$docs.new"
+  grep -q '^<!-- run-benchmarks.sh output ends -->$' "$docs.new" ||
+    { echo "run-benchmarks.sh: the markers are missing from $docs" >&2; rm -f "$docs.new" "$output"; exit 1; }
+  mv "$docs.new" "$docs"
+  rm -f "$output"
+  exit 0
+fi
 bin="$build/bin"
 for program in anydb anydb-bench anydb-microbench anydb-connect-probe; do
   [ -x "$bin/$program" ] || { echo "run-benchmarks.sh: $bin/$program is missing (build first)" >&2; exit 2; }
@@ -38,15 +63,15 @@ trap 'rm -rf "$scratch"' EXIT
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 section() {  # title
   echo
-  echo "## $1"
+  echo "### $1"
   echo
   echo "load average before: $(load)"
   echo
 }
 
-echo "# anydb benchmark run"
+echo "### The machine and the run"
 echo
-echo "- command: \`tests/bench/run-benchmarks.sh$([ "$full" = 1 ] && echo ' --full') $build\`"
+echo "- command: \`scripts/with-databases.sh tests/bench/run-benchmarks.sh$([ "$full" = 1 ] && echo ' --full') --update-docs $build\`"
 echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')), $(free -g | awk '/^Mem:/ {print $2}') GB RAM, $(. /etc/os-release && echo "$PRETTY_NAME")"
 echo "- build: $(grep -m1 '^CMAKE_BUILD_TYPE:' "$build/CMakeCache.txt" | cut -d= -f2), $(grep -m1 '^CMAKE_CXX_COMPILER:' "$build/CMakeCache.txt" | cut -d= -f2 | xargs -r basename) $(c++ -dumpfullversion 2>/dev/null || true)"
@@ -59,14 +84,19 @@ bench() {  # anydb-bench arguments...
 
 section "SQLite: anydb against raw sqlite3"
 bench --backend sqlite
-section "SQLite: anydb against SOCI (the safe loop written with SOCI)"
-bench --backend sqlite --baseline soci --workloads contended,bulk_sync --strategies safe,upsert
+soci_sections() {  # database label, anydb-bench arguments...
+  local label=$1
+  shift
+  section "$label: anydb against SOCI, a statement per call (SOCI's documented idiom)"
+  bench "$@" --baseline soci --workloads contended,bulk_sync --strategies safe,upsert
+  section "$label: anydb against SOCI with every statement prepared once"
+  bench "$@" --baseline soci-prepared --workloads contended,bulk_sync --strategies safe,upsert
+}
+soci_sections SQLite --backend sqlite
 if [ -n "$pg" ]; then
   section "PostgreSQL: anydb against raw libpq"
   bench --backend postgresql --db env:ANYDB_TEST_PG_URI
-  section "PostgreSQL: anydb against SOCI"
-  bench --backend postgresql --db env:ANYDB_TEST_PG_URI --baseline soci \
-    --workloads contended,bulk_sync --strategies safe,upsert
+  soci_sections PostgreSQL --backend postgresql --db env:ANYDB_TEST_PG_URI
 fi
 if [ -n "${ANYDB_TEST_MARIADB_URI:-}" ]; then
   section "MariaDB: anydb against raw Connector/C"
@@ -81,13 +111,13 @@ fi
 # --- instructions per key ---------------------------------------------------------------------
 # One thread, 1,000 keys, strategy safe; only anydb::bench::work() is counted (the table's reset
 # and preload are not). all_new: every key created; all_hits: every key found.
-instructions() {  # side(anydb|raw|soci), workload, anydb-bench arguments...
+instructions() {  # side(anydb|raw|soci|soci-prepared), workload, anydb-bench arguments...
   local side=$1 workload=$2
   shift 2
   local only=$side baseline=()
-  if [ "$side" = soci ]; then
+  if [ "$side" != anydb ] && [ "$side" != raw ]; then
     only=raw
-    baseline=(--baseline soci)
+    baseline=(--baseline "$side")
   fi
   valgrind --tool=callgrind --callgrind-out-file="$scratch/callgrind.out" \
     --toggle-collect='anydb::bench::(anonymous namespace)::work(*' \
@@ -100,21 +130,22 @@ instruction_rows() {  # label, anydb-bench arguments...
   local label=$1
   shift
   for workload in all_new all_hits; do
-    local anydb raw soci
+    local anydb raw soci prepared
     anydb=$(instructions anydb "$workload" "$@")
     raw=$(instructions raw "$workload" "$@")
     soci=$(instructions soci "$workload" "$@")
-    awk -v l="$label" -v w="$workload" -v a="$anydb" -v r="$raw" -v s="$soci" \
-      'BEGIN {printf "| %s | %s | %d | %d | %d | %.3f | %.3f |\n", l, w == "all_new" ? "created" : "hit", a, r, s, a / r, a / s}'
+    prepared=$(instructions soci-prepared "$workload" "$@")
+    awk -v l="$label" -v w="$workload" -v a="$anydb" -v r="$raw" -v s="$soci" -v p="$prepared" \
+      'BEGIN {printf "| %s | %s | %d | %d | %d | %d | **%.3f** | %.3f | %.3f |\n", l, w == "all_new" ? "created" : "hit", a, r, s, p, a / r, a / s, a / p}'
   done
 }
 section "Client instructions per key (callgrind)"
 echo "valgrind --tool=callgrind --toggle-collect='anydb::bench::(anonymous namespace)::work(*' on"
 echo "\`anydb-bench --threads 1 --keys 1000 --strategies safe --workloads all_new|all_hits --only anydb|raw\`"
-echo "(SOCI: \`--baseline soci --only raw\`); instructions of the client process divided by the keys."
+echo "(SOCI: \`--baseline soci|soci-prepared --only raw\`); instructions of the client process per key."
 echo
-echo "| database | key | anydb | raw | SOCI | anydb/raw | anydb/SOCI |"
-echo "|---|---|---:|---:|---:|---:|---:|"
+echo "| database | key | anydb | raw | SOCI | SOCI prepared | anydb/raw | anydb/SOCI | anydb/SOCI prepared |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
 instruction_rows SQLite --backend sqlite
 [ -n "$pg" ] && instruction_rows PostgreSQL --backend postgresql --db env:ANYDB_TEST_PG_URI
 
