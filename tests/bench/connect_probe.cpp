@@ -5,12 +5,18 @@
 //   raw-pq-connect-probe CONNINFO     links libpq only; PQconnectdb
 //
 // With no connection argument ("-") either one only starts and exits: the floor of the process
-// with its own libraries.
+// with its own libraries. ANYDB_PROBE_PRELOAD=LIBRARY makes anydb-connect-probe dlopen that
+// library with lazy binding before it loads the plugin (which Boost.DLL opens RTLD_NOW, binding
+// every symbol of every library the plugin brings in): what preloading libpq at start-up saves.
 
 #ifdef ANYDB_PROBE_RAW_PQ
 #include <libpq-fe.h>
 #else
 #include <anydb/anydb.hpp>
+
+#include <cstdlib>
+
+#include <dlfcn.h>
 #endif
 
 #include <cstdio>
@@ -33,6 +39,12 @@ int main(int argc, char** argv) {
   if (argc != 3) {
     std::fprintf(stderr, "usage: anydb-connect-probe BACKEND URI|-\n");
     return 2;
+  }
+  if (const char* preload = std::getenv("ANYDB_PROBE_PRELOAD"); preload != nullptr && *preload) {
+    if (dlopen(preload, RTLD_LAZY | RTLD_LOCAL) == nullptr) {
+      std::fprintf(stderr, "anydb-connect-probe: %s\n", dlerror());
+      return 1;
+    }
   }
   try {
     anydb::PluginLoader loader;

@@ -153,44 +153,55 @@ section "Micro-benchmarks"
 "$bin/anydb-microbench" --benchmark_min_time=0.2 2>&1 | grep -E '^(BM_|Benchmark|-)'
 
 # --- load + connect in a fresh process --------------------------------------------------------
-per_process_ms() {  # runs, command... : wall-clock milliseconds per run of the whole process
-  local runs=$1
-  shift
-  "$@" >/dev/null # warm the page cache
-  local start end
-  start=$(date +%s%N)
-  for ((i = 0; i < runs; ++i)); do "$@" >/dev/null; done
-  end=$(date +%s%N)
-  awk -v t=$((end - start)) -v n="$runs" 'BEGIN {printf "%.2f", t / n / 1e6}'
+# The variants of one row run in turn, 100 rounds, so that they share the machine's load; each
+# figure is the wall-clock milliseconds per whole process ($EPOCHREALTIME, no extra fork).
+probe_row() {  # label, libpq conninfo or -
+  local label=$1 target=$2 rounds=100
+  local -a total=(0 0 0 0)
+  local -a variant
+  for ((i = 0; i < rounds; ++i)); do
+    for v in 0 1 2 3; do
+      case $v in
+        0) variant=("$bin/raw-pq-connect-probe" "$target") ;;
+        1) variant=("$bin/anydb-connect-probe" postgresql "$target") ;;
+        2) variant=(env LD_BIND_NOW=1 "$bin/anydb-connect-probe" postgresql "$target") ;;
+        3) variant=(env ANYDB_PROBE_PRELOAD=libpq.so.5 "$bin/anydb-connect-probe" postgresql "$target") ;;
+      esac
+      local start=$EPOCHREALTIME
+      "${variant[@]}" >/dev/null
+      local end=$EPOCHREALTIME
+      total[v]=$((total[v] + ${end/./} - ${start/./}))
+    done
+  done
+  awk -v l="$label" -v n="$rounds" -v r="${total[0]}" -v a="${total[1]}" -v b="${total[2]}" -v p="${total[3]}" \
+    'BEGIN {printf "| %s | %.2f | %.2f | %.2f | %.2f | %+.2f |\n", l, r / n / 1000, a / n / 1000, b / n / 1000, p / n / 1000, (a - r) / n / 1000}'
 }
 if [ -n "$pg" ] && [ -x "$bin/raw-pq-connect-probe" ]; then
   section "Load + first connection in a fresh process (PostgreSQL)"
-  echo "Whole processes (exec, dynamic loading, connect, exit), 100 in a row, ms per process;"
-  echo "\`-\` instead of a connection string only starts the program (and, for anydb, loads the plugin)."
+  echo "Whole processes (exec, dynamic loading, connect, exit), ms per process, the mean of 100"
+  echo "rounds in which the variants take turns. \`-\` instead of a connection string only starts the"
+  echo "program (anydb: and loads the plugin). *LD_BIND_NOW=1*: every library bound eagerly;"
+  echo "*libpq preloaded*: anydb-connect-probe dlopens libpq.so.5 with lazy binding before the plugin,"
+  echo "which the loader opens RTLD_NOW."
   echo
-  echo "| connection | libpq alone | anydb | anydb, LD_BIND_NOW=1 | anydb − libpq |"
-  echo "|---|---:|---:|---:|---:|"
-  probe_row() {  # label, libpq conninfo or -
-    local raw any now
-    raw=$(per_process_ms 100 "$bin/raw-pq-connect-probe" "$2")
-    any=$(per_process_ms 100 "$bin/anydb-connect-probe" postgresql "$2")
-    now=$(per_process_ms 100 env LD_BIND_NOW=1 "$bin/anydb-connect-probe" postgresql "$2")
-    awk -v l="$1" -v r="$raw" -v a="$any" -v b="$now" \
-      'BEGIN {printf "| %s | %.2f | %.2f | %.2f | %+.2f |\n", l, r, a, b, a - r}'
-  }
+  echo "| connection | libpq alone | anydb | anydb, LD_BIND_NOW=1 | anydb, libpq preloaded | anydb − libpq |"
+  echo "|---|---:|---:|---:|---:|---:|"
   probe_row "none (start, load the plugin, exit)" -
   [ -n "${ANYDB_TEST_PG_CONNINFO:-}" ] && probe_row "Unix socket, trust" "$ANYDB_TEST_PG_CONNINFO"
   probe_row "TCP, SCRAM-SHA-256" "$pg"
 fi
 
 # --- the CLI's bulk sync ----------------------------------------------------------------------
+# Three rounds, text and integer keys taking turns; the median of each. Every run is checked:
+# half the keys created, half existing, no error.
 section "Bulk sync with the CLI: $bulk_keys keys, half present"
 seq 1 "$bulk_keys" >"$scratch/all.txt"
 seq 2 2 "$bulk_keys" >"$scratch/even.txt"
 echo "\`anydb get-or-create --keys-from all.txt --batch 500 --threads 2 --format json\` after the even"
 echo "keys were loaded (not timed). *text keys*: \`--table mymodel --key my_id\`, every key sent as"
-echo "text (what the CLI did before issue 15); *integer keys*: the demo table, keys sent as integers."
-echo "Wall-clock seconds and peak RSS from \`/usr/bin/time\`."
+echo "text (what the CLI did before issue 15); *integer keys*: the same with \`--integer-keys\` (the"
+echo "default for the demo table). Wall-clock seconds and peak RSS from \`/usr/bin/time\`, the median"
+echo "of three rounds in which the two take turns."
 echo
 echo "| database | keys | seconds | keys/s | peak RSS | integer/text |"
 echo "|---|---|---:|---:|---:|---:|"
@@ -203,20 +214,32 @@ bulk_run() {  # reset-command, anydb arguments... ; prints "seconds rss_kib"
   /usr/bin/time -f '%e %M' -o "$scratch/time" "$bin/anydb" get-or-create --table mymodel \
     --key my_id --keys-from "$scratch/all.txt" --batch 500 --threads 2 --format json \
     "${bulk_flags[@]}" "$@" >"$scratch/summary.json"
+  local half=$((bulk_keys / 2))
+  grep -q "\"created\":$half,\"errors\":0,\"existing\":$half," "$scratch/summary.json" ||
+    { echo "run-benchmarks.sh: bulk run went wrong: $(cat "$scratch/summary.json")" >&2; exit 1; }
   cat "$scratch/time"
 }
+median3() { sort -n | sed -n 2p; }
 bulk_rows() {  # label, reset-command, anydb arguments...
   local label=$1 reset=$2
   shift 2
+  local text_runs="" typed_runs=""
+  for round in 1 2 3; do
+    bulk_flags=()
+    text_runs+="$(bulk_run "$reset" "$@")"$'\n'
+    bulk_flags=(--integer-keys)
+    typed_runs+="$(bulk_run "$reset" "$@")"$'\n'
+  done
+  for runs in "$text_runs" "$typed_runs"; do
+    [ "$(printf '%s' "$runs" | grep -c .)" = 3 ] || exit 1  # bulk_run said what went wrong
+  done
   local text typed
-  bulk_flags=()
-  text=$(bulk_run "$reset" "$@")
-  bulk_flags=(--integer-keys)
-  typed=$(bulk_run "$reset" "$@")
+  text="$(printf '%s' "$text_runs" | median3 | tr '\n' ' ') $(printf '%s' "$text_runs" | awk '{print $2}' | sort -n | tail -1)"
+  typed="$(printf '%s' "$typed_runs" | median3 | tr '\n' ' ') $(printf '%s' "$typed_runs" | awk '{print $2}' | sort -n | tail -1)"
   awk -v l="$label" -v n="$bulk_keys" -v t="$text" -v i="$typed" 'BEGIN {
     split(t, a, " "); split(i, b, " ");
-    printf "| %s | text | %.2f | %.0f | %.1f MiB | |\n", l, a[1], n / a[1], a[2] / 1024;
-    printf "| %s | integer | %.2f | %.0f | %.1f MiB | **%.2fx** |\n", l, b[1], n / b[1], b[2] / 1024, a[1] / b[1] }'
+    printf "| %s | text | %.2f | %.0f | %.1f MiB | |\n", l, a[1], n / a[1], a[3] / 1024;
+    printf "| %s | integer | %.2f | %.0f | %.1f MiB | **%.2fx** |\n", l, b[1], n / b[1], b[3] / 1024, a[1] / b[1] }'
 }
 bulk_flags=()
 bulk_rows SQLite "rm -f '$scratch/bulk.sqlite3'*" --db "$scratch/bulk.sqlite3"
