@@ -16,7 +16,7 @@
 #   - the CLI's bulk sync (--keys-from, --batch 500, half the keys present): keys sent as text
 #     against keys sent as integers, keys/s and peak RSS. 200,000 keys by default, 1,000,000
 #     with --full.
-# About six minutes on two cores (--full: about two more). Extra anydb-bench flags can be given
+# About ten minutes on two cores (--full: about one more). Extra anydb-bench flags can be given
 # in ANYDB_BENCH_FLAGS (e.g. "--repeat 5").
 set -euo pipefail
 full=0
