@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -61,6 +62,27 @@ void split_tabs(std::string_view line, std::vector<std::string_view>& fields) {
   }
 }
 
+// With BulkJob::integer_keys, a key spelt exactly as an integer prints (no sign but '-', no
+// leading zero, within 64 bits) is sent as one: the database compares and returns integers, so
+// the returned rows match their keys exactly and the keys sort as numbers. Every other
+// spelling stays text, for the database to convert as it would without the flag.
+Value key_value(std::string_view field, bool integer_keys) {
+  if (integer_keys && !field.empty()) {
+    const std::string_view digits = field.front() == '-' ? field.substr(1) : field;
+    const bool canonical = !digits.empty() && (digits.front() != '0' || field == "0");
+    std::int64_t number = 0;
+    const char* const end = field.data() + field.size();
+    const auto [stop, error] = std::from_chars(field.data(), end, number);
+    if (canonical && error == std::errc() && stop == end) return Value(number);
+  }
+  return Value(std::string(field));
+}
+
+// A key as the user wrote it, for the per-key lines and messages.
+std::string key_spelling(const Value& key) {
+  return key.type() == Value::Type::integer ? std::to_string(key.as_int()) : key.as_text();
+}
+
 Value field_value(std::string_view field) {
   // "\N" is NULL, as in PostgreSQL's COPY text format; everything else is taken literally.
   if (field == "\\N") return Value();
@@ -87,7 +109,7 @@ class ChunkFiller {
 
   // One line's key and --set values; `fields` holds the key and file_fields() more.
   void add(const std::vector<std::string_view>& fields) {
-    chunk_.keys.emplace_back(std::string(fields.front()));
+    chunk_.keys.push_back(key_value(fields.front(), shared_.job.integer_keys));
     std::size_t next_field = 1;
     for (const auto& source : shared_.job.default_sources)
       chunk_.defaults.push_back(source ? *source : field_value(fields[next_field++]));
@@ -303,7 +325,7 @@ class Worker {
     shared_.retries.fetch_add(static_cast<std::uint64_t>(result.transient_retries),
                               std::memory_order_relaxed);
     if (!job_.per_key) return;
-    KeyOutcome outcome{key.as_text(), std::move(result), std::nullopt, {}};
+    KeyOutcome outcome{key_spelling(key), std::move(result), std::nullopt, {}};
     bool to_stderr = false;
     out_ += outcome_line(outcome, job_.format, to_stderr);
     out_ += '\n';
@@ -311,7 +333,7 @@ class Worker {
 
   void failed(const Value& key, ErrorKind kind, std::string message) {
     shared_.failed.fetch_add(1, std::memory_order_relaxed);
-    KeyOutcome outcome{key.as_text(), std::nullopt, kind, std::move(message)};
+    KeyOutcome outcome{key_spelling(key), std::nullopt, kind, std::move(message)};
     bool to_stderr = false;
     // Text goes to stderr; with --per-key --format json the failure is an object on stdout.
     std::string line = outcome_line(outcome, job_.per_key ? job_.format : "text", to_stderr);

@@ -23,6 +23,9 @@ struct BulkJob {
   unsigned threads = 1;   // workers, one connection each
   std::size_t batch = 1;  // keys per GetOrCreate::many() call; 1: one get-or-create per key
   bool per_key = false;   // print one line per key, as without --keys-from
+  // The key column holds integers (the demo table, or --integer-keys): keys spelt as integers
+  // are sent as integers, not as text.
+  bool integer_keys = false;
   std::string format = "text";
   std::string strategy;  // for the summary
   // How long a worker whose connection broke keeps reconnecting (every 100 ms) before the key or

@@ -31,7 +31,7 @@ namespace anydb::cli::bulk {
 constexpr int shown_errors_without_per_key = 20;
 
 struct Chunk {
-  std::vector<Value> keys;      // one text value per key
+  std::vector<Value> keys;      // one value per key: text, or integer (BulkJob::integer_keys)
   std::vector<Value> defaults;  // default_sources.size() values per key
   [[nodiscard]] std::size_t size() const noexcept { return keys.size(); }
 };

@@ -85,6 +85,7 @@ void check_option_combinations(const GetOrCreateOptions& options, bool bulk) {
     usage_error("no KEY given (give keys as arguments or with --keys-from FILE)");
   if (!bulk && options.batch != 1) usage_error("--batch needs --keys-from");
   if (!bulk && options.per_key) usage_error("--per-key needs --keys-from");
+  if (!bulk && options.integer_keys) usage_error("--integer-keys needs --keys-from");
   if (bulk && options.batch > 1 && options.strategy == "naive")
     usage_error("--batch has no naive strategy: a batch is always protected (use safe or upsert)");
   for (std::size_t i = 0; i < options.keys.size(); ++i)
@@ -188,6 +189,9 @@ CLI::App* add_get_or_create_command(CLI::App& app, GetOrCreateOptions& options) 
       ->check(whole_number(1, max_batch))
       ->type_name("N")
       ->capture_default_str();
+  command->add_flag("--integer-keys", options.integer_keys,
+                    "Bulk mode: the key column holds integers, so keys spelt as integers are sent "
+                    "as integers (always so for the demo table)");
   command->add_flag("--per-key", options.per_key,
                     "Bulk mode: also print one line per key (KEY True/False, or JSON objects)");
   command
@@ -257,6 +261,7 @@ int run_get_or_create(const GetOrCreateOptions& options) {
     job.threads = options.threads == 0 ? default_bulk_threads() : options.threads;
     job.batch = options.batch;
     job.per_key = options.per_key;
+    job.integer_keys = demo || options.integer_keys;
     job.format = options.format;
     job.strategy = options.strategy;
     job.reconnect_for = std::chrono::seconds(options.reconnect_for_seconds);

@@ -54,9 +54,10 @@ struct GetOrCreateOptions {
   std::string format = "text";         // text or json
   std::vector<std::string> keys;
   // Bulk mode.
-  std::string keys_from;  // FILE, or "-" for stdin; empty: the keys are the KEY arguments
-  std::size_t batch = 1;  // keys per batched get-or-create; 1: one get-or-create per key
-  bool per_key = false;   // bulk mode: one output line per key, as without --keys-from
+  std::string keys_from;      // FILE, or "-" for stdin; empty: the keys are the KEY arguments
+  std::size_t batch = 1;      // keys per batched get-or-create; 1: one get-or-create per key
+  bool per_key = false;       // bulk mode: one output line per key, as without --keys-from
+  bool integer_keys = false;  // bulk mode: the key column holds integers (always for the demo)
 };
 
 }  // namespace anydb::cli

@@ -14,10 +14,10 @@ build_packages=(
   libpq-dev
   unixodbc-dev
   libmariadb-dev
-  libgtest-dev libbenchmark-dev
+  libgtest-dev libbenchmark-dev libsoci-dev
 )
 test_packages=(
-  clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14
+  clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14 valgrind
   postgresql postgresql-client-15
   unixodbc odbc-postgresql libsqliteodbc odbc-mariadb mariadb-server mariadb-client
   python3 dpkg-dev file

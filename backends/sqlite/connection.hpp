@@ -6,7 +6,10 @@
 #include <anydb/connection.hpp>
 #include <anydb/dialect.hpp>
 
+#include <array>
+#include <map>
 #include <memory>
+#include <string>
 #include <string_view>
 
 namespace anydb::sqlite {
@@ -45,9 +48,17 @@ class SqliteConnection final : public Connection {
   // BEGIN IMMEDIATE, BEGIN DEFERRED, COMMIT, ROLLBACK: prepared once, on first use.
   enum Control { begin_immediate, begin_deferred, commit_control, rollback_control, control_count };
   void run_control(Control which);
+  // SAVEPOINT, RELEASE SAVEPOINT and ROLLBACK TO SAVEPOINT of one name, prepared once: the
+  // core reuses a name per nesting depth, so a savepoint per key costs no preparation.
+  enum SavepointVerb { savepoint_verb, release_verb, rollback_to_verb, savepoint_verb_count };
+  void run_savepoint(SavepointVerb verb, std::string_view name);
 
   DatabaseHandle db_;
   StatementHandle control_[control_count];  // destroyed before db_
+  // By savepoint name; a few names at most in practice (anydb_sp_1, _2, ... by depth), and
+  // cleared when a caller's own names make it grow.
+  std::map<std::string, std::array<StatementHandle, savepoint_verb_count>, std::less<>>
+      savepoints_;  // destroyed before db_
   Dialect dialect_;
 };
 

@@ -12,6 +12,12 @@
 #include <utility>
 
 namespace anydb {
+namespace {
+
+// Names handed out by next_savepoint_name(): one per nesting depth of the open savepoints.
+std::string savepoint_name(std::uint64_t number) { return fmt::format("anydb_sp_{}", number); }
+
+}  // namespace
 
 namespace {
 
@@ -187,6 +193,7 @@ void Connection::begin_untraced(AccessMode mode) {
   state_ = TransactionState::active;
   access_mode_ = mode;
   abort_reason_.clear();
+  savepoint_counter_ = 0;  // no savepoint outlives its transaction: the names start again
 }
 
 void Connection::commit() {
@@ -297,6 +304,9 @@ void Connection::release_untraced(std::string_view name) {
   } catch (const Error& error) {
     fail(error, false);
   }
+  // The newest generated name is free again once released, so that a loop of nested guards
+  // (a savepoint per key) reuses one name, and a backend can keep its statements prepared.
+  if (savepoint_counter_ > 0 && name == savepoint_name(savepoint_counter_)) --savepoint_counter_;
 }
 
 void Connection::rollback_to(std::string_view name) {
@@ -477,9 +487,7 @@ void Connection::close_statements() noexcept {
   cache_lru_.clear();
 }
 
-std::string Connection::next_savepoint_name() {
-  return fmt::format("anydb_sp_{}", ++savepoint_counter_);
-}
+std::string Connection::next_savepoint_name() { return savepoint_name(++savepoint_counter_); }
 
 void Connection::set_cleanup_error_handler(CleanupErrorHandler handler) {
   cleanup_error_handler_ = std::move(handler);

@@ -61,7 +61,7 @@ namespace detail {
 GetOrCreatePlan::GetOrCreatePlan(const Dialect& target, GetOrCreateSpec given)
     : spec(checked(std::move(given))),
       dialect(target),
-      returning(target.supports_returning),
+      returning(target.supports_returning && target.single_row_returning),
       batch(target, spec.table, spec.key_columns, spec.default_columns) {
   select_sql = fmt::format("SELECT * FROM {} WHERE {}", dialect.quote_identifier(spec.table),
                            key_condition(dialect, spec.key_columns));

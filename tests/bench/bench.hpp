@@ -37,7 +37,7 @@ class Session {
 // identical byte for byte.
 struct Statements {
   std::string select;           // SELECT * FROM "bench" WHERE "k" = ?
-  std::string insert;           // INSERT INTO "bench" ("k", "name") VALUES (?, ?) RETURNING *
+  std::string insert;           // INSERT INTO "bench" ("k", "name") VALUES (?, ?) [RETURNING *]
   std::string upsert;           // the same with ON CONFLICT ("k") DO NOTHING
   std::string begin;            // BEGIN IMMEDIATE (SQLite), BEGIN (PostgreSQL), START TRANSACTION
   std::size_t insert_rows = 0;  // most rows per batch INSERT (parameter limit)
@@ -63,6 +63,13 @@ bool have_raw_postgresql();
 // `uri` is a mariadb:// URI (user:password@host:port/database, optionally ?unix_socket=PATH).
 // Implements safe() only: MariaDB's dialect has neither upsert nor RETURNING.
 std::unique_ptr<Driver> make_raw_mariadb(const std::string& uri, const Statements& statements);
+
+// SOCI 4 (libsoci-dev) on "sqlite" (a file name) or "postgresql" (a libpq connection string):
+// safe() and upsert() only; `prepared`: statements prepared once per session, otherwise one per
+// call as SOCI's documentation writes them. have_soci() is false when built without SOCI.
+bool have_soci();
+std::unique_ptr<Driver> make_soci(const std::string& backend, const std::string& target,
+                                  bool prepared);
 
 // A small full-jitter backoff shared by the raw drivers (anydb's RetryPolicy defaults).
 void backoff(int retry);

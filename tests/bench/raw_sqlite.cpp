@@ -101,10 +101,13 @@ class RawSqliteSession final : public Session {
         sqlite3_bind_int64(insert, 1, key);
         sqlite3_bind_text(insert, 2, name.data(), static_cast<int>(name.size()), transient);
         const int rc = sqlite3_step(insert);
-        if (rc == SQLITE_ROW) {
-          row = read(insert);
-          while (sqlite3_step(insert) == SQLITE_ROW) {
-          }
+        if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+          // With RETURNING the row comes back; a plain INSERT (what anydb sends on SQLite) is
+          // completed from what was bound and sqlite3_last_insert_rowid().
+          row = rc == SQLITE_ROW ? read(insert) : Row{sqlite3_last_insert_rowid(db_), key, name};
+          // Only a statement that returned a row may be stepped on: one that is done would
+          // start over.
+          for (int more = rc; more == SQLITE_ROW;) more = sqlite3_step(insert);
           sqlite3_reset(insert);
           step_done(statement("COMMIT"));
           return true;
@@ -130,11 +133,15 @@ class RawSqliteSession final : public Session {
         sqlite3_bind_text(insert, 2, name.data(), static_cast<int>(name.size()), transient);
         int rc = sqlite3_step(insert);
         Row row;
-        const bool created = rc == SQLITE_ROW;
-        if (created) row = read(insert);
+        const bool returned = rc == SQLITE_ROW;
+        if (returned) row = read(insert);
         while (rc == SQLITE_ROW) rc = sqlite3_step(insert);
         sqlite3_reset(insert);
         if (rc != SQLITE_DONE) fail(db_, rc);
+        // A plain INSERT ... DO NOTHING (no RETURNING): sqlite3_changes() says whether it
+        // inserted, sqlite3_last_insert_rowid() which row.
+        const bool created = returned || sqlite3_changes(db_) > 0;
+        if (created && !returned) row = Row{sqlite3_last_insert_rowid(db_), key, name};
         if (created) return true;
         if (select_one(key, row)) return false;
         throw std::runtime_error("row invisible after an upsert conflict");

@@ -1,67 +1,251 @@
 #!/usr/bin/env bash
-# run-benchmarks.sh [BUILD_DIR]: every benchmark of docs/benchmarks.md, in one go.
+# run-benchmarks.sh [--full] [--update-docs] [BUILD_DIR]: every figure of docs/benchmarks.md, in
+# one go, as Markdown. With --update-docs the output also replaces the figures in
+# docs/benchmarks.md (between its two "run-benchmarks.sh output" markers):
 #
-#   scripts/with-databases.sh tests/bench/run-benchmarks.sh build
+#   scripts/with-databases.sh tests/bench/run-benchmarks.sh --update-docs build
 #
-# Prints the machine, then the anydb-bench tables for SQLite and (when ANYDB_TEST_PG_URI is set,
-# as scripts/with-databases.sh does) PostgreSQL, (when ANYDB_TEST_MARIADB_URI is set) MariaDB
-# against raw Connector/C and against the ODBC backend on the same server, the Google Benchmark micro-benchmarks, and the
-# peak memory of `anydb get-or-create --keys-from` over 1,000,000 keys. About three minutes on
-# two cores. Extra anydb-bench flags can be given in ANYDB_BENCH_FLAGS (e.g. "--repeat 5").
+# Prints the machine, the load average and the date, then:
+#   - anydb-bench for SQLite and (when ANYDB_TEST_PG_URI is set, as scripts/with-databases.sh
+#     does) PostgreSQL: anydb against raw client code, then against SOCI; (when
+#     ANYDB_TEST_MARIADB_URI is set) MariaDB against raw Connector/C and against the ODBC backend;
+#   - client instructions per key (valgrind --tool=callgrind, one thread, only the measured work)
+#     through anydb, raw code and SOCI: a created key and a hit;
+#   - the Google Benchmark micro-benchmarks;
+#   - load + first connection in a fresh process, anydb against libpq alone;
+#   - the CLI's bulk sync (--keys-from, --batch 500, half the keys present): keys sent as text
+#     against keys sent as integers, keys/s and peak RSS. 200,000 keys by default, 1,000,000
+#     with --full.
+# About ten minutes on two cores (--full: about one more). Extra anydb-bench flags can be given
+# in ANYDB_BENCH_FLAGS (e.g. "--repeat 5").
 set -euo pipefail
+full=0
+update_docs=0
+while [ $# -gt 0 ]; do
+  case $1 in
+    --full) full=1 ;;
+    --update-docs) update_docs=1 ;;
+    -*) echo "usage: run-benchmarks.sh [--full] [--update-docs] [BUILD_DIR]" >&2; exit 2 ;;
+    *) break ;;
+  esac
+  shift
+done
 build=${1:-build}
+docs=$(cd "$(dirname "$0")/../.." && pwd)/docs/benchmarks.md
+if [ "$update_docs" = 1 ]; then
+  # Runs itself again without the flag, shows the output, and replaces what stands between the
+  # two markers of docs/benchmarks.md with it.
+  output=$(mktemp "${TMPDIR:-/tmp}/anydb-figures.XXXXXX")
+  flags=()
+  [ "$full" = 1 ] && flags+=(--full)
+  "$0" "${flags[@]}" "$build" | tee "$output"
+  awk -v figures="$output" '
+    /^<!-- run-benchmarks.sh output begins -->$/ {print; while ((getline line < figures) > 0) print line; skip = 1; next}
+    /^<!-- run-benchmarks.sh output ends -->$/ {skip = 0}
+    !skip' "$docs" >"$docs.new"
+  grep -q '^<!-- run-benchmarks.sh output ends -->$' "$docs.new" ||
+    { echo "run-benchmarks.sh: the markers are missing from $docs" >&2; rm -f "$docs.new" "$output"; exit 1; }
+  mv "$docs.new" "$docs"
+  rm -f "$output"
+  exit 0
+fi
 bin="$build/bin"
-for program in anydb anydb-bench anydb-microbench; do
+for program in anydb anydb-bench anydb-microbench anydb-connect-probe; do
   [ -x "$bin/$program" ] || { echo "run-benchmarks.sh: $bin/$program is missing (build first)" >&2; exit 2; }
 done
 read -r -a extra <<<"${ANYDB_BENCH_FLAGS:-}"
+bulk_keys=200000
+[ "$full" = 1 ] && bulk_keys=1000000
+pg=${ANYDB_TEST_PG_URI:-}
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/anydb-bench.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
 
-echo "# anydb benchmarks"
-echo
-echo "- date: $(date '+%Y-%m-%d %H:%M %Z')"
-echo "- cores: $(nproc); CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-echo "- load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo
-
-echo "## SQLite"
-"$bin/anydb-bench" --backend sqlite "${extra[@]}"
-echo
-if [ -n "${ANYDB_TEST_PG_URI:-}" ]; then
-  echo "## PostgreSQL"
-  "$bin/anydb-bench" --backend postgresql --db env:ANYDB_TEST_PG_URI "${extra[@]}"
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+section() {  # title
   echo
+  echo "### $1"
+  echo
+  echo "load average before: $(load)"
+  echo
+}
+
+echo "### The machine and the run"
+echo
+echo "- command: \`scripts/with-databases.sh tests/bench/run-benchmarks.sh$([ "$full" = 1 ] && echo ' --full') --update-docs $build\`"
+echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "- machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')), $(free -g | awk '/^Mem:/ {print $2}') GB RAM, $(. /etc/os-release && echo "$PRETTY_NAME")"
+echo "- build: $(grep -m1 '^CMAKE_BUILD_TYPE:' "$build/CMakeCache.txt" | cut -d= -f2), $(grep -m1 '^CMAKE_CXX_COMPILER:' "$build/CMakeCache.txt" | cut -d= -f2 | xargs -r basename) $(c++ -dumpfullversion 2>/dev/null || true)"
+echo "- SQLite $(sqlite3 --version 2>/dev/null | cut -d' ' -f1 || echo '?')$([ -n "$pg" ] && echo ", PostgreSQL $(psql "$pg" -Atc 'SHOW server_version' 2>/dev/null || echo '?')"), SOCI $(dpkg-query -W -f='${Version}' libsoci-dev 2>/dev/null || echo '?')"
+echo "- load average at the start: $(load)"
+
+bench() {  # anydb-bench arguments...
+  "$bin/anydb-bench" "$@" "${extra[@]}"
+}
+
+section "SQLite: anydb against raw sqlite3"
+bench --backend sqlite
+soci_sections() {  # database label, anydb-bench arguments...
+  local label=$1
+  shift
+  section "$label: anydb against SOCI, a statement per call (SOCI's documented idiom)"
+  bench "$@" --baseline soci --workloads contended,bulk_sync --strategies safe,upsert
+  section "$label: anydb against SOCI with every statement prepared once"
+  bench "$@" --baseline soci-prepared --workloads contended,bulk_sync --strategies safe,upsert
+}
+soci_sections SQLite --backend sqlite
+if [ -n "$pg" ]; then
+  section "PostgreSQL: anydb against raw libpq"
+  bench --backend postgresql --db env:ANYDB_TEST_PG_URI
+  soci_sections PostgreSQL --backend postgresql --db env:ANYDB_TEST_PG_URI
 fi
 if [ -n "${ANYDB_TEST_MARIADB_URI:-}" ]; then
-  echo "## MariaDB"
-  "$bin/anydb-bench" --backend mariadb --db env:ANYDB_TEST_MARIADB_URI "${extra[@]}"
-  echo
+  section "MariaDB: anydb against raw Connector/C"
+  bench --backend mariadb --db env:ANYDB_TEST_MARIADB_URI --strategies safe
   if [ -n "${ANYDB_TEST_ODBC_MARIADB_URI:-}" ]; then
-    echo "### MariaDB: native backend against ODBC (MariaDB Connector/ODBC), same server"
-    "$bin/anydb-bench" --backend mariadb --db env:ANYDB_TEST_MARIADB_URI \
-      --vs-backend odbc --vs-db env:ANYDB_TEST_ODBC_MARIADB_URI --strategies safe "${extra[@]}"
-    echo
+    section "MariaDB: the native backend against the ODBC backend (Connector/ODBC), same server"
+    bench --backend mariadb --db env:ANYDB_TEST_MARIADB_URI \
+      --vs-backend odbc --vs-db env:ANYDB_TEST_ODBC_MARIADB_URI --strategies safe
   fi
 fi
 
-echo "## Micro-benchmarks"
-"$bin/anydb-microbench" --benchmark_min_time=0.2 2>&1 | grep -E '^(BM_|Benchmark|-)'
-echo
-
-echo "## 1,000,000 keys from a file (peak RSS)"
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/anydb-rss.XXXXXX")
-trap 'rm -rf "$scratch"' EXIT
-seq 1 1000000 >"$scratch/keys.txt"
-rss() {  # label, anydb arguments...
+# --- instructions per key ---------------------------------------------------------------------
+# One thread, 1,000 keys, strategy safe; only anydb::bench::work() is counted (the table's reset
+# and preload are not). all_new: every key created; all_hits: every key found.
+instructions() {  # side(anydb|raw|soci|soci-prepared), workload, anydb-bench arguments...
+  local side=$1 workload=$2
+  shift 2
+  local only=$side baseline=()
+  if [ "$side" != anydb ] && [ "$side" != raw ]; then
+    only=raw
+    baseline=(--baseline "$side")
+  fi
+  valgrind --tool=callgrind --callgrind-out-file="$scratch/callgrind.out" \
+    --toggle-collect='anydb::bench::(anonymous namespace)::work(*' \
+    "$bin/anydb-bench" --threads 1 --keys 1000 --repeat 1 --max-repeat 1 --min-time 0 \
+    --only "$only" --workloads "$workload" --strategies safe "${baseline[@]}" "$@" \
+    >/dev/null 2>"$scratch/valgrind.log" || { tail -5 "$scratch/valgrind.log" >&2; return 1; }
+  awk '/^summary:/ {printf "%.0f", $2 / 1000}' "$scratch/callgrind.out"
+}
+instruction_rows() {  # label, anydb-bench arguments...
   local label=$1
   shift
-  /usr/bin/time -f '%M' -o "$scratch/time" "$bin/anydb" get-or-create --keys-from "$scratch/keys.txt" \
-    --format json "$@" >"$scratch/summary.json"
-  printf '| %s | %s | %s KiB |\n' "$label" "$(cat "$scratch/summary.json")" "$(tail -n 1 "$scratch/time")"
+  for workload in all_new all_hits; do
+    local anydb raw soci prepared
+    anydb=$(instructions anydb "$workload" "$@")
+    raw=$(instructions raw "$workload" "$@")
+    soci=$(instructions soci "$workload" "$@")
+    prepared=$(instructions soci-prepared "$workload" "$@")
+    awk -v l="$label" -v w="$workload" -v a="$anydb" -v r="$raw" -v s="$soci" -v p="$prepared" \
+      'BEGIN {printf "| %s | %s | %d | %d | %d | %d | **%.3f** | %.3f | %.3f |\n", l, w == "all_new" ? "created" : "hit", a, r, s, p, a / r, a / s, a / p}'
+  done
 }
-echo "| run | summary (--format json) | peak RSS (/usr/bin/time) |"
-echo "|---|---|---|"
-rss "sqlite, --batch 500, all new" --db "$scratch/rss.sqlite3" --batch 500
-rss "sqlite, no batching, all existing" --db "$scratch/rss.sqlite3"
-if [ -n "${ANYDB_TEST_PG_URI:-}" ]; then
-  rss "postgresql, --batch 500" --backend postgresql --db "$ANYDB_TEST_PG_URI" --batch 500
+section "Client instructions per key (callgrind)"
+echo "valgrind --tool=callgrind --toggle-collect='anydb::bench::(anonymous namespace)::work(*' on"
+echo "\`anydb-bench --threads 1 --keys 1000 --strategies safe --workloads all_new|all_hits --only anydb|raw\`"
+echo "(SOCI: \`--baseline soci|soci-prepared --only raw\`); instructions of the client process per key."
+echo
+echo "| database | key | anydb | raw | SOCI | SOCI prepared | anydb/raw | anydb/SOCI | anydb/SOCI prepared |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+instruction_rows SQLite --backend sqlite
+[ -n "$pg" ] && instruction_rows PostgreSQL --backend postgresql --db env:ANYDB_TEST_PG_URI
+
+section "Micro-benchmarks"
+"$bin/anydb-microbench" --benchmark_min_time=0.2 2>&1 | grep -E '^(BM_|Benchmark|-)'
+
+# --- load + connect in a fresh process --------------------------------------------------------
+# The variants of one row run in turn, 100 rounds, so that they share the machine's load; each
+# figure is the wall-clock milliseconds per whole process ($EPOCHREALTIME, no extra fork).
+probe_row() {  # label, libpq conninfo or -
+  local label=$1 target=$2 rounds=100
+  local -a total=(0 0 0 0)
+  local -a variant
+  for ((i = 0; i < rounds; ++i)); do
+    for v in 0 1 2 3; do
+      case $v in
+        0) variant=("$bin/raw-pq-connect-probe" "$target") ;;
+        1) variant=("$bin/anydb-connect-probe" postgresql "$target") ;;
+        2) variant=(env LD_BIND_NOW=1 "$bin/anydb-connect-probe" postgresql "$target") ;;
+        3) variant=(env ANYDB_PROBE_PRELOAD=libpq.so.5 "$bin/anydb-connect-probe" postgresql "$target") ;;
+      esac
+      local start=$EPOCHREALTIME
+      "${variant[@]}" >/dev/null
+      local end=$EPOCHREALTIME
+      total[v]=$((total[v] + ${end/./} - ${start/./}))
+    done
+  done
+  awk -v l="$label" -v n="$rounds" -v r="${total[0]}" -v a="${total[1]}" -v b="${total[2]}" -v p="${total[3]}" \
+    'BEGIN {printf "| %s | %.2f | %.2f | %.2f | %.2f | %+.2f |\n", l, r / n / 1000, a / n / 1000, b / n / 1000, p / n / 1000, (a - r) / n / 1000}'
+}
+if [ -n "$pg" ] && [ -x "$bin/raw-pq-connect-probe" ]; then
+  section "Load + first connection in a fresh process (PostgreSQL)"
+  echo "Whole processes (exec, dynamic loading, connect, exit), ms per process, the mean of 100"
+  echo "rounds in which the variants take turns. \`-\` instead of a connection string only starts the"
+  echo "program (anydb: and loads the plugin). *LD_BIND_NOW=1*: every library bound eagerly;"
+  echo "*libpq preloaded*: anydb-connect-probe dlopens libpq.so.5 with lazy binding before the plugin,"
+  echo "which the loader opens RTLD_NOW."
+  echo
+  echo "| connection | libpq alone | anydb | anydb, LD_BIND_NOW=1 | anydb, libpq preloaded | anydb − libpq |"
+  echo "|---|---:|---:|---:|---:|---:|"
+  probe_row "none (start, load the plugin, exit)" -
+  [ -n "${ANYDB_TEST_PG_CONNINFO:-}" ] && probe_row "Unix socket, trust" "$ANYDB_TEST_PG_CONNINFO"
+  probe_row "TCP, SCRAM-SHA-256" "$pg"
 fi
+
+# --- the CLI's bulk sync ----------------------------------------------------------------------
+# Three rounds, text and integer keys taking turns; the median of each. Every run is checked:
+# half the keys created, half existing, no error.
+section "Bulk sync with the CLI: $bulk_keys keys, half present"
+seq 1 "$bulk_keys" >"$scratch/all.txt"
+seq 2 2 "$bulk_keys" >"$scratch/even.txt"
+echo "\`anydb get-or-create --keys-from all.txt --batch 500 --threads 2 --format json\` after the even"
+echo "keys were loaded (not timed). *text keys*: \`--table mymodel --key my_id\`, every key sent as"
+echo "text (what the CLI did before issue 15); *integer keys*: the same with \`--integer-keys\` (the"
+echo "default for the demo table). Wall-clock seconds and peak RSS from \`/usr/bin/time\`, the median"
+echo "of three rounds in which the two take turns."
+echo
+echo "| database | keys | seconds | keys/s | peak RSS | integer/text |"
+echo "|---|---|---:|---:|---:|---:|"
+bulk_run() {  # reset-command, anydb arguments... ; prints "seconds rss_kib"
+  local reset=$1
+  shift
+  eval "$reset"
+  "$bin/anydb" get-or-create --keys-from "$scratch/even.txt" --batch 500 --threads 2 "$@" \
+    --format json >/dev/null
+  /usr/bin/time -f '%e %M' -o "$scratch/time" "$bin/anydb" get-or-create --table mymodel \
+    --key my_id --keys-from "$scratch/all.txt" --batch 500 --threads 2 --format json \
+    "${bulk_flags[@]}" "$@" >"$scratch/summary.json"
+  local half=$((bulk_keys / 2))
+  grep -q "\"created\":$half,\"errors\":0,\"existing\":$half," "$scratch/summary.json" ||
+    { echo "run-benchmarks.sh: bulk run went wrong: $(cat "$scratch/summary.json")" >&2; exit 1; }
+  cat "$scratch/time"
+}
+median3() { sort -n | sed -n 2p; }
+bulk_rows() {  # label, reset-command, anydb arguments...
+  local label=$1 reset=$2
+  shift 2
+  local text_runs="" typed_runs=""
+  for round in 1 2 3; do
+    bulk_flags=()
+    text_runs+="$(bulk_run "$reset" "$@")"$'\n'
+    bulk_flags=(--integer-keys)
+    typed_runs+="$(bulk_run "$reset" "$@")"$'\n'
+  done
+  for runs in "$text_runs" "$typed_runs"; do
+    [ "$(printf '%s' "$runs" | grep -c .)" = 3 ] || exit 1  # bulk_run said what went wrong
+  done
+  local text typed
+  text="$(printf '%s' "$text_runs" | median3 | tr '\n' ' ') $(printf '%s' "$text_runs" | awk '{print $2}' | sort -n | tail -1)"
+  typed="$(printf '%s' "$typed_runs" | median3 | tr '\n' ' ') $(printf '%s' "$typed_runs" | awk '{print $2}' | sort -n | tail -1)"
+  awk -v l="$label" -v n="$bulk_keys" -v t="$text" -v i="$typed" 'BEGIN {
+    split(t, a, " "); split(i, b, " ");
+    printf "| %s | text | %.2f | %.0f | %.1f MiB | |\n", l, a[1], n / a[1], a[3] / 1024;
+    printf "| %s | integer | %.2f | %.0f | %.1f MiB | **%.2fx** |\n", l, b[1], n / b[1], b[3] / 1024, a[1] / b[1] }'
+}
+bulk_flags=()
+bulk_rows SQLite "rm -f '$scratch/bulk.sqlite3'*" --db "$scratch/bulk.sqlite3"
+if [ -n "$pg" ]; then
+  bulk_rows PostgreSQL "psql '$pg' -qc 'DROP TABLE IF EXISTS mymodel' >/dev/null 2>&1" \
+    --backend postgresql --db "$pg"
+fi
+echo
+echo "load average at the end: $(load)"

@@ -213,6 +213,51 @@ TEST_F(BulkTest, KeysFromAFileGiveASummaryAndNoPerKeyLines) {
   EXPECT_EQ(rows(), 500);
 }
 
+// Keys spelt as integers are sent as integers to an integer key column (always for the demo
+// table): each spelling still names the row the database makes of it, and the per-key lines
+// show the keys as written.
+TEST_F(BulkTest, IntegerSpelledKeysGoToTheDemoTableAsIntegers) {
+  const std::string file = write_file("keys.txt", "5\n05\n-7\n0\n9223372036854775807\nabc\n5\n");
+  for (const std::string batch : {"1", "10"}) {
+    std::filesystem::remove(db_path());
+    const ProcessResult result = bulk(file, {"--per-key", "--batch", batch, "--threads", "1"});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    const auto lines = result.out_lines();
+    EXPECT_EQ(count_equal(lines, "5 True"), 1) << result.out;
+    EXPECT_EQ(count_equal(lines, "5 False"), 1) << result.out;
+    EXPECT_EQ(count_equal(lines, "05 False"), 1) << "'05' is row 5 in an INTEGER column";
+    EXPECT_EQ(count_equal(lines, "-7 True"), 1) << result.out;
+    EXPECT_EQ(count_equal(lines, "0 True"), 1) << result.out;
+    EXPECT_EQ(count_equal(lines, "9223372036854775807 True"), 1) << result.out;
+    EXPECT_EQ(count_equal(lines, "abc True"), 1) << result.out;
+    EXPECT_EQ(rows(), 5);
+  }
+}
+
+// In a column without a type SQLite stores what it is given: there --integer-keys decides
+// whether a key is stored as an integer or as text, which makes the typing visible.
+TEST_F(BulkTest, IntegerKeysFlagSendsIntegersToAnUntypedColumn) {
+  ASSERT_EQ(get_or_create({"0"}).exit_code, 0);  // creates the file
+  SqliteFile(db_path()).exec("CREATE TABLE loose (id INTEGER PRIMARY KEY, k UNIQUE)");
+  const std::string file = write_file("keys.txt", "12\n012\n");
+  for (const bool integer_keys : {false, true}) {
+    SqliteFile(db_path()).exec("DELETE FROM loose");
+    std::vector<std::string> flags{"--table", "loose", "--key", "k", "--batch", "10"};
+    if (integer_keys) flags.emplace_back("--integer-keys");
+    const ProcessResult result = bulk(file, flags);
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    SqliteFile check(db_path());
+    EXPECT_EQ(check.scalar("SELECT COUNT(*) FROM loose"), 2);
+    EXPECT_EQ(check.text("SELECT typeof(k) FROM loose WHERE k = 12 OR k = '12'"),
+              integer_keys ? "integer" : "text");
+    EXPECT_EQ(check.text("SELECT typeof(k) FROM loose WHERE k = '012'"), "text")
+        << "a spelling that is not an integer's stays text";
+  }
+  const ProcessResult refused = get_or_create({"1"}, {"--integer-keys"});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("--integer-keys needs --keys-from"), std::string::npos) << refused.err;
+}
+
 TEST_F(BulkTest, JsonSummaryIsOneObject) {
   const std::string file = write_file("keys.txt", numbered_keys(1, 300) + numbered_keys(1, 100));
   for (const std::string batch : {"1", "64"}) {

@@ -272,6 +272,62 @@ TEST_F(TransactionStateMachine, NestedGuardClearsTheFlagOnceItRolledBackToItsSav
   outer.commit();
 }
 
+// Transaction guards name their savepoints by depth: a name is reused once released (so that a
+// backend may keep the statements of a savepoint per key prepared), never while it is open.
+TEST_F(TransactionStateMachine, SavepointNamesAreReusedByDepthOnceReleased) {
+  connection.begin();
+  for (int i = 0; i < 2; ++i) {
+    anydb::Transaction outer(connection);
+    {
+      anydb::Transaction inner(connection);
+      inner.commit();
+    }
+    outer.commit();
+  }
+  {
+    anydb::Transaction rolled_back(connection);
+    rolled_back.rollback();
+  }
+  connection.commit();
+  connection.begin();
+  anydb::Transaction fresh(connection);
+  fresh.commit();
+  connection.commit();
+  const std::vector<std::string> expected{"BEGIN",
+                                          "SAVEPOINT anydb_sp_1",
+                                          "SAVEPOINT anydb_sp_2",
+                                          "RELEASE anydb_sp_2",
+                                          "RELEASE anydb_sp_1",
+                                          "SAVEPOINT anydb_sp_1",
+                                          "SAVEPOINT anydb_sp_2",
+                                          "RELEASE anydb_sp_2",
+                                          "RELEASE anydb_sp_1",
+                                          "SAVEPOINT anydb_sp_1",
+                                          "ROLLBACK TO anydb_sp_1",
+                                          "RELEASE anydb_sp_1",
+                                          "COMMIT",
+                                          "BEGIN",
+                                          "SAVEPOINT anydb_sp_1",
+                                          "RELEASE anydb_sp_1",
+                                          "COMMIT"};
+  EXPECT_EQ(connection.calls, expected);
+}
+
+// A name still open is never handed out again, even when an inner one was released out of
+// order by the caller.
+TEST_F(TransactionStateMachine, OpenSavepointNamesAreNotReused) {
+  connection.begin();
+  anydb::Transaction first(connection);   // anydb_sp_1
+  anydb::Transaction second(connection);  // anydb_sp_2
+  connection.release("anydb_sp_1");       // releases both in the database; not the newest name
+  anydb::Transaction third(connection);
+  EXPECT_EQ(connection.calls.back(), "SAVEPOINT anydb_sp_3");
+  third.commit();
+  second.commit();
+  first.commit();
+  connection.commit();
+}
+
 TEST_F(TransactionStateMachine, SchemaChangeOutsideATransactionPreparesAgain) {
   connection.fail_next = ErrorKind::schema_changed;
   connection.status_after_failure = DatabaseTransaction::none;

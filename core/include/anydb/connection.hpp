@@ -180,7 +180,8 @@ class ANYDB_API Connection {
   };
   [[nodiscard]] CacheStats statement_cache_stats() const noexcept { return cache_stats_; }
 
-  // A fresh savepoint name, unique on this connection (used by Transaction).
+  // A savepoint name that no savepoint open on this connection has (used by Transaction).
+  // Names are reused once released, so that a backend may keep their statements prepared.
   [[nodiscard]] std::string next_savepoint_name();
 
   // Where a noexcept destructor reports a cleanup that failed (a rollback in a guard's

@@ -20,6 +20,10 @@ struct ANYDB_API Dialect {
   char identifier_quote = '"';  // doubled inside a quoted identifier
   Upsert upsert = Upsert::none;
   bool supports_returning = false;  // INSERT ... RETURNING
+  // Whether get-or-create's one-row INSERT should end in RETURNING * (when supports_returning).
+  // False where a plain INSERT and a SELECT of the key cost less: SQLite builds a temporary
+  // table for every RETURNING. Batch inserts use RETURNING whenever supports_returning.
+  bool single_row_returning = true;
   bool supports_savepoints = true;
   // The column definition of an auto-generated integer primary key, for portable DDL in tests,
   // the demo table and examples.
