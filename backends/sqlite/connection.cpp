@@ -188,8 +188,14 @@ void SqliteConnection::run_savepoint(SavepointVerb verb, std::string_view name) 
     found = savepoints_.emplace(std::string(name), std::array<StatementHandle, 3>{}).first;
   }
   StatementHandle& statement = found->second[verb];
+  // The text is needed, and built, only the first time: to prepare the statement.
+  step_persistent(statement, statement
+                                 ? std::string()
+                                 : std::string(verbs[verb]) + dialect_.quote_identifier(name));
+}
+
+void SqliteConnection::step_persistent(StatementHandle& statement, std::string_view sql) {
   if (!statement) {
-    const std::string sql = std::string(verbs[verb]) + dialect_.quote_identifier(name);
     sqlite3_stmt* raw = nullptr;
     const int rc = sqlite3_prepare_v3(db_.get(), sql.data(), sql_length(sql),
                                       SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
@@ -206,18 +212,7 @@ void SqliteConnection::do_execute_script(std::string_view sql) { run(sql); }
 void SqliteConnection::run_control(Control which) {
   static constexpr std::string_view texts[control_count] = {"BEGIN IMMEDIATE", "BEGIN DEFERRED",
                                                             "COMMIT", "ROLLBACK"};
-  StatementHandle& statement = control_[which];
-  if (!statement) {
-    sqlite3_stmt* raw = nullptr;
-    const std::string_view sql = texts[which];
-    const int rc = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()),
-                                      SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
-    statement.reset(raw);
-    if (rc != SQLITE_OK) throw_sqlite_error(db_.get(), rc);
-  }
-  const int rc = sqlite3_step(statement.get());
-  sqlite3_reset(statement.get());
-  if (rc != SQLITE_DONE) throw_sqlite_error(db_.get(), rc);
+  step_persistent(control_[which], texts[which]);
 }
 
 void SqliteConnection::run(std::string_view sql) {

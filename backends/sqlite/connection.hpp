@@ -52,6 +52,8 @@ class SqliteConnection final : public Connection {
   // core reuses a name per nesting depth, so a savepoint per key costs no preparation.
   enum SavepointVerb { savepoint_verb, release_verb, rollback_to_verb, savepoint_verb_count };
   void run_savepoint(SavepointVerb verb, std::string_view name);
+  // Runs `statement` once, preparing it from `sql` (SQLITE_PREPARE_PERSISTENT) the first time.
+  void step_persistent(StatementHandle& statement, std::string_view sql);
 
   DatabaseHandle db_;
   StatementHandle control_[control_count];  // destroyed before db_
