@@ -83,6 +83,10 @@ class Runner {
     bool in_transaction = false;
     std::optional<InFlight> in_flight;
     std::shared_ptr<NoticeLog> notices = std::make_shared<NoticeLog>();
+    // Notices printed so far. As in isolationtester, a notice counts (for "notices N") once the
+    // harness has read it, not when the worker thread received it: otherwise a notice that
+    // arrives while a step is being issued could be counted before that step's target is set.
+    int printed_notices = 0;
   };
 
   const std::string& step_name(std::size_t position) const {
@@ -105,12 +109,13 @@ class Runner {
         rest.remove_prefix(std::min(end + 1, rest.size()));
         first = false;
       }
+      ++sessions_[s].printed_notices;
     }
   }
 
   [[nodiscard]] int total_notices() const {
     int total = 0;
-    for (const auto& session : sessions_) total += session.notices->total();
+    for (const auto& session : sessions_) total += session.printed_notices;
     return total;
   }
 
@@ -205,7 +210,7 @@ class Runner {
     const InFlight& flight = *sessions_[s].in_flight;
     return std::any_of(flight.blockers.begin(), flight.blockers.end(), [&](const auto& held) {
       const SessionState& other = sessions_[spec_.steps[held.step].session];
-      if (held.notices) return other.notices->total() < *held.notices;
+      if (held.notices) return other.printed_notices < *held.notices;
       return other.in_flight && permutation_.steps[other.in_flight->position].step == held.step;
     });
   }
@@ -387,27 +392,27 @@ class Runner {
         return false;
       }
     }
-    const StepPlan& plan = plans_[entry.step];
-    // The job owns copies of what it uses: a step that never finishes may outlive the Runner.
-    session.in_flight =
-        InFlight{position,
-                 session.worker->submit([plan, local = session.local](Connection& connection) {
-                   return execute(connection, plan, *local);
-                 }),
-                 false,
-                 false,
-                 {}};
+    // As isolationtester: "notices N" waits for N more notices than the blocker's session has
+    // when the step is issued.
+    bool once = false;
+    std::vector<InFlight::HeldBy> held_by;
     for (const Blocker& blocker : entry.blockers) {
       if (!blocker.step) {
-        session.in_flight->once = true;
+        once = true;
         continue;
       }
-      // As isolationtester: N more notices than the blocker's session has now.
       std::optional<int> notices;
       if (blocker.notices)
-        notices = *blocker.notices + sessions_[spec_.steps[*blocker.step].session].notices->total();
-      session.in_flight->blockers.push_back({*blocker.step, notices});
+        notices = *blocker.notices + sessions_[spec_.steps[*blocker.step].session].printed_notices;
+      held_by.push_back({*blocker.step, notices});
     }
+    const StepPlan& plan = plans_[entry.step];
+    // The job owns copies of what it uses: a step that never finishes may outlive the Runner.
+    session.in_flight = InFlight{
+        position, session.worker->submit([plan, local = session.local](Connection& connection) {
+          return execute(connection, plan, *local);
+        }),
+        false, once, std::move(held_by)};
     if (session.in_flight->once) {
       // "(*)": reported waiting at once, and the permutation goes on without waiting for it.
       note_waiting(s);

@@ -120,18 +120,13 @@ struct StepPlan {
                                  std::string_view suffix);
 
 // The notices a session's connection received (Connection::set_notice_handler, called on the
-// worker's thread): counted, for isolationtester's "(step notices N)" blockers, and queued until
-// the harness next looks at the session, where isolationtester prints them.
+// worker's thread), queued until the harness next looks at the session: there isolationtester
+// prints them, and counts them for its "(step notices N)" blockers.
 class NoticeLog {
  public:
   void add(std::string_view text) {
     const std::lock_guard lock(mutex_);
     pending_.emplace_back(text);
-    ++total_;
-  }
-  [[nodiscard]] int total() const {
-    const std::lock_guard lock(mutex_);
-    return total_;
   }
   [[nodiscard]] std::vector<std::string> take() {
     const std::lock_guard lock(mutex_);
@@ -139,9 +134,8 @@ class NoticeLog {
   }
 
  private:
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::vector<std::string> pending_;
-  int total_ = 0;
 };
 
 // What the worker thread keeps between a session's steps.
