@@ -142,10 +142,7 @@ fi
 psql_admin() {
   "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PGTMP" -p "$PORT" -U postgres -d postgres "$@"
 }
-# deadlock_timeout is a superuser setting; PostgreSQL 15 can grant it, and the isolation specs
-# set it per session to choose the deadlock victim whatever the machine's load.
 psql_admin -c "CREATE ROLE anydb LOGIN PASSWORD 'anydb'" -c "CREATE DATABASE anydb_test OWNER anydb" \
-  -c "GRANT SET ON PARAMETER deadlock_timeout TO anydb" \
   >"$PGTMP/setup.log" 2>&1 || die "cannot set up the test database: psql failed" "$PGTMP/setup.log"
 
 # The socket directory as a URI query value: percent-encode everything but the safe characters.
