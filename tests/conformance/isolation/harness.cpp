@@ -26,6 +26,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
+constexpr milliseconds notice_grace{50};
+
 std::optional<IsolationLevel> default_level(std::string_view product) {
   if (product == "sqlite") return IsolationLevel::serializable;
   if (product == "postgresql") return IsolationLevel::read_committed;
@@ -216,9 +218,14 @@ class Runner {
   }
 
   void note_waiting(std::size_t s) {
-    flush_notices(s);
     InFlight& flight = *sessions_[s].in_flight;
     if (flight.waiting) return;
+    // After its wait check isolationtester reads whatever the session's connection has received
+    // (PQconsumeInput, PQisBusy), so a notice sent just before the step began to wait is printed
+    // before "<waiting ...>". Here the session's thread delivers notices: give it a moment to
+    // deliver one already on its way. Only PostgreSQL sends notices.
+    if (run_.product == "postgresql") std::this_thread::sleep_for(notice_grace);
+    flush_notices(s);
     flight.waiting = true;
     note(fmt::format("step {}: {} <waiting ...>", step_name(flight.position),
                      plans_[permutation_.steps[flight.position].step].text));
