@@ -213,6 +213,26 @@ std::uint16_t parse_port(std::string_view port, std::string_view text) {
   return static_cast<std::uint16_t>(value);
 }
 
+// libpq's multi-host authority, "h1:p1,h2,[::1]:p3": every host and port checked as a single
+// one would be, then kept whole, each host percent-decoded and followed by its port as written
+// (a bracketed IPv6 literal keeps its brackets, so that the list stays readable).
+std::string host_list(std::string_view authority, std::string_view text) {
+  std::string hosts;
+  std::size_t pos = 0;
+  for (;;) {
+    const std::size_t comma = std::min(authority.find(',', pos), authority.size());
+    const std::string_view entry = authority.substr(pos, comma - pos);
+    const auto [host, port] = split_host_port(entry, text);
+    if (!port.empty()) (void)parse_port(port, text);
+    if (pos > 0) hosts += ',';
+    const std::string decoded = percent_decode(host, text, "host");
+    hosts += entry.starts_with('[') ? "[" + decoded + "]" : decoded;
+    if (!port.empty()) hosts.append(":").append(port);
+    if (comma == authority.size()) return hosts;
+    pos = comma + 1;
+  }
+}
+
 }  // namespace
 
 Uri Uri::parse(std::string_view text) {
@@ -264,9 +284,13 @@ Uri Uri::parse(std::string_view text) {
       uri.password_ = percent_decode(userinfo.substr(colon + 1), text, "password");
   }
 
-  const auto [host, port] = split_host_port(authority, text);
-  uri.host_ = percent_decode(host, text, "host");
-  if (!port.empty()) uri.port_ = parse_port(port, text);
+  if (authority.find(',') != std::string_view::npos) {
+    uri.host_ = host_list(authority, text);
+  } else {
+    const auto [host, port] = split_host_port(authority, text);
+    uri.host_ = percent_decode(host, text, "host");
+    if (!port.empty()) uri.port_ = parse_port(port, text);
+  }
 
   const std::size_t question = after.find('?');
   uri.path_ = percent_decode(after.substr(0, question), text, "path");

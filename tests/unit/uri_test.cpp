@@ -176,6 +176,43 @@ TEST(UriHierarchical, PortRange) {
   EXPECT_EQ(Uri::parse("postgresql://h:65535/db").port(), std::uint16_t{65535});
 }
 
+// libpq's multi-host form (a primary and its standbys): the list is checked host by host and
+// kept whole, for the backend that hands the text to libpq.
+TEST(UriHierarchical, HostListKeepsEveryHostAndPort) {
+  const Uri uri = Uri::parse(
+      "postgresql://anydb:s3cret@127.0.0.1:5432,db2.example.org:5433/app"
+      "?target_session_attrs=read-write");
+  EXPECT_EQ(uri.user(), "anydb");
+  EXPECT_EQ(uri.password(), "s3cret");
+  EXPECT_EQ(uri.host(), "127.0.0.1:5432,db2.example.org:5433");
+  EXPECT_FALSE(uri.port().has_value());
+  EXPECT_EQ(uri.path(), "/app");
+  EXPECT_EQ(uri.query_value("target_session_attrs"), "read-write");
+  EXPECT_EQ(uri.to_string(),
+            "postgresql://anydb:***@127.0.0.1:5432,db2.example.org:5433/app"
+            "?target_session_attrs=read-write");
+}
+
+TEST(UriHierarchical, HostListWithoutSomePortsWithIpv6AndSockets) {
+  EXPECT_EQ(Uri::parse("postgresql://h1,h2:5433/db").host(), "h1,h2:5433");
+  EXPECT_EQ(Uri::parse("postgresql://h1:5432,h2/db").host(), "h1:5432,h2");
+  EXPECT_EQ(Uri::parse("postgresql://[::1]:5432,[fe80::1%25eth0]/db").host(),
+            "[::1]:5432,[fe80::1%eth0]");
+  EXPECT_EQ(Uri::parse("postgresql://%2Ftmp%2Fa,%2Ftmp%2Fb/db").host(), "/tmp/a,/tmp/b");
+  EXPECT_EQ(Uri::parse("postgresql://u@h1,h2").host(), "h1,h2");
+}
+
+TEST(UriMalformed, HostListChecksEveryPort) {
+  for (const std::string text :
+       {"postgresql://h1:5432,h2:abc/db", "postgresql://h1:0,h2/db", "postgresql://h1:,h2/db",
+        "postgresql://h1,[::1/db", "postgresql://h1,[::1]x/db", "postgresql://h1:70000,h2:1/db"}) {
+    const std::string message = parse_error(text);
+    EXPECT_TRUE(Contains(message, "port") || Contains(message, "IPv6")) << text << ": " << message;
+  }
+  const std::string message = parse_error("postgresql://u:hunter2@h1:1,h2:x/db");
+  EXPECT_EQ(message.find("hunter2"), std::string::npos) << message;
+}
+
 // --- malformed input -----------------------------------------------------------------------
 
 TEST(UriMalformed, Empty) { EXPECT_TRUE(Contains(parse_error(""), "empty")); }

@@ -15,7 +15,9 @@ namespace anydb {
 //
 //   hierarchical  scheme://[user[:password]@]host[:port][/path][?key=value&...]
 //                 (percent-decoded; host may be empty, e.g. sqlite:///tmp/x.db, or a bracketed
-//                 IPv6 literal; postgresql://u@%2Fvar%2Frun%2Fpostgresql/db names a socket dir)
+//                 IPv6 literal; postgresql://u@%2Fvar%2Frun%2Fpostgresql/db names a socket dir;
+//                 libpq's host list h1:p1,h2:p2 is accepted, each port checked, and kept whole
+//                 in host(), ports included, with port() empty)
 //   opaque        scheme:anything-else   e.g. sqlite:demo.db, sqlite::memory:, odbc:DSN=x;PWD=y
 //   bare          no scheme at all       e.g. /tmp/x.db, demo.db, :memory:
 //
