@@ -271,6 +271,7 @@ class Worker {
         return;
       } catch (const Error& error) {
         const bool lost = error.is_connection_error();
+        count_unknown_commit(error);
         if (lost && reconnect(deadline) && Clock::now() < deadline) continue;
         failed(chunk.keys[i], error.kind(), error.what());
         return;
@@ -301,6 +302,7 @@ class Worker {
         return;
       } catch (const Error& error) {
         if (!error.is_connection_error()) break;
+        count_unknown_commit(error);
         if (!reconnect(deadline)) {
           fail_all(chunk, error);
           return;
@@ -311,6 +313,14 @@ class Worker {
       }
     }
     process_keys(chunk, 0);
+  }
+
+  // A COMMIT whose outcome is unknown needs no handling of its own: the key or batch is run
+  // again (get-or-create looks its keys up first), or fails as a lost connection. It is counted,
+  // so that a run shows how often that happened.
+  void count_unknown_commit(const Error& error) noexcept {
+    if (error.commit_outcome_unknown())
+      shared_.unknown_commits.fetch_add(1, std::memory_order_relaxed);
   }
 
   void fail_all(const Chunk& chunk, const Error& error) {
@@ -352,6 +362,7 @@ class Worker {
     for (;;) {
       try {
         connection_ = job_.connect();
+        shared_.reconnects.fetch_add(1, std::memory_order_relaxed);
         shared_.status.print(
             fmt::format("anydb: worker {} lost its connection and reconnected after {:.1f} s\n",
                         index_ + 1, std::chrono::duration<double>(Clock::now() - lost).count()));

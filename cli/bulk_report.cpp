@@ -82,6 +82,8 @@ void print_summary(const Shared& shared, double seconds, bool interrupted,
         {"failed_keys", failed},
         {"rejected_lines", rejected},
         {"not_processed", shared.not_processed.load()},
+        {"reconnects", shared.reconnects.load()},
+        {"unknown_commits", shared.unknown_commits.load()},
         {"interrupted", interrupted},
         {"input_complete", shared.input_complete.load()},
         {"seconds", seconds},
@@ -110,6 +112,12 @@ void print_summary(const Shared& shared, double seconds, bool interrupted,
       job.threads == 1 ? "" : "s",
       job.batch > 1 ? fmt::format("batch {}", job.batch) : std::string("no batching"), job.strategy,
       mib(rss));
+  if (const std::uint64_t reconnects = shared.reconnects.load(); reconnects > 0)
+    text += fmt::format(
+        "anydb: {} reconnect{}; {} COMMIT{} lost {} answer (the keys were run again)\n",
+        reconnects, reconnects == 1 ? "" : "s", shared.unknown_commits.load(),
+        shared.unknown_commits.load() == 1 ? "" : "s",
+        shared.unknown_commits.load() == 1 ? "its" : "their");
   if (interrupted)
     text += fmt::format("anydb: interrupted: {} key{} read but not processed{}\n",
                         shared.not_processed.load(), shared.not_processed.load() == 1 ? "" : "s",

@@ -96,6 +96,10 @@ struct Shared {
   std::atomic<std::uint64_t> keys_read{0};
   std::atomic<std::uint64_t> created{0}, existing{0}, failed{0}, rejected{0};
   std::atomic<std::uint64_t> conflicts{0}, retries{0}, not_processed{0};
+  // Connections replaced after one broke, and COMMITs whose answer the broken connection never
+  // delivered: their keys were run again on the new connection, which finds a row that did
+  // commit (reported existing) instead of failing or creating it twice.
+  std::atomic<std::uint64_t> reconnects{0}, unknown_commits{0};
   std::atomic<std::uint64_t> total_keys{0};  // from the counting thread; 0 while unknown
   std::atomic<int> workers_running{0};
   std::atomic<int> shown_errors{0};

@@ -33,6 +33,21 @@ constexpr const char* connect_keywords[] = {"client_encoding", "fallback_applica
   return dialect;
 }
 
+// libpq's first line says why the connection failed; with several hosts (a primary and its
+// standbys) it tries each one and writes a "connection to server at ..." line per attempt, each
+// followed by an indented hint. Those lines are all kept, joined by "; ", so that the message
+// says why every host was refused, not only the first.
+[[nodiscard]] std::string connect_failure(std::string_view message) {
+  std::string out(support::first_line(message));
+  constexpr std::string_view attempt = "connection to server ";
+  for (std::size_t at = message.find('\n'); at != std::string_view::npos;
+       at = message.find('\n', at + 1)) {
+    const std::string_view rest = message.substr(at + 1);
+    if (rest.starts_with(attempt)) out.append("; ").append(support::first_line(rest));
+  }
+  return out;
+}
+
 [[nodiscard]] ConnectionHandle open(const ConnectOptions& options) {
   const char* values[] = {"UTF8", "anydb", options.conninfo.c_str(), nullptr};
   ConnectionHandle conn(PQconnectdbParams(connect_keywords, values, /*expand_dbname=*/1));
@@ -40,7 +55,7 @@ constexpr const char* connect_keywords[] = {"client_encoding", "fallback_applica
     throw_backend_error(ErrorKind::resource_exhausted,
                         "cannot connect to PostgreSQL: libpq ran out of memory");
   if (PQstatus(conn.get()) != CONNECTION_OK) {
-    std::string why = scrub(support::first_line(PQerrorMessage(conn.get())), options);
+    std::string why = scrub(connect_failure(PQerrorMessage(conn.get())), options);
     if (why.empty()) why = "libpq gave no reason";
     // libpq checks option values (sslmode=bogus, port=abc) only when it connects, and says so
     // before it tries any server: that is a mistake in the URI, not an unreachable database.
