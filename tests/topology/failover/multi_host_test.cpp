@@ -168,7 +168,18 @@ class ResumeReplay {
 std::int64_t committer_waiting_for_standby(Connection& admin) {
   return scalar(admin,
                 "SELECT coalesce(max(pid), 0) FROM pg_stat_activity WHERE usename = 'anydb' AND "
-                "wait_event = 'SyncRep'");
+                "wait_event = 'SyncRep' AND query = 'COMMIT'");
+}
+
+// pg_wal_replay_pause() only asks: the startup process pauses before the next record.
+bool wait_until_replay_paused(Connection& standby_admin) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (scalar(standby_admin, "SELECT CASE WHEN pg_get_wal_replay_pause_state() = 'paused' "
+                               "THEN 1 ELSE 0 END") == 0) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
 }
 
 // Runs the bulk CLI on `keys` new keys while the standby's replay is paused, terminates the
@@ -193,6 +204,7 @@ RunSummary run_with_lost_commit(const std::string& table, int keys,
   // Replay resumes whatever happens, so that a failed expectation cannot leave the CLI's COMMIT
   // waiting until the test's timeout.
   std::optional<ResumeReplay> resume(std::in_place, *standby_admin);
+  EXPECT_TRUE(wait_until_replay_paused(*standby_admin)) << "replay did not pause within 30 s";
 
   std::vector<std::string> args{"get-or-create", "--db", required("ANYDB_TEST_PG_MULTI_URI"),
                                 "--table", table, "--key", "k", "--integer-keys",
