@@ -20,6 +20,17 @@ std::string mib(std::int64_t kib) {
   return fmt::format("{:.1f} MiB", static_cast<double>(kib) / 1024.0);
 }
 
+// The summary's line about broken connections, when a worker had to reconnect: how often, and
+// how many COMMITs never got their answer (the keys were run again and found or made their rows).
+std::string reconnect_text(const Shared& shared) {
+  const std::uint64_t reconnects = shared.reconnects.load();
+  if (reconnects == 0) return {};
+  const std::uint64_t unknown = shared.unknown_commits.load();
+  return fmt::format(
+      "anydb: {} reconnect{}; {} COMMIT{} lost {} answer (the keys were run again)\n", reconnects,
+      reconnects == 1 ? "" : "s", unknown, unknown == 1 ? "" : "s", unknown == 1 ? "its" : "their");
+}
+
 }  // namespace
 
 std::string eta_text(double fraction_done, double seconds) {
@@ -112,12 +123,7 @@ void print_summary(const Shared& shared, double seconds, bool interrupted,
       job.threads == 1 ? "" : "s",
       job.batch > 1 ? fmt::format("batch {}", job.batch) : std::string("no batching"), job.strategy,
       mib(rss));
-  if (const std::uint64_t reconnects = shared.reconnects.load(); reconnects > 0)
-    text += fmt::format(
-        "anydb: {} reconnect{}; {} COMMIT{} lost {} answer (the keys were run again)\n",
-        reconnects, reconnects == 1 ? "" : "s", shared.unknown_commits.load(),
-        shared.unknown_commits.load() == 1 ? "" : "s",
-        shared.unknown_commits.load() == 1 ? "its" : "their");
+  text += reconnect_text(shared);
   if (interrupted)
     text += fmt::format("anydb: interrupted: {} key{} read but not processed{}\n",
                         shared.not_processed.load(), shared.not_processed.load() == 1 ? "" : "s",

@@ -16,10 +16,10 @@ std::string required(const char* name) {
 }
 
 void StandbyTest::SetUp() {
-  for (const char* name : {"ANYDB_TEST_PG_MULTI_URI", "ANYDB_TEST_PG_PRIMARY_URI",
-                           "ANYDB_TEST_PG_STANDBY_URI", "ANYDB_TEST_PG_PRIMARY_ADMIN_URI",
-                           "ANYDB_TEST_PG_STANDBY_ADMIN_URI", "ANYDB_TEST_PG_KILL_PRIMARY",
-                           "ANYDB_TEST_PG_PROMOTE_STANDBY"}) {
+  for (const char* name :
+       {"ANYDB_TEST_PG_MULTI_URI", "ANYDB_TEST_PG_PRIMARY_URI", "ANYDB_TEST_PG_STANDBY_URI",
+        "ANYDB_TEST_PG_PRIMARY_ADMIN_URI", "ANYDB_TEST_PG_STANDBY_ADMIN_URI",
+        "ANYDB_TEST_PG_KILL_PRIMARY", "ANYDB_TEST_PG_PROMOTE_STANDBY"}) {
     try {
       (void)required(name);
     } catch (const std::exception& error) {
@@ -49,8 +49,8 @@ test::ProcessResult run_cli(const std::vector<std::string>& args) {
 void run_script(const char* variable) {
   const test::ProcessResult result = test::run_process({"/bin/sh", required(variable)});
   if (result.exit_code != 0)
-    throw std::runtime_error(fmt::format("{} failed with status {}: {}", variable,
-                                         result.exit_code, result.err));
+    throw std::runtime_error(
+        fmt::format("{} failed with status {}: {}", variable, result.exit_code, result.err));
 }
 
 double seconds_since(std::chrono::steady_clock::time_point since) {
