@@ -47,8 +47,6 @@ constexpr std::size_t unbatched_chunk_keys = 64;
 constexpr auto progress_interval = std::chrono::milliseconds(250);
 constexpr auto poll_interval = std::chrono::milliseconds(50);
 constexpr auto reconnect_interval = std::chrono::milliseconds(100);
-// The status of a run that Ctrl-C (SIGINT) or SIGTERM ended: what a shell reports for Ctrl-C.
-constexpr int exit_interrupted = 130;
 
 // --- the reader -------------------------------------------------------------------------------
 
@@ -437,6 +435,15 @@ int run_bulk(const BulkJob& job) {
     std::unique_lock lock(done_mutex);
     while (shared.workers_running.load() > 0) {
       done.wait_for(lock, poll_interval);
+      if (abort_requested()) {
+        // A second Ctrl-C or a SIGTERM: the workers may be blocked in calls that never return
+        // (a hung server), so report what was done and leave without them.
+        lock.unlock();
+        shared.status.clear();
+        print_summary(shared, std::chrono::duration<double>(Clock::now() - start).count(),
+                      Ending::terminated, {});
+        exit_now(interrupt_exit_status());
+      }
       if (!interrupted && interrupt_requested()) {
         // Stop reading, drop what is queued, let the workers finish what they hold.
         interrupted = true;
@@ -471,9 +478,9 @@ int run_bulk(const BulkJob& job) {
   if (!read_error.empty())
     print_error_line(fmt::format("anydb: --keys-from: reading '{}' failed: {}",
                                  printable(job.source), read_error));
-  print_summary(shared, seconds, interrupted, read_error);
+  print_summary(shared, seconds, interrupted ? Ending::interrupted : Ending::completed, read_error);
 
-  if (interrupted) return exit_interrupted;
+  if (interrupted) return interrupt_exit_status();
   const bool all_done = shared.failed.load() == 0 && shared.rejected.load() == 0 &&
                         shared.not_processed.load() == 0 && read_error.empty();
   return all_done ? exit_ok : exit_key_failed;

@@ -1,5 +1,7 @@
 #include "bulk_report.hpp"
 
+#include "interrupt.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <optional>
@@ -57,10 +59,10 @@ std::string progress_text(const Shared& shared, const InputFile& input, double s
   return fmt::format("anydb: {}, {:.0f} keys/s, {}{} error{}{}", where, rate,
                      fraction ? eta_text(*fraction, seconds) + ", " : "", errors,
                      errors == 1 ? "" : "s",
-                     shared.stopping.load() ? ", stopping (Ctrl-C again to kill)" : "");
+                     shared.stopping.load() ? ", stopping (Ctrl-C again to end at once)" : "");
 }
 
-void print_summary(const Shared& shared, double seconds, bool interrupted,
+void print_summary(const Shared& shared, double seconds, Ending ending,
                    const std::string& read_error) {
   const BulkJob& job = shared.job;
   const std::uint64_t created = shared.created.load(), existing = shared.existing.load();
@@ -69,6 +71,11 @@ void print_summary(const Shared& shared, double seconds, bool interrupted,
   const std::uint64_t errors = failed + rejected;
   const double rate = seconds > 0 ? static_cast<double>(keys) / seconds : 0.0;
   const std::int64_t rss = max_rss_kib();
+  const bool interrupted = ending != Ending::completed;
+  // Keys read but not finished when the run was terminated (in a worker's hands or queued):
+  // their transactions never committed, or committed unreported; a rerun puts either right.
+  const std::uint64_t read = shared.keys_read.load();
+  const std::uint64_t abandoned = ending == Ending::terminated && read > keys ? read - keys : 0;
 
   if (is_json(job.format)) {
     nlohmann::json summary = {
@@ -83,6 +90,8 @@ void print_summary(const Shared& shared, double seconds, bool interrupted,
         {"rejected_lines", rejected},
         {"not_processed", shared.not_processed.load()},
         {"interrupted", interrupted},
+        {"terminated", ending == Ending::terminated},
+        {"abandoned", abandoned},
         {"input_complete", shared.input_complete.load()},
         {"seconds", seconds},
         {"keys_per_second", rate},
@@ -110,7 +119,13 @@ void print_summary(const Shared& shared, double seconds, bool interrupted,
       job.threads == 1 ? "" : "s",
       job.batch > 1 ? fmt::format("batch {}", job.batch) : std::string("no batching"), job.strategy,
       mib(rss));
-  if (interrupted)
+  if (ending == Ending::terminated)
+    text += fmt::format(
+        "anydb: terminated by {}: {} key{} read but not finished (the database rolls back what "
+        "did not commit){}\n",
+        interrupt_signal_name(), abandoned, abandoned == 1 ? "" : "s",
+        shared.input_complete.load() ? "" : "; the rest of the input was not read");
+  else if (interrupted)
     text += fmt::format("anydb: interrupted: {} key{} read but not processed{}\n",
                         shared.not_processed.load(), shared.not_processed.load() == 1 ? "" : "s",
                         shared.input_complete.load() ? "" : "; the rest of the input was not read");

@@ -2,6 +2,7 @@
 
 #include "bulk.hpp"
 #include "database.hpp"
+#include "interrupt.hpp"
 #include "key_runner.hpp"
 #include "output.hpp"
 #include "usage.hpp"
@@ -268,14 +269,21 @@ int run_get_or_create(const GetOrCreateOptions& options) {
     return run_bulk(job);
   }
 
-  const int failures = run_keys(
+  const InterruptGuard interrupt_guard;
+  const KeyRunTotals totals = run_keys(
       options.keys, options.threads, open_connection,
       [&](Connection& connection, const std::string& key) {
         return get_or_create_key(get_or_create, connection, key, default_values);
       },
       [&](const KeyOutcome& outcome) { print_outcome(outcome, options.format); },
       std::chrono::seconds(options.reconnect_for_seconds));
-  return failures == 0 ? exit_ok : exit_key_failed;
+  if (totals.interrupted) {
+    print_error_line(fmt::format("anydb: interrupted by {}: {} of {} key{} done, {} not started",
+                                 interrupt_signal_name(), totals.done, options.keys.size(),
+                                 options.keys.size() == 1 ? "" : "s", totals.not_started));
+    return interrupt_exit_status();
+  }
+  return totals.failed == 0 ? exit_ok : exit_key_failed;
 }
 
 }  // namespace anydb::cli
