@@ -222,7 +222,11 @@ void read_keys(Shared& shared, int fd, BoundedQueue<Chunk>& queue) {
 class Worker {
  public:
   Worker(Shared& shared, ConnectionPtr connection, int index)
-      : shared_(shared), job_(shared.job), connection_(std::move(connection)), index_(index) {}
+      : shared_(shared),
+        job_(shared.job),
+        connection_(std::move(connection)),
+        index_(index),
+        server_(static_cast<std::size_t>(index) % shared.servers.size()) {}
 
   void run(BoundedQueue<Chunk>& queue) {
     while (std::optional<Chunk> chunk = queue.pop()) {
@@ -318,6 +322,8 @@ class Worker {
 
   void succeeded(const Value& key, GetOrCreateResult result) {
     (result.created ? shared_.created : shared_.existing).fetch_add(1, std::memory_order_relaxed);
+    ServerCounts& server = shared_.servers[server_];
+    (result.created ? server.created : server.existing).fetch_add(1, std::memory_order_relaxed);
     shared_.conflicts.fetch_add(static_cast<std::uint64_t>(result.conflicts),
                                 std::memory_order_relaxed);
     shared_.retries.fetch_add(static_cast<std::uint64_t>(result.transient_retries),
@@ -331,6 +337,7 @@ class Worker {
 
   void failed(const Value& key, ErrorKind kind, std::string message) {
     shared_.failed.fetch_add(1, std::memory_order_relaxed);
+    shared_.servers[server_].failed.fetch_add(1, std::memory_order_relaxed);
     KeyOutcome outcome{key_spelling(key), std::nullopt, kind, std::move(message)};
     bool to_stderr = false;
     // Text goes to stderr; with --per-key --format json the failure is an object on stdout.
@@ -349,7 +356,7 @@ class Worker {
     const Clock::time_point lost = Clock::now();
     for (;;) {
       try {
-        connection_ = job_.connect();
+        connection_ = job_.connect(server_);
         shared_.status.print(
             fmt::format("anydb: worker {} lost its connection and reconnected after {:.1f} s\n",
                         index_ + 1, std::chrono::duration<double>(Clock::now() - lost).count()));
@@ -375,7 +382,8 @@ class Worker {
   const BulkJob& job_;
   ConnectionPtr connection_;
   int index_;
-  std::string out_;  // the chunk's per-key lines for stdout, written in one piece
+  std::size_t server_;  // which --db: the worker's number, round-robin
+  std::string out_;     // the chunk's per-key lines for stdout, written in one piece
 };
 
 // --- set-up, progress and summary -------------------------------------------------------------
@@ -390,7 +398,8 @@ int run_bulk(const BulkJob& job) {
   // run once, as a set-up error, before any key is read.
   std::vector<ConnectionPtr> connections;
   connections.reserve(job.threads);
-  for (unsigned i = 0; i < job.threads; ++i) connections.push_back(job.connect());
+  for (unsigned i = 0; i < job.threads; ++i)
+    connections.push_back(job.connect(i % std::max<std::size_t>(1, job.servers.size())));
 
   const char* const term = std::getenv("TERM");
   const bool plain_terminal = term == nullptr || std::string_view(term) == "dumb";

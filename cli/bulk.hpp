@@ -15,7 +15,9 @@ namespace anydb::cli {
 // Bulk mode of `anydb get-or-create`: keys streamed from a file or stdin (--keys-from).
 struct BulkJob {
   const GetOrCreate* operation = nullptr;
-  std::function<ConnectionPtr()> connect;
+  // Opens a connection to server `server` of `servers` (a worker's number modulo their count).
+  std::function<ConnectionPtr(std::size_t server)> connect;
+  std::vector<std::string> servers;  // every --db, redacted, for the summary; at least one
   // One entry per default column of the operation, in order: its constant (--set COL=VALUE), or
   // nothing when the value is the next tab-separated field of each input line (--set COL).
   std::vector<std::optional<Value>> default_sources;

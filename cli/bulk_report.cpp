@@ -101,6 +101,20 @@ void print_summary(const Shared& shared, double seconds, Ending ending,
         {"max_rss_kib", rss},
     };
     if (!read_error.empty()) summary["read_error"] = read_error;
+    // What each --db's workers did, in --db order (one entry without --db).
+    nlohmann::json servers = nlohmann::json::array();
+    for (std::size_t i = 0; i < shared.servers.size(); ++i) {
+      const ServerCounts& counts = shared.servers[i];
+      const std::uint64_t server_created = counts.created.load();
+      const std::uint64_t server_existing = counts.existing.load();
+      const std::uint64_t server_failed = counts.failed.load();
+      servers.push_back({{"db", i < job.servers.size() ? job.servers[i] : std::string()},
+                         {"keys", server_created + server_existing + server_failed},
+                         {"created", server_created},
+                         {"existing", server_existing},
+                         {"failed_keys", server_failed}});
+    }
+    summary["servers"] = std::move(servers);
     print_line(dump_json(summary));
     return;
   }

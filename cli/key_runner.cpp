@@ -27,8 +27,9 @@ KeyOutcome failure(const std::string& key, ErrorKind kind, std::string message) 
 // One worker's connection: opened lazily, replaced after it broke when reconnecting is allowed.
 class WorkerConnection {
  public:
-  WorkerConnection(const ConnectionFactory& connect, std::chrono::milliseconds reconnect_for)
-      : connect_(connect), reconnect_for_(reconnect_for) {
+  WorkerConnection(const ConnectionFactory& connect, std::size_t worker,
+                   std::chrono::milliseconds reconnect_for)
+      : connect_(connect), worker_(worker), reconnect_for_(reconnect_for) {
     open_once();
   }
 
@@ -54,7 +55,7 @@ class WorkerConnection {
  private:
   bool open_once() {
     try {
-      connection_ = connect_();
+      connection_ = connect_(worker_);
       return true;
     } catch (const Error& error) {
       connect_error_kind_ = error.kind();
@@ -78,6 +79,7 @@ class WorkerConnection {
   }
 
   const ConnectionFactory& connect_;
+  std::size_t worker_;
   std::chrono::milliseconds reconnect_for_;
   ConnectionPtr connection_;
   ErrorKind connect_error_kind_ = ErrorKind::connection_failed;
@@ -100,7 +102,7 @@ KeyRunTotals run_keys(const std::vector<std::string>& keys, unsigned threads,
   std::size_t running = workers;
 
   auto worker = [&](std::size_t index) {
-    WorkerConnection connection(connect, reconnect_for);
+    WorkerConnection connection(connect, index, reconnect_for);
     start.arrive_and_wait();
     const auto handle = [&](const std::string& key) {
       if (interrupt_requested()) {

@@ -11,7 +11,9 @@
 
 namespace anydb::cli {
 
-using ConnectionFactory = std::function<ConnectionPtr()>;
+// Opens a connection for the worker thread with this number (0, 1, ...; with one thread per
+// key, the key's position): the caller picks the server (round-robin over several --db).
+using ConnectionFactory = std::function<ConnectionPtr(std::size_t worker)>;
 using KeyWork = std::function<GetOrCreateResult(Connection&, const std::string& key)>;
 using OutcomeSink = std::function<void(const KeyOutcome&)>;
 
