@@ -20,6 +20,7 @@ test_packages=(
   clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14 valgrind
   postgresql postgresql-client-15
   unixodbc odbc-postgresql libsqliteodbc odbc-mariadb mariadb-server mariadb-client
+  galera-4 rsync
   python3 dpkg-dev file
 )
 
