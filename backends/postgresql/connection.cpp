@@ -292,8 +292,8 @@ void PgConnection::abandon_copy(ExecStatusType status) noexcept {
 
 std::string PgConnection::prepare_named(const std::string& sql, std::span<const Oid> types) {
   std::string name = statement_prefix_ + std::to_string(++statement_counter_);
-  (void)finish(PQsendPrepare(conn_.get(), name.c_str(), sql.c_str(),
-                             static_cast<int>(types.size()), types.empty() ? nullptr : types.data()));
+  (void)finish(PQsendPrepare(conn_.get(), name.c_str(), sql.c_str(), static_cast<int>(types.size()),
+                             types.empty() ? nullptr : types.data()));
   return name;
 }
 

@@ -178,7 +178,8 @@ void apply_anydb_parameter(ConnectOptions& options, std::string_view key,
   } else if (key == statement_cache_key) {
     options.statement_cache = read_number(options, key, value, max_statement_cache);
   } else if (key == read_timeout_key) {
-    options.read_timeout = static_cast<unsigned>(read_number(options, key, value, max_read_timeout));
+    options.read_timeout =
+        static_cast<unsigned>(read_number(options, key, value, max_read_timeout));
   } else if (value == "transaction") {  // pooler_key
     options.transaction_pooler = true;
   } else if (value == "none") {

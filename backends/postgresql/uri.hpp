@@ -36,9 +36,9 @@ struct ConnectOptions {
 //   a libpq keyword/value string   host=/tmp/x port=5433 user=u password=p dbname=d
 // with anydb's parameters isolation (read_committed | repeatable_read | serializable |
 // read_uncommitted), statement_cache (prepared statements kept per connection, 0 to 100000),
-// pooler (none | transaction) and read_timeout (seconds, 0 to 86400), as a query parameter of the URI or a keyword of the string. Everything else goes to libpq,
-// which rejects what it does not know. Throws anydb::ConfigurationError, quoting the URI only
-// redacted.
+// pooler (none | transaction) and read_timeout (seconds, 0 to 86400), as a query parameter of the
+// URI or a keyword of the string. Everything else goes to libpq, which rejects what it does not
+// know. Throws anydb::ConfigurationError, quoting the URI only redacted.
 [[nodiscard]] ConnectOptions parse_connect_options(const Uri& uri);
 
 // `text` from libpq made safe to print: every secret of `options` replaced by ***, then

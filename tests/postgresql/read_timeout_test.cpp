@@ -63,9 +63,7 @@ void expect_reports_broken(Connection& connection) {
 // Resumes a stopped process whatever the test does.
 class StoppedProcess {
  public:
-  explicit StoppedProcess(pid_t pid) : pid_(pid) {
-    stopped_ = ::kill(pid_, SIGSTOP) == 0;
-  }
+  explicit StoppedProcess(pid_t pid) : pid_(pid) { stopped_ = ::kill(pid_, SIGSTOP) == 0; }
   ~StoppedProcess() {
     if (stopped_) (void)::kill(pid_, SIGCONT);
   }
@@ -134,8 +132,7 @@ TEST_F(ReadTimeout, StoppedServerDuringCommitLeavesTheOutcomeUnknown) {
   const ConnectionPtr connection = connect_with("read_timeout=1");
   const auto pid = static_cast<pid_t>(backend_pid(*connection));
   connection->begin();
-  (void)connection->execute(fmt::format("INSERT INTO {} (k) VALUES ($1)", table.sql()),
-                            {Value(1)});
+  (void)connection->execute(fmt::format("INSERT INTO {} (k) VALUES ($1)", table.sql()), {Value(1)});
   const StoppedProcess stopped(pid);
   ASSERT_TRUE(stopped.stopped()) << "cannot SIGSTOP the server process " << pid;
   const auto lost = connection_lost_from([&] { connection->commit(); });
