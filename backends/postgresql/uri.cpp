@@ -180,10 +180,8 @@ void apply_anydb_parameter(ConnectOptions& options, std::string_view key,
   } else if (key == read_timeout_key) {
     options.read_timeout =
         static_cast<unsigned>(read_number(options, key, value, max_read_timeout));
-  } else if (value == "transaction") {  // pooler_key
-    options.transaction_pooler = true;
-  } else if (value == "none") {
-    options.transaction_pooler = false;
+  } else if (key == pooler_key && (value == "transaction" || value == "none")) {
+    options.transaction_pooler = value == "transaction";
   } else {
     reject(options, fmt::format("pooler='{}' is not one of none, transaction (a session-mode "
                                 "pooler needs none)",
