@@ -47,8 +47,6 @@ constexpr std::size_t unbatched_chunk_keys = 64;
 constexpr auto progress_interval = std::chrono::milliseconds(250);
 constexpr auto poll_interval = std::chrono::milliseconds(50);
 constexpr auto reconnect_interval = std::chrono::milliseconds(100);
-// The status of a run that Ctrl-C (SIGINT) or SIGTERM ended: what a shell reports for Ctrl-C.
-constexpr int exit_interrupted = 130;
 
 // --- the reader -------------------------------------------------------------------------------
 
@@ -224,7 +222,11 @@ void read_keys(Shared& shared, int fd, BoundedQueue<Chunk>& queue) {
 class Worker {
  public:
   Worker(Shared& shared, ConnectionPtr connection, int index)
-      : shared_(shared), job_(shared.job), connection_(std::move(connection)), index_(index) {}
+      : shared_(shared),
+        job_(shared.job),
+        connection_(std::move(connection)),
+        index_(index),
+        server_(static_cast<std::size_t>(index) % shared.servers.size()) {}
 
   void run(BoundedQueue<Chunk>& queue) {
     while (std::optional<Chunk> chunk = queue.pop()) {
@@ -330,6 +332,8 @@ class Worker {
 
   void succeeded(const Value& key, GetOrCreateResult result) {
     (result.created ? shared_.created : shared_.existing).fetch_add(1, std::memory_order_relaxed);
+    ServerCounts& server = shared_.servers[server_];
+    (result.created ? server.created : server.existing).fetch_add(1, std::memory_order_relaxed);
     shared_.conflicts.fetch_add(static_cast<std::uint64_t>(result.conflicts),
                                 std::memory_order_relaxed);
     shared_.retries.fetch_add(static_cast<std::uint64_t>(result.transient_retries),
@@ -343,6 +347,7 @@ class Worker {
 
   void failed(const Value& key, ErrorKind kind, std::string message) {
     shared_.failed.fetch_add(1, std::memory_order_relaxed);
+    shared_.servers[server_].failed.fetch_add(1, std::memory_order_relaxed);
     KeyOutcome outcome{key_spelling(key), std::nullopt, kind, std::move(message)};
     bool to_stderr = false;
     // Text goes to stderr; with --per-key --format json the failure is an object on stdout.
@@ -361,7 +366,7 @@ class Worker {
     const Clock::time_point lost = Clock::now();
     for (;;) {
       try {
-        connection_ = job_.connect();
+        connection_ = job_.connect(server_);
         shared_.reconnects.fetch_add(1, std::memory_order_relaxed);
         shared_.status.print(
             fmt::format("anydb: worker {} lost its connection and reconnected after {:.1f} s\n",
@@ -388,7 +393,8 @@ class Worker {
   const BulkJob& job_;
   ConnectionPtr connection_;
   int index_;
-  std::string out_;  // the chunk's per-key lines for stdout, written in one piece
+  std::size_t server_;  // which --db: the worker's number, round-robin
+  std::string out_;     // the chunk's per-key lines for stdout, written in one piece
 };
 
 // --- set-up, progress and summary -------------------------------------------------------------
@@ -403,7 +409,8 @@ int run_bulk(const BulkJob& job) {
   // run once, as a set-up error, before any key is read.
   std::vector<ConnectionPtr> connections;
   connections.reserve(job.threads);
-  for (unsigned i = 0; i < job.threads; ++i) connections.push_back(job.connect());
+  for (unsigned i = 0; i < job.threads; ++i)
+    connections.push_back(job.connect(i % std::max<std::size_t>(1, job.servers.size())));
 
   const char* const term = std::getenv("TERM");
   const bool plain_terminal = term == nullptr || std::string_view(term) == "dumb";
@@ -448,6 +455,15 @@ int run_bulk(const BulkJob& job) {
     std::unique_lock lock(done_mutex);
     while (shared.workers_running.load() > 0) {
       done.wait_for(lock, poll_interval);
+      if (abort_requested()) {
+        // A second Ctrl-C or a SIGTERM: the workers may be blocked in calls that never return
+        // (a hung server), so report what was done and leave without them.
+        lock.unlock();
+        shared.status.clear();
+        print_summary(shared, std::chrono::duration<double>(Clock::now() - start).count(),
+                      Ending::terminated, {});
+        exit_now(interrupt_exit_status());
+      }
       if (!interrupted && interrupt_requested()) {
         // Stop reading, drop what is queued, let the workers finish what they hold.
         interrupted = true;
@@ -482,9 +498,9 @@ int run_bulk(const BulkJob& job) {
   if (!read_error.empty())
     print_error_line(fmt::format("anydb: --keys-from: reading '{}' failed: {}",
                                  printable(job.source), read_error));
-  print_summary(shared, seconds, interrupted, read_error);
+  print_summary(shared, seconds, interrupted ? Ending::interrupted : Ending::completed, read_error);
 
-  if (interrupted) return exit_interrupted;
+  if (interrupted) return interrupt_exit_status();
   const bool all_done = shared.failed.load() == 0 && shared.rejected.load() == 0 &&
                         shared.not_processed.load() == 0 && read_error.empty();
   return all_done ? exit_ok : exit_key_failed;

@@ -15,7 +15,9 @@ namespace anydb::cli {
 // Bulk mode of `anydb get-or-create`: keys streamed from a file or stdin (--keys-from).
 struct BulkJob {
   const GetOrCreate* operation = nullptr;
-  std::function<ConnectionPtr()> connect;
+  // Opens a connection to server `server` of `servers` (a worker's number modulo their count).
+  std::function<ConnectionPtr(std::size_t server)> connect;
+  std::vector<std::string> servers;  // every --db, redacted, for the summary; at least one
   // One entry per default column of the operation, in order: its constant (--set COL=VALUE), or
   // nothing when the value is the next tab-separated field of each input line (--set COL).
   std::vector<std::optional<Value>> default_sources;
@@ -36,7 +38,8 @@ struct BulkJob {
 // Runs the job: a reader thread parses lines into chunks, a bounded queue hands them to the
 // workers, and the calling thread draws the progress line (only when stderr is a terminal) and
 // watches for Ctrl-C. Prints the summary and returns the exit status: 0 when every key
-// succeeded, 1 when a key or a line failed, 130 when interrupted by SIGINT or SIGTERM.
+// succeeded, 1 when a key or a line failed, 128 + the signal's number when interrupted (130 for
+// Ctrl-C; a second Ctrl-C or a SIGTERM ends the run at once, see interrupt.hpp).
 // Set-up failures (the input cannot be opened, a worker cannot connect) throw anydb::Error.
 int run_bulk(const BulkJob& job);
 

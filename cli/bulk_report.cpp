@@ -1,5 +1,7 @@
 #include "bulk_report.hpp"
 
+#include "interrupt.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <optional>
@@ -68,10 +70,10 @@ std::string progress_text(const Shared& shared, const InputFile& input, double s
   return fmt::format("anydb: {}, {:.0f} keys/s, {}{} error{}{}", where, rate,
                      fraction ? eta_text(*fraction, seconds) + ", " : "", errors,
                      errors == 1 ? "" : "s",
-                     shared.stopping.load() ? ", stopping (Ctrl-C again to kill)" : "");
+                     shared.stopping.load() ? ", stopping (Ctrl-C again to end at once)" : "");
 }
 
-void print_summary(const Shared& shared, double seconds, bool interrupted,
+void print_summary(const Shared& shared, double seconds, Ending ending,
                    const std::string& read_error) {
   const BulkJob& job = shared.job;
   const std::uint64_t created = shared.created.load(), existing = shared.existing.load();
@@ -80,6 +82,11 @@ void print_summary(const Shared& shared, double seconds, bool interrupted,
   const std::uint64_t errors = failed + rejected;
   const double rate = seconds > 0 ? static_cast<double>(keys) / seconds : 0.0;
   const std::int64_t rss = max_rss_kib();
+  const bool interrupted = ending != Ending::completed;
+  // Keys read but not finished when the run was terminated (in a worker's hands or queued):
+  // their transactions never committed, or committed unreported; a rerun puts either right.
+  const std::uint64_t read = shared.keys_read.load();
+  const std::uint64_t abandoned = ending == Ending::terminated && read > keys ? read - keys : 0;
 
   if (is_json(job.format)) {
     nlohmann::json summary = {
@@ -96,6 +103,8 @@ void print_summary(const Shared& shared, double seconds, bool interrupted,
         {"reconnects", shared.reconnects.load()},
         {"unknown_commits", shared.unknown_commits.load()},
         {"interrupted", interrupted},
+        {"terminated", ending == Ending::terminated},
+        {"abandoned", abandoned},
         {"input_complete", shared.input_complete.load()},
         {"seconds", seconds},
         {"keys_per_second", rate},
@@ -105,6 +114,20 @@ void print_summary(const Shared& shared, double seconds, bool interrupted,
         {"max_rss_kib", rss},
     };
     if (!read_error.empty()) summary["read_error"] = read_error;
+    // What each --db's workers did, in --db order (one entry without --db).
+    nlohmann::json servers = nlohmann::json::array();
+    for (std::size_t i = 0; i < shared.servers.size(); ++i) {
+      const ServerCounts& counts = shared.servers[i];
+      const std::uint64_t server_created = counts.created.load();
+      const std::uint64_t server_existing = counts.existing.load();
+      const std::uint64_t server_failed = counts.failed.load();
+      servers.push_back({{"db", i < job.servers.size() ? job.servers[i] : std::string()},
+                         {"keys", server_created + server_existing + server_failed},
+                         {"created", server_created},
+                         {"existing", server_existing},
+                         {"failed_keys", server_failed}});
+    }
+    summary["servers"] = std::move(servers);
     print_line(dump_json(summary));
     return;
   }
@@ -124,7 +147,13 @@ void print_summary(const Shared& shared, double seconds, bool interrupted,
       job.batch > 1 ? fmt::format("batch {}", job.batch) : std::string("no batching"), job.strategy,
       mib(rss));
   text += reconnect_text(shared);
-  if (interrupted)
+  if (ending == Ending::terminated)
+    text += fmt::format(
+        "anydb: terminated by {}: {} key{} read but not finished (the database rolls back what "
+        "did not commit){}\n",
+        interrupt_signal_name(), abandoned, abandoned == 1 ? "" : "s",
+        shared.input_complete.load() ? "" : "; the rest of the input was not read");
+  else if (interrupted)
     text += fmt::format("anydb: interrupted: {} key{} read but not processed{}\n",
                         shared.not_processed.load(), shared.not_processed.load() == 1 ? "" : "s",
                         shared.input_complete.load() ? "" : "; the rest of the input was not read");

@@ -14,8 +14,12 @@ namespace anydb::cli::bulk {
 // is known), errors.
 [[nodiscard]] std::string progress_text(const Shared& shared, const InputFile& input,
                                         double seconds);
+// How a run ended: every key read was handed to a worker; a first Ctrl-C stopped it cleanly;
+// a second Ctrl-C or a SIGTERM ended it at once, abandoning the keys in hand.
+enum class Ending { completed, interrupted, terminated };
+
 // The closing summary, as text on stderr or as one JSON line on stdout (--format json).
-void print_summary(const Shared& shared, double seconds, bool interrupted,
+void print_summary(const Shared& shared, double seconds, Ending ending,
                    const std::string& read_error);
 
 }  // namespace anydb::cli::bulk

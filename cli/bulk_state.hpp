@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
@@ -83,9 +84,16 @@ class StatusLine {
   std::string current_;
 };
 
+// What the workers connected to one --db did.
+struct ServerCounts {
+  std::atomic<std::uint64_t> created{0}, existing{0}, failed{0};
+};
+
 struct Shared {
   Shared(const BulkJob& j, bool progress, bool plain_terminal)
-      : job(j), status(progress, plain_terminal) {}
+      : job(j),
+        status(progress, plain_terminal),
+        servers(std::max<std::size_t>(1, j.servers.size())) {}
 
   const BulkJob& job;
   StatusLine status;
@@ -100,6 +108,7 @@ struct Shared {
   // delivered: their keys were run again on the new connection, which finds a row that did
   // commit (reported existing) instead of failing or creating it twice.
   std::atomic<std::uint64_t> reconnects{0}, unknown_commits{0};
+  std::vector<ServerCounts> servers;         // by --db position
   std::atomic<std::uint64_t> total_keys{0};  // from the counting thread; 0 while unknown
   std::atomic<int> workers_running{0};
   std::atomic<int> shown_errors{0};

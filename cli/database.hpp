@@ -7,6 +7,7 @@
 #include <anydb/uri.hpp>
 
 #include <memory>
+#include <vector>
 
 namespace anydb::cli {
 
@@ -20,6 +21,9 @@ struct DatabaseChoice {
 // anydb.sqlite3 in the current directory. Which backend: --backend (a name or a plugin file),
 // else the one the URI's scheme names (PluginLoader::load_for). A backend other than SQLite
 // given without any URI is refused with one line rather than handed a file name.
-[[nodiscard]] DatabaseChoice choose_database(const DatabaseOptions& options, PluginLoader& loader);
+// With several --db, one choice per URI, in order; they must all name the same backend (one
+// dialect builds the statements for all of them), else an invalid_argument error.
+[[nodiscard]] std::vector<DatabaseChoice> choose_databases(const DatabaseOptions& options,
+                                                           PluginLoader& loader);
 
 }  // namespace anydb::cli

@@ -2,6 +2,7 @@
 
 #include "bulk.hpp"
 #include "database.hpp"
+#include "interrupt.hpp"
 #include "key_runner.hpp"
 #include "output.hpp"
 #include "usage.hpp"
@@ -94,6 +95,11 @@ void check_option_combinations(const GetOrCreateOptions& options, bool bulk) {
   if (options.threads == 0 && options.keys.size() > max_threads_per_key)
     usage_error(fmt::format("{} keys would start {} threads; use --threads N for a worker pool",
                             options.keys.size(), options.keys.size()));
+  if (options.threads != 0 && options.database.dbs.size() > options.threads)
+    usage_error(
+        fmt::format("--threads {} is fewer than the {} --db given: every server needs a "
+                    "thread",
+                    options.threads, options.database.dbs.size()));
   if (options.table.empty() && !options.key_column.empty() && options.key_column != demo_key)
     usage_error("--key needs --table (the demo table's key is my_id)");
   if (!options.table.empty() && options.key_column.empty())
@@ -138,11 +144,13 @@ CLI::App* add_get_or_create_command(CLI::App& app, GetOrCreateOptions& options) 
                       "Backend name (sqlite, postgresql, odbc, ...) or path to a plugin file; "
                       "default: the one the URI's scheme names (a plain path: sqlite)");
   command
-      ->add_option("--db", options.database.db,
+      ->add_option("--db", options.database.dbs,
                    "Database URI (postgresql://..., mariadb://..., odbc:..., sqlite:..., file:...) "
                    "or a SQLite file path; default: $DATABASE_URL, else anydb.sqlite3 (every "
-                   "thread opens its own connection, so :memory: gives each an empty database)")
-      ->type_name("URI");
+                   "thread opens its own connection, so :memory: gives each an empty database). "
+                   "Repeatable: threads are spread over the servers round-robin")
+      ->type_name("URI")
+      ->allow_extra_args(false);
   command->add_flag("--trace", options.database.trace,
                     "Print one line per statement to stderr: SQL, parameter types (never values), "
                     "duration, rows or error (also ANYDB_TRACE=1)");
@@ -217,23 +225,29 @@ int run_get_or_create(const GetOrCreateOptions& options) {
   check_option_combinations(options, bulk);
 
   PluginLoader loader(plugin_loader_options(options.database.plugin_dirs));
-  const DatabaseChoice database = choose_database(options.database, loader);
+  const std::vector<DatabaseChoice> databases = choose_databases(options.database, loader);
   const std::optional<IsolationLevel> isolation =
       options.isolation.empty() ? std::nullopt
                                 : std::optional(parse_isolation_level(options.isolation));
   const bool trace = options.database.trace || trace_requested_by_environment();
-  const auto open_connection = [&] {
+  // Server `server` of the --db list (round-robin: the caller passes a thread's number).
+  const auto open_connection = [&](std::size_t server) {
+    const DatabaseChoice& database = databases[server % databases.size()];
     ConnectionPtr connection = connect(database.backend, database.uri);
     if (trace) connection->set_trace_hook(trace_to_stderr());
     if (isolation) connection->set_isolation_level(*isolation);
     return connection;
   };
 
-  // One connection up front: an unreachable database, a refused isolation level, a missing
-  // table or a bad column fails here, once, as a set-up error, instead of once per key.
-  ConnectionPtr probe = open_connection();
+  // One connection to each server up front: an unreachable database, a refused isolation
+  // level, a missing table or a bad column fails here, once, as a set-up error, instead of once
+  // per key.
+  std::vector<ConnectionPtr> probes;
+  for (std::size_t server = 0; server < databases.size(); ++server)
+    probes.push_back(open_connection(server));
   const bool demo = options.table.empty();
-  if (demo) create_demo_table(*probe);
+  if (demo)
+    for (const ConnectionPtr& probe : probes) create_demo_table(*probe);
 
   const std::vector<SetColumn> set_columns = parse_assignments(options.set_assignments, bulk);
   GetOrCreateSpec spec;
@@ -248,17 +262,22 @@ int run_get_or_create(const GetOrCreateOptions& options) {
   }
   spec.strategy = parse_strategy(options.strategy);
   spec.retry.max_attempts = options.max_attempts;
-  const GetOrCreate get_or_create(probe->dialect(), std::move(spec));
-  check_columns_exist(*probe, get_or_create.spec());
-  probe.reset();
+  const GetOrCreate get_or_create(probes.front()->dialect(), std::move(spec));
+  for (const ConnectionPtr& probe : probes) check_columns_exist(*probe, get_or_create.spec());
+  probes.clear();
 
   if (bulk) {
     BulkJob job;
     job.operation = &get_or_create;
     job.connect = open_connection;
+    for (const DatabaseChoice& database : databases)
+      job.servers.push_back(database.uri.to_string());
     job.default_sources = std::move(default_sources);
     job.source = options.keys_from;
-    job.threads = options.threads == 0 ? default_bulk_threads() : options.threads;
+    job.threads =
+        options.threads != 0
+            ? options.threads
+            : std::max<unsigned>(default_bulk_threads(), static_cast<unsigned>(databases.size()));
     job.batch = options.batch;
     job.per_key = options.per_key;
     job.integer_keys = demo || options.integer_keys;
@@ -268,14 +287,21 @@ int run_get_or_create(const GetOrCreateOptions& options) {
     return run_bulk(job);
   }
 
-  const int failures = run_keys(
+  const InterruptGuard interrupt_guard;
+  const KeyRunTotals totals = run_keys(
       options.keys, options.threads, open_connection,
       [&](Connection& connection, const std::string& key) {
         return get_or_create_key(get_or_create, connection, key, default_values);
       },
       [&](const KeyOutcome& outcome) { print_outcome(outcome, options.format); },
       std::chrono::seconds(options.reconnect_for_seconds));
-  return failures == 0 ? exit_ok : exit_key_failed;
+  if (totals.interrupted) {
+    print_error_line(fmt::format("anydb: interrupted by {}: {} of {} key{} done, {} not started",
+                                 interrupt_signal_name(), totals.done, options.keys.size(),
+                                 options.keys.size() == 1 ? "" : "s", totals.not_started));
+    return interrupt_exit_status();
+  }
+  return totals.failed == 0 ? exit_ok : exit_key_failed;
 }
 
 }  // namespace anydb::cli

@@ -1,9 +1,15 @@
 #include "key_runner.hpp"
 
+#include "interrupt.hpp"
+
 #include <anydb/error.hpp>
 
+#include <fmt/format.h>
+
 #include <atomic>
+#include <condition_variable>
 #include <latch>
+#include <mutex>
 #include <thread>
 
 namespace anydb::cli {
@@ -11,6 +17,8 @@ namespace anydb::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+// How often the calling thread looks for a second Ctrl-C or a SIGTERM while the keys run.
+constexpr auto abort_poll_interval = std::chrono::milliseconds(50);
 
 KeyOutcome failure(const std::string& key, ErrorKind kind, std::string message) {
   return KeyOutcome{key, std::nullopt, kind, std::move(message)};
@@ -19,8 +27,9 @@ KeyOutcome failure(const std::string& key, ErrorKind kind, std::string message) 
 // One worker's connection: opened lazily, replaced after it broke when reconnecting is allowed.
 class WorkerConnection {
  public:
-  WorkerConnection(const ConnectionFactory& connect, std::chrono::milliseconds reconnect_for)
-      : connect_(connect), reconnect_for_(reconnect_for) {
+  WorkerConnection(const ConnectionFactory& connect, std::size_t worker,
+                   std::chrono::milliseconds reconnect_for)
+      : connect_(connect), worker_(worker), reconnect_for_(reconnect_for) {
     open_once();
   }
 
@@ -46,7 +55,7 @@ class WorkerConnection {
  private:
   bool open_once() {
     try {
-      connection_ = connect_();
+      connection_ = connect_(worker_);
       return true;
     } catch (const Error& error) {
       connect_error_kind_ = error.kind();
@@ -70,6 +79,7 @@ class WorkerConnection {
   }
 
   const ConnectionFactory& connect_;
+  std::size_t worker_;
   std::chrono::milliseconds reconnect_for_;
   ConnectionPtr connection_;
   ErrorKind connect_error_kind_ = ErrorKind::connection_failed;
@@ -78,30 +88,43 @@ class WorkerConnection {
 
 }  // namespace
 
-int run_keys(const std::vector<std::string>& keys, unsigned threads,
-             const ConnectionFactory& connect, const KeyWork& work, const OutcomeSink& sink,
-             std::chrono::milliseconds reconnect_for) {
+KeyRunTotals run_keys(const std::vector<std::string>& keys, unsigned threads,
+                      const ConnectionFactory& connect, const KeyWork& work,
+                      const OutcomeSink& sink, std::chrono::milliseconds reconnect_for) {
   const bool thread_per_key = threads == 0;
   const std::size_t workers =
       thread_per_key ? keys.size() : std::min<std::size_t>(threads, keys.size());
   std::atomic<std::size_t> next_key{0};
-  std::atomic<int> failures{0};
+  std::atomic<std::size_t> failures{0}, done{0}, not_started{0};
   std::latch start(static_cast<std::ptrdiff_t>(workers));
+  std::mutex finished_mutex;
+  std::condition_variable finished;
+  std::size_t running = workers;
 
   auto worker = [&](std::size_t index) {
-    WorkerConnection connection(connect, reconnect_for);
+    WorkerConnection connection(connect, index, reconnect_for);
     start.arrive_and_wait();
     const auto handle = [&](const std::string& key) {
+      if (interrupt_requested()) {
+        not_started.fetch_add(1);
+        return;
+      }
       KeyOutcome outcome = connection.run(key, work);
       if (!outcome.result) failures.fetch_add(1, std::memory_order_relaxed);
       sink(outcome);
+      done.fetch_add(1);
     };
     if (thread_per_key) {
       handle(keys[index]);
-      return;
+    } else {
+      for (std::size_t i = next_key.fetch_add(1); i < keys.size(); i = next_key.fetch_add(1))
+        handle(keys[i]);
     }
-    for (std::size_t i = next_key.fetch_add(1); i < keys.size(); i = next_key.fetch_add(1))
-      handle(keys[i]);
+    {
+      const std::lock_guard lock(finished_mutex);
+      --running;
+    }
+    finished.notify_one();
   };
 
   std::vector<std::jthread> pool;
@@ -112,11 +135,31 @@ int run_keys(const std::vector<std::string>& keys, unsigned threads,
     // The threads already started wait for the missing ones at the latch: release them, let
     // them finish their keys, then report the failure to start a thread.
     start.count_down(static_cast<std::ptrdiff_t>(workers - pool.size()));
+    {
+      const std::lock_guard lock(finished_mutex);
+      running -= workers - pool.size();
+    }
     pool.clear();
     throw;
   }
+  {
+    std::unique_lock lock(finished_mutex);
+    while (!finished.wait_for(lock, abort_poll_interval, [&] { return running == 0; })) {
+      if (!abort_requested()) continue;
+      // A thread may be blocked on a server that never answers: do not wait for any of them.
+      const std::size_t finished_keys = done.load(), skipped = not_started.load();
+      const std::size_t untouched =
+          keys.size() > finished_keys + skipped ? keys.size() - finished_keys - skipped : 0;
+      print_error_line(fmt::format(
+          "anydb: terminated by {}: {} of {} key{} done; the other {} abandoned or not started "
+          "(the database rolls back what did not commit)",
+          interrupt_signal_name(), finished_keys, keys.size(), keys.size() == 1 ? "" : "s",
+          untouched));
+      exit_now(interrupt_exit_status());
+    }
+  }
   pool.clear();  // joins
-  return failures.load();
+  return KeyRunTotals{failures.load(), done.load(), not_started.load(), interrupt_requested()};
 }
 
 }  // namespace anydb::cli

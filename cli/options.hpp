@@ -22,8 +22,10 @@ inline constexpr int exit_usage = 2;       // bad flags, URI, plugin or set-up
 
 // What every subcommand that opens a database needs.
 struct DatabaseOptions {
-  std::string backend;            // empty: the one the URI's scheme names
-  std::optional<std::string> db;  // none: DATABASE_URL, else the SQLite file anydb.sqlite3
+  std::string backend;  // empty: the one the URI's scheme names
+  // Every --db, in order; none: DATABASE_URL, else the SQLite file anydb.sqlite3. With several,
+  // get-or-create's threads are spread over them round-robin.
+  std::vector<std::string> dbs;
   std::vector<std::string> plugin_dirs;
   bool trace = false;  // --trace or ANYDB_TRACE: one line per statement on stderr
 };

@@ -18,8 +18,9 @@ build_packages=(
 )
 test_packages=(
   clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14 valgrind
-  postgresql postgresql-client-15
+  postgresql postgresql-client-15 pgbouncer
   unixodbc odbc-postgresql libsqliteodbc odbc-mariadb mariadb-server mariadb-client
+  galera-4 rsync
   python3 dpkg-dev file
 )
 

@@ -44,13 +44,14 @@ run_stage() {
 
 for stage in $stages; do
   case "$stage" in
-    # Only the default stage builds, installs and removes the .deb packages (label packages).
+    # Only the default stage builds, installs and removes the .deb packages (label packages), and
+    # starts the cluster and pooler topologies (label topology: Galera, PgBouncer, failover).
     default) run_stage default build 150 "" -DANYDB_SANITIZE= ;;
     asan)
       ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
       LSAN_OPTIONS="suppressions=$root/tests/lsan.supp" \
       UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-        run_stage asan build-asan 150 "-LE packages" -DANYDB_SANITIZE=address ;;
+        run_stage asan build-asan 150 "-LE packages|topology" -DANYDB_SANITIZE=address ;;
     tsan)
       TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$root/tests/tsan.supp" \
         run_stage tsan build-tsan 12 "-L conformance|cli|stress" -DANYDB_SANITIZE=thread ;;

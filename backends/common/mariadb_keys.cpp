@@ -81,7 +81,12 @@ std::vector<std::string> MariadbKeyColumns::of(std::string_view sql, const std::
     if (cache_.size() > 256) cache_.clear();
     cache_.emplace(cache_key, columns);
     return columns;
-  } catch (const Error&) {
+  } catch (const Error& error) {
+    // The lookup runs inside the caller's transaction. A deadlock there (on Galera, the
+    // transaction was aborted by a conflicting write set from another node while the unique
+    // violation was being described) or a lost connection ended that transaction: that, not
+    // the unique violation, is what the caller must hear, as a transient error it can retry.
+    if (error.is_transient() || error.is_connection_error()) throw;
     return {};
   }
 }

@@ -209,7 +209,12 @@ void OdbcConnection::do_rollback() {
     // Turning autocommit back on would commit whatever is still open: only for a lost
     // connection, where nothing is, does the transaction count as over.
     if (info.kind == ErrorKind::connection_lost) in_transaction_ = false;
-    anydb::throw_error(std::move(info));
+    // An error that itself ends the transaction (a Galera node answers the ROLLBACK of a
+    // transaction that a conflicting write set aborted with 1213) means the rollback happened:
+    // what was asked for is done.
+    if (info.kind == ErrorKind::connection_lost ||
+        profile_->effect_of(info, settings_) != TransactionEffect::ended)
+      anydb::throw_error(std::move(info));
   }
   in_transaction_ = false;
   failed_ = false;

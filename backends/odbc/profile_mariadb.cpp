@@ -47,6 +47,11 @@ class MariadbProfile final : public ProductProfile {
     // anydb's text is UTF-8; without this the connection's character set is the server's
     // default, which may be latin1.
     add("CHARSET", "utf8mb4");
+    // No call waits forever: a hung server or network ends the wait with a lost connection
+    // (2013) after this many seconds without a reply, as the native backend's read_timeout.
+    // Connector/ODBC has no such bound by default.
+    add("READ_TIMEOUT", std::to_string(default_read_timeout_seconds));
+    add("WRITE_TIMEOUT", std::to_string(default_read_timeout_seconds));
   }
 
   [[nodiscard]] Dialect dialect(const RunQuery&, SQLHDBC) const override {

@@ -46,6 +46,11 @@ class PostgresqlProfile final : public ProductProfile {
     // with libpq, and anydb's own savepoints do the recovering. The default (7.4-2) would keep a
     // failed transaction going and cost a round trip per statement.
     add("Protocol", "7.4-0");
+    // psqlODBC has no read timeout. TCP keepalives at least end a wait on a peer that vanished
+    // (a crashed host, a dropped network) within about a minute and a half instead of the
+    // kernel's two hours; a server that is up but never answers is not detected.
+    add("KeepaliveTime", "60");
+    add("KeepaliveInterval", "10");
   }
 
   [[nodiscard]] Dialect dialect(const RunQuery&, SQLHDBC) const override {

@@ -54,6 +54,10 @@ struct ConnectOptions {
 // Throws anydb::ConfigurationError (message redacted) for a malformed URI or ANYDB_ option.
 [[nodiscard]] ConnectOptions parse_connect_options(const Uri& uri);
 
+// The read and write timeout handed to MariaDB Connector/ODBC (READ_TIMEOUT, WRITE_TIMEOUT)
+// unless the URI gives one: the native MariaDB backend's read_timeout default.
+inline constexpr int default_read_timeout_seconds = 300;
+
 // The default busy timeout handed to the SQLite ODBC driver (its own default is 100 s).
 inline constexpr int default_sqlite_timeout_ms = 5000;
 

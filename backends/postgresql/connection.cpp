@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <random>
 #include <string>
 #include <utility>
 
@@ -66,6 +67,16 @@ constexpr const char* connect_keywords[] = {"client_encoding", "fallback_applica
   return conn;
 }
 
+// How long a timed-out call waits for its cancel request before it closes the connection.
+constexpr std::chrono::milliseconds cancel_wait{2000};
+
+// 64 random bits in hex: the per-connection part of statement names (63 bytes at most).
+[[nodiscard]] std::string random_statement_prefix() {
+  std::random_device source;
+  const std::uint64_t bits = (std::uint64_t{source()} << 32) ^ source();
+  return fmt::format("anydb_{:016x}_", bits);
+}
+
 void reject_nul(std::string_view sql) {
   if (sql.find('\0') != std::string_view::npos)
     throw_backend_error(ErrorKind::invalid_argument,
@@ -75,10 +86,20 @@ void reject_nul(std::string_view sql) {
 }  // namespace
 
 PgConnection::PgConnection(const ConnectOptions& options)
-    : conn_(open(options)), dialect_(make_dialect()), display_(options.display) {
+    : conn_(open(options)),
+      dialect_(make_dialect()),
+      display_(options.display),
+      read_timeout_(options.read_timeout),
+      transaction_pooler_(options.transaction_pooler),
+      statement_prefix_(random_statement_prefix()) {
   // Server notices go to Connection's handler, never to libpq's default processor, which
   // would print them to stderr from inside the caller's program.
   PQsetNoticeReceiver(conn_.get(), &PgConnection::receive_notice, this);
+  // Sending never blocks either: a server that stops reading is caught by read_timeout too.
+  if (PQsetnonblocking(conn_.get(), 1) != 0)
+    throw_backend_error(ErrorKind::connection_failed,
+                        fmt::format("cannot connect to '{}': libpq refused nonblocking mode: {}",
+                                    display_, support::first_line(PQerrorMessage(conn_.get()))));
   if (options.isolation) set_isolation(*options.isolation, display_);
   if (options.statement_cache) set_statement_cache_capacity(*options.statement_cache);
 }
@@ -103,6 +124,14 @@ void PgConnection::do_set_isolation_level(IsolationLevel level) { set_isolation(
 
 void PgConnection::set_isolation(IsolationLevel level, std::string_view display) {
   const std::string_view wanted = support::isolation_sql_name(level);
+  if (transaction_pooler_) {
+    // A session setting would land on whichever server session the pooler lends for this one
+    // statement, and stay there for its other clients: the level goes with every BEGIN
+    // instead. Statements outside a transaction run at the server's default level.
+    begin_sql_ = fmt::format("BEGIN ISOLATION LEVEL {}", wanted);
+    begin_read_only_sql_ = fmt::format("BEGIN ISOLATION LEVEL {} READ ONLY", wanted);
+    return;
+  }
   (void)run(fmt::format("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL {}", wanted));
   // Outside a transaction block SHOW reports the level the next transaction gets. A server
   // that speaks the protocol but maps levels differently is refused rather than trusted.
@@ -111,7 +140,8 @@ void PgConnection::set_isolation(IsolationLevel level, std::string_view display)
   if (!support::iequals(actual, wanted))
     throw_backend_error(ErrorKind::unsupported,
                         fmt::format("'{}': isolation={} was asked for, but the server runs "
-                                    "transactions at '{}'",
+                                    "transactions at '{}' (behind a transaction-mode pooler "
+                                    "such as PgBouncer, add pooler=transaction to the URI)",
                                     display, to_string(level), printable(actual, 40)));
 }
 
@@ -136,7 +166,7 @@ void PgConnection::ensure_usable() const {
 
 void PgConnection::do_begin(AccessMode mode) {
   ensure_usable();
-  (void)run(mode == AccessMode::read_only ? "BEGIN READ ONLY" : "BEGIN");
+  (void)run(mode == AccessMode::read_only ? begin_read_only_sql_ : begin_sql_);
 }
 
 void PgConnection::do_commit() {
@@ -177,11 +207,52 @@ void PgConnection::do_execute_script(std::string_view sql) {
 }
 
 ResultHandle PgConnection::run(const std::string& sql, bool committing) {
-  return check(PQexec(conn_.get(), sql.c_str()), committing);
+  return finish(PQsendQuery(conn_.get(), sql.c_str()), committing);
 }
 
-ResultHandle PgConnection::check(PGresult* raw, bool committing) {
-  ResultHandle result(raw);
+ResultHandle PgConnection::execute_prepared(const std::string& name, const Parameters& params) {
+  return finish(PQsendQueryPrepared(conn_.get(), name.c_str(), params.count(), params.values(),
+                                    params.lengths(), params.formats(), /*resultFormat=text*/ 0));
+}
+
+ResultHandle PgConnection::execute_unnamed(const std::string& sql, const Parameters& params) {
+  // Types stay for the server to infer, as for a named statement, except that a blob is
+  // declared bytea (what PgStatement's variants do).
+  std::vector<Oid> types;
+  for (int i = 0; i < params.count(); ++i) {
+    if (!params.is_blob(static_cast<std::size_t>(i))) continue;
+    types.resize(static_cast<std::size_t>(params.count()), 0);
+    types[static_cast<std::size_t>(i)] = bytea_oid;
+  }
+  return finish(PQsendQueryParams(conn_.get(), sql.c_str(), params.count(),
+                                  types.empty() ? nullptr : types.data(), params.values(),
+                                  params.lengths(), params.formats(), /*resultFormat=text*/ 0));
+}
+
+ResultHandle PgConnection::finish(int sent, bool committing) {
+  if (sent == 0) return check(nullptr, committing);  // not sent: PQerrorMessage says why
+  Reply reply = await_reply(conn_.get(), read_timeout_);
+  if (reply.timed_out) give_up(committing);
+  return check(std::move(reply.result), committing);
+}
+
+void PgConnection::give_up(bool committing) {
+  // The cancel stops the query on the server (which would otherwise run to its end); closing
+  // the socket is what frees this connection, whatever the cancel achieved.
+  cancel_in_background(conn_.get(), cancel_wait);
+  conn_.reset();
+  broken_ = true;
+  ErrorInfo info;
+  info.kind = ErrorKind::connection_lost;
+  info.backend = std::string(postgresql::backend_name);
+  info.message = fmt::format(
+      "no reply from the server within {} s (URI option read_timeout); the connection was closed",
+      read_timeout_.count());
+  info.commit_outcome_unknown = committing;
+  anydb::throw_error(std::move(info));
+}
+
+ResultHandle PgConnection::check(ResultHandle result, bool committing) {
   const ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
   switch (status) {
     case PGRES_COMMAND_OK:
@@ -208,22 +279,36 @@ ResultHandle PgConnection::check(PGresult* raw, bool committing) {
 
 void PgConnection::abandon_copy(ExecStatusType status) noexcept {
   PGconn* conn = conn_.get();
+  bool ended = false;
   if (status == PGRES_COPY_IN) {
-    (void)PQputCopyEnd(conn, "anydb does not support COPY FROM STDIN");
+    ended = PQputCopyEnd(conn, "anydb does not support COPY FROM STDIN") == 1;
   } else if (status == PGRES_COPY_OUT) {
-    char* row = nullptr;
-    while (PQgetCopyData(conn, &row, 0) > 0) PQfreemem(row);
-  } else {
-    broken_ = true;  // COPY BOTH is replication; nothing sensible can follow
+    // Read and drop the rows (async: 0 means none buffered yet, -1 the end, -2 an error).
+    for (;;) {
+      char* row = nullptr;
+      const int got = PQgetCopyData(conn, &row, /*async=*/1);
+      if (row != nullptr) PQfreemem(row);
+      if (got > 0) continue;
+      if (got < 0) {
+        ended = true;
+        break;
+      }
+      if (!wait_until_ready(conn, read_timeout_) || PQconsumeInput(conn) == 0) break;
+    }
+  }
+  // COPY BOTH is replication; nothing sensible can follow. Neither after a silent server.
+  if (!ended) {
+    broken_ = true;
     return;
   }
-  while (PGresult* rest = PQgetResult(conn)) PQclear(rest);
+  const Reply rest = await_reply(conn, read_timeout_);
+  if (rest.timed_out) broken_ = true;
 }
 
 std::string PgConnection::prepare_named(const std::string& sql, std::span<const Oid> types) {
-  std::string name = fmt::format("anydb_s{}", ++statement_counter_);
-  (void)check(PQprepare(conn_.get(), name.c_str(), sql.c_str(), static_cast<int>(types.size()),
-                        types.empty() ? nullptr : types.data()));
+  std::string name = statement_prefix_ + std::to_string(++statement_counter_);
+  (void)finish(PQsendPrepare(conn_.get(), name.c_str(), sql.c_str(), static_cast<int>(types.size()),
+                             types.empty() ? nullptr : types.data()));
   return name;
 }
 
@@ -232,11 +317,14 @@ std::unique_ptr<Statement> PgConnection::do_prepare(std::string_view sql) {
   ensure_usable();
   deallocate_forgotten();
   std::string text(sql);
+  // Behind a transaction-mode pooler the next execution may reach another server session:
+  // the statement is parsed anew with every execution, in the same round trip.
+  if (transaction_pooler_) return std::make_unique<PgStatement>(*this, std::move(text));
   std::string name = prepare_named(text, {});
   try {
     // One more round trip per cached statement: the parameter count (checked before every
     // execution, because a wrong one is a protocol error) and the types the server inferred.
-    const ResultHandle described = check(PQdescribePrepared(conn_.get(), name.c_str()));
+    const ResultHandle described = finish(PQsendDescribePrepared(conn_.get(), name.c_str()));
     return std::make_unique<PgStatement>(*this, std::move(text), name, *described);
   } catch (...) {
     forget_statement(std::move(name));
@@ -259,8 +347,15 @@ void PgConnection::deallocate_forgotten() noexcept {
     std::string sql;
     for (const std::string& name : forgotten_statements_) sql += "DEALLOCATE " + name + ";";
     forgotten_statements_.clear();
-    // Our own generated names, so nothing is spliced. Failure only leaves them allocated.
-    const ResultHandle result(PQexec(conn_.get(), sql.c_str()));
+    // Our own generated names, so nothing is spliced. Failure only leaves them allocated; a
+    // server that stays silent here closes the connection, and the next call says so.
+    if (PQsendQuery(conn_.get(), sql.c_str()) == 0) return;
+    const Reply reply = await_reply(conn_.get(), read_timeout_);
+    if (reply.timed_out) {
+      cancel_in_background(conn_.get(), cancel_wait);
+      conn_.reset();
+      broken_ = true;
+    }
   } catch (...) {
   }
 }

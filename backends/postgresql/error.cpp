@@ -53,6 +53,20 @@ constexpr std::array class_rules{
     SqlstateRule{"53", ErrorKind::resource_exhausted},   // insufficient_resources
 };
 
+// One of anydb's own prepared statements (anydb_<random>_<n>) is missing from the server
+// session (26000 invalid_sql_statement_name) or already there (42P05
+// duplicate_prepared_statement): the session changed under the connection, which a
+// transaction-mode pooler (PgBouncer before 1.21) does between transactions. A setting in the
+// URI fixes that, so it is a configuration error, and the message names the setting.
+[[nodiscard]] bool is_lost_anydb_statement(const ErrorInfo& info) noexcept {
+  return (info.sqlstate == "26000" || info.sqlstate == "42P05") &&
+         info.primary_message.starts_with("prepared statement \"anydb_");
+}
+
+constexpr std::string_view pooler_hint =
+    "; the server session changed under the connection, as behind a transaction-mode pooler "
+    "(PgBouncer): add pooler=transaction to the URI";
+
 [[nodiscard]] std::string_view field(const PGresult* result, int code) {
   const char* value = PQresultErrorField(result, code);
   return value == nullptr ? std::string_view{} : std::string_view{value};
@@ -99,6 +113,7 @@ ErrorInfo describe_error(PGconn* conn, const PGresult* result) {
   info.primary_message = std::string(field(result, PG_DIAG_MESSAGE_PRIMARY));
   info.kind = kind_of_sqlstate(info.sqlstate);
   if (connection_bad) info.kind = ErrorKind::connection_lost;
+  if (!connection_bad && is_lost_anydb_statement(info)) info.kind = ErrorKind::configuration;
   info.constraint = std::string(field(result, PG_DIAG_CONSTRAINT_NAME));
   switch (info.kind) {
     case ErrorKind::unique_violation:
@@ -107,6 +122,15 @@ ErrorInfo describe_error(PGconn* conn, const PGresult* result) {
     case ErrorKind::not_null_violation:
       if (const std::string_view column = field(result, PG_DIAG_COLUMN_NAME); !column.empty())
         info.columns.emplace_back(column);
+      break;
+    case ErrorKind::configuration: info.message += pooler_hint; break;
+    case ErrorKind::connection_lost:
+      // A Bind with the wrong number of values is a protocol_violation (08P01) that leaves the
+      // connection usable: the caller passed too few or too many parameters (an unnamed
+      // statement, with pooler=transaction, is checked only by the server).
+      if (!connection_bad && info.sqlstate == "08P01" &&
+          info.primary_message.starts_with("bind message supplies"))
+        info.kind = ErrorKind::invalid_argument;
       break;
     case ErrorKind::unsupported:
       // A cached plan whose result columns changed under it (ALTER TABLE by another session):

@@ -35,7 +35,11 @@ PgStatement::PgStatement(PgConnection& connection, std::string sql, std::string 
   describe_columns(described);
 }
 
+PgStatement::PgStatement(PgConnection& connection, std::string sql)
+    : connection_(connection), sql_(std::move(sql)), columns_(make_column_names({})) {}
+
 PgStatement::~PgStatement() {
+  if (name_.empty()) return;  // nothing on the server
   connection_.forget_statement(std::move(name_));
   for (auto& variant : variants_) connection_.forget_statement(std::move(variant.second));
 }
@@ -76,20 +80,21 @@ const std::string& PgStatement::name_for(const Parameters& params) {
 
 Result PgStatement::do_execute(std::span<const Value> params) {
   connection_.ensure_usable();
+  const Parameters bound(params);
+  if (name_.empty()) return read_result(connection_.execute_unnamed(sql_, bound));
   if (params.size() != parameter_types_.size())
     throw_backend_error(ErrorKind::invalid_argument,
                         fmt::format("the statement takes {} parameters, but {} were given: '{}'",
                                     parameter_types_.size(), params.size(), printable(sql_, 120)));
-  const Parameters bound(params);
-  const std::string& name = name_for(bound);
-  const ResultHandle result = connection_.check(
-      PQexecPrepared(connection_.native(), name.c_str(), bound.count(), bound.values(),
-                     bound.lengths(), bound.formats(), /*resultFormat=text*/ 0));
+  return read_result(connection_.execute_prepared(name_for(bound), bound));
+}
 
+Result PgStatement::read_result(const ResultHandle& result) {
   const PGresult* raw = result.get();
   const int fields = PQnfields(raw);
-  // The server refuses to change a prepared statement's columns, so this holds unless it is
-  // an old server or a proxy that does; reading by the wrong types would then go wrong.
+  // The server refuses to change a prepared statement's columns, so for a named statement this
+  // holds unless it is an old server or a proxy that does; reading by the wrong types would
+  // then go wrong. An unnamed one learns its columns from its first result.
   bool same = static_cast<std::size_t>(fields) == column_types_.size();
   for (int i = 0; same && i < fields; ++i)
     same = PQftype(raw, i) == column_types_[static_cast<std::size_t>(i)];

@@ -23,7 +23,10 @@ namespace {
 
 constexpr std::string_view isolation_key = "isolation";
 constexpr std::string_view statement_cache_key = "statement_cache";
+constexpr std::string_view pooler_key = "pooler";
+constexpr std::string_view read_timeout_key = "read_timeout";
 constexpr std::size_t max_statement_cache = 100'000;
+constexpr std::size_t max_read_timeout = 86'400;  // as the mariadb backend's read_timeout
 constexpr std::array secret_keys{std::string_view{"password"}, std::string_view{"sslpassword"}};
 
 [[noreturn]] void reject(const ConnectOptions& options, std::string_view problem) {
@@ -32,7 +35,8 @@ constexpr std::array secret_keys{std::string_view{"password"}, std::string_view{
 }
 
 [[nodiscard]] bool is_anydb_key(std::string_view key) noexcept {
-  return key == isolation_key || key == statement_cache_key;
+  return key == isolation_key || key == statement_cache_key || key == pooler_key ||
+         key == read_timeout_key;
 }
 
 [[nodiscard]] bool is_secret_key(std::string_view key) noexcept {
@@ -153,6 +157,16 @@ struct Pair {
   return out;
 }
 
+[[nodiscard]] std::size_t read_number(const ConnectOptions& options, std::string_view key,
+                                      const std::string& value, std::size_t max) {
+  std::size_t number = 0;
+  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number);
+  if (error != std::errc{} || end != value.data() + value.size() || number > max)
+    reject(options,
+           fmt::format("{}='{}' is not a number from 0 to {}", key, printable(value, 40), max));
+  return number;
+}
+
 void apply_anydb_parameter(ConnectOptions& options, std::string_view key,
                            const std::string& value) {
   if (key == isolation_key) {
@@ -161,14 +175,18 @@ void apply_anydb_parameter(ConnectOptions& options, std::string_view key,
     } catch (const Error& error) {
       reject(options, error.message());
     }
-    return;
+  } else if (key == statement_cache_key) {
+    options.statement_cache = read_number(options, key, value, max_statement_cache);
+  } else if (key == read_timeout_key) {
+    options.read_timeout =
+        static_cast<unsigned>(read_number(options, key, value, max_read_timeout));
+  } else if (key == pooler_key && (value == "transaction" || value == "none")) {
+    options.transaction_pooler = value == "transaction";
+  } else {
+    reject(options, fmt::format("pooler='{}' is not one of none, transaction (a session-mode "
+                                "pooler needs none)",
+                                printable(value, 40)));
   }
-  std::size_t capacity = 0;
-  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), capacity);
-  if (error != std::errc{} || end != value.data() + value.size() || capacity > max_statement_cache)
-    reject(options, fmt::format("statement_cache='{}' is not a number from 0 to {}",
-                                printable(value, 40), max_statement_cache));
-  options.statement_cache = capacity;
 }
 
 void read_uri(const Uri& uri, ConnectOptions& options) {

@@ -293,6 +293,23 @@ TEST(Isolation, MariadbReadCommittedSeesTheWinnerInsideTheCallersTransaction) {
 // ---------------------------------------------------------------------------------------------
 // Connection strings, DSNs, failures.
 
+// No call waits forever: Connector/ODBC's READ_TIMEOUT (anydb adds 300 s when the URI gives
+// none) ends a wait for a reply with a lost connection, which callers retry on a new one.
+TEST(MariadbTimeout, ReadTimeoutEndsAWaitWithALostConnection) {
+  const ConnectionPtr connection = connect(mariadb_uri() + ";READ_TIMEOUT=1");
+  try {
+    (void)connection->execute("SELECT SLEEP(4)");
+    ADD_FAILURE() << "SELECT SLEEP(4) returned although READ_TIMEOUT=1";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::connection_lost) << error.what();
+  }
+}
+
+TEST(MariadbTimeout, TheDefaultLetsAStatementRunLongerThanASecond) {
+  const ConnectionPtr connection = connect(mariadb_uri());
+  EXPECT_EQ(connection->execute("SELECT SLEEP(2)").rows.at(0)[0].as_int(), 0);
+}
+
 TEST(Connect, BadPasswordIsOneRedactedLine) {
   for (const std::string& uri : {pg_uri(), mariadb_uri()}) {
     std::string bad = uri;

@@ -15,6 +15,7 @@
 #include <deque>
 #include <functional>
 #include <future>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -78,6 +79,7 @@ class Runner {
       std::optional<int> notices;
     };
     std::vector<HeldBy> blockers;
+    std::size_t waiting_order = 0;  // 1, 2, ...: when it was reported waiting
   };
   struct SessionState {
     std::unique_ptr<Worker> worker;
@@ -227,6 +229,7 @@ class Runner {
     if (run_.product == "postgresql") std::this_thread::sleep_for(notice_grace);
     flush_notices(s);
     flight.waiting = true;
+    flight.waiting_order = ++waits_;
     note(fmt::format("step {}: {} <waiting ...>", step_name(flight.position),
                      plans_[permutation_.steps[flight.position].step].text));
     out_.output.push_back(fmt::format("step {}: {} <waiting ...>", step_name(flight.position),
@@ -309,7 +312,7 @@ class Runner {
   // an annotation); true when one was recorded.
   bool settle_pass() {
     bool recorded = false;
-    for (std::size_t s = 0; s < sessions_.size(); ++s) {
+    for (const std::size_t s : in_flight_sessions()) {
       if (!sessions_[s].in_flight) continue;
       if (ready(s)) {
         recorded = record(s) || recorded;
@@ -343,8 +346,7 @@ class Runner {
         Clock::now() + std::max(milliseconds(1000), 3 * timeouts().block);
     while (Clock::now() < deadline) {
       bool any = false;
-      for (std::size_t s = 0; s < sessions_.size(); ++s) {
-        if (!sessions_[s].in_flight) continue;
+      for (const std::size_t s : in_flight_sessions()) {
         if (probe_.blocked(s, out_.transcript).has_value()) continue;
         any = true;
         if (ready(s, milliseconds(2)) && record(s)) return true;
@@ -370,14 +372,36 @@ class Runner {
     transaction_ended_ = false;
   }
 
-  // Waits for session s's step to finish, recording any other step that finishes meanwhile.
+  // The sessions with a step in flight, in the order their steps were reported waiting (then
+  // the others): the order of isolationtester's array of waiting steps, which decides the order
+  // in which steps released together are reported.
+  [[nodiscard]] std::vector<std::size_t> in_flight_sessions() const {
+    std::vector<std::size_t> order;
+    for (std::size_t s = 0; s < sessions_.size(); ++s)
+      if (sessions_[s].in_flight) order.push_back(s);
+    const auto rank = [&](std::size_t s) {
+      const InFlight& flight = *sessions_[s].in_flight;
+      return flight.waiting ? flight.waiting_order : std::numeric_limits<std::size_t>::max();
+    };
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return rank(a) < rank(b); });
+    return order;
+  }
+
+  // Waits for session s's step to finish, then records the other steps that finished meanwhile.
+  // As isolationtester, it waits on session s alone and looks at the others only once s's step
+  // has finished (or an annotation holds its report back): when one event releases several
+  // steps (a deadlock victim's error lets the other session go on), session s's is reported
+  // first, however the threads that receive the replies happen to be scheduled.
   bool await(std::size_t s, milliseconds timeout) {
     const Clock::time_point deadline = Clock::now() + timeout;
     while (sessions_[s].in_flight) {
-      // Session s first, then the others, as isolationtester reports them.
-      if (ready(s, milliseconds(5))) (void)record(s);
-      for (std::size_t t = 0; t < sessions_.size(); ++t)
-        if (t != s && sessions_[t].in_flight && ready(t)) (void)record(t);
+      if (ready(s, milliseconds(5))) {
+        if (record(s)) break;
+        // Held back by an annotation: the others may release it, by finishing or by notices.
+        settle();
+        if (sessions_[s].in_flight) std::this_thread::sleep_for(milliseconds(5));
+      }
       if (sessions_[s].in_flight && Clock::now() >= deadline) return false;
     }
     settle();
@@ -442,7 +466,7 @@ class Runner {
 
   // The end of the permutation: every waiting step must finish.
   void finish() {
-    for (std::size_t s = 0; s < sessions_.size(); ++s) {
+    for (const std::size_t s : in_flight_sessions()) {
       if (!sessions_[s].in_flight) continue;
       const std::string name = step_name(sessions_[s].in_flight->position);
       if (!await(s, timeouts().step))
@@ -493,6 +517,7 @@ class Runner {
   Probe probe_;
   bool transaction_ended_ = false;
   std::size_t completions_ = 0;
+  std::size_t waits_ = 0;
 };
 
 }  // namespace
