@@ -399,6 +399,48 @@ class Worker {
 
 // --- set-up, progress and summary -------------------------------------------------------------
 
+// How the workers tell the calling thread that one of them ended.
+struct WorkersDone {
+  std::mutex& mutex;
+  std::condition_variable& changed;
+};
+
+// Waits until every worker has ended, drawing the progress line (when `progress`) and acting on
+// signals: a first Ctrl-C stops reading and drops the queued keys (true is returned); a second
+// Ctrl-C or a SIGTERM prints the summary and ends the process at once, without the workers,
+// which may be blocked in calls that never return (a hung server).
+bool watch_workers(Shared& shared, BoundedQueue<Chunk>& queue, const InputFile& input,
+                   bool progress, Clock::time_point start, WorkersDone done) {
+  bool interrupted = false;
+  Clock::time_point last_progress = start;
+  std::unique_lock lock(done.mutex);
+  while (shared.workers_running.load() > 0) {
+    done.changed.wait_for(lock, poll_interval);
+    if (abort_requested()) {
+      lock.unlock();
+      shared.status.clear();
+      print_summary(shared, std::chrono::duration<double>(Clock::now() - start).count(),
+                    Ending::terminated, {});
+      exit_now(interrupt_exit_status());
+    }
+    if (!interrupted && interrupt_requested()) {
+      // Stop reading, drop what is queued, let the workers finish what they hold.
+      interrupted = true;
+      shared.stopping.store(true);
+      shared.stop_reading.store(true);
+      for (const Chunk& dropped : queue.abort()) shared.not_processed.fetch_add(dropped.size());
+    }
+    if (progress && Clock::now() - last_progress >= progress_interval) {
+      last_progress = Clock::now();
+      lock.unlock();
+      shared.status.show(progress_text(
+          shared, input, std::chrono::duration<double>(last_progress - start).count()));
+      lock.lock();
+    }
+  }
+  return interrupted;
+}
+
 }  // namespace
 
 int run_bulk(const BulkJob& job) {
@@ -449,37 +491,8 @@ int run_bulk(const BulkJob& job) {
   }
   std::jthread reader([&] { read_keys(shared, input.fd(), queue); });
 
-  bool interrupted = false;
-  Clock::time_point last_progress = start;
-  {
-    std::unique_lock lock(done_mutex);
-    while (shared.workers_running.load() > 0) {
-      done.wait_for(lock, poll_interval);
-      if (abort_requested()) {
-        // A second Ctrl-C or a SIGTERM: the workers may be blocked in calls that never return
-        // (a hung server), so report what was done and leave without them.
-        lock.unlock();
-        shared.status.clear();
-        print_summary(shared, std::chrono::duration<double>(Clock::now() - start).count(),
-                      Ending::terminated, {});
-        exit_now(interrupt_exit_status());
-      }
-      if (!interrupted && interrupt_requested()) {
-        // Stop reading, drop what is queued, let the workers finish what they hold.
-        interrupted = true;
-        shared.stopping.store(true);
-        shared.stop_reading.store(true);
-        for (const Chunk& dropped : queue.abort()) shared.not_processed.fetch_add(dropped.size());
-      }
-      if (progress && Clock::now() - last_progress >= progress_interval) {
-        last_progress = Clock::now();
-        lock.unlock();
-        shared.status.show(progress_text(
-            shared, input, std::chrono::duration<double>(last_progress - start).count()));
-        lock.lock();
-      }
-    }
-  }
+  const bool interrupted =
+      watch_workers(shared, queue, input, progress, start, WorkersDone{done_mutex, done});
   // Every worker has ended. If they ended early (all lost their connections), the reader may
   // still wait for room in the queue.
   shared.stop_reading.store(true);
