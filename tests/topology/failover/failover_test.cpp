@@ -5,8 +5,9 @@
 // primary, and run the key or batch they held again. Checked on the new primary: every key the
 // CLI reported is stored with the row the CLI returned, no key twice, one row per key, exit
 // status 0, created + existing = keys. The test prints the time from the kill to the first
-// commit on the new primary, the reconnects and the COMMITs whose answer was lost. Two runs:
-// batches of 100 keys (100,000 keys) and key by key (50,000 keys), each on its own servers.
+// commit on the new primary, the reconnects and the COMMITs whose answer was lost. Three runs,
+// each on its own servers: batches of 100 keys (100,000 keys), key by key (50,000 keys), and
+// batches with 3 s between the kill and the promotion (50,000 keys).
 
 #include "standby_support.hpp"
 
@@ -54,7 +55,10 @@ double longest_reconnect(const std::string& err) {
   return longest;
 }
 
-void run_failover(int key_count, const std::string& batch) {
+// `outage`: how long the test waits between the kill and the promotion, while no server accepts
+// writes and every reconnect is refused.
+void run_failover(int key_count, const std::string& batch,
+                  std::chrono::milliseconds outage = std::chrono::milliseconds(0)) {
   const std::string threads = "4";
   const int stored_before = (key_count - 1) / stored_every + 1;
   const int kill_after = key_count / 3;
@@ -95,6 +99,7 @@ void run_failover(int key_count, const std::string& batch) {
   const std::int64_t at_kill = count_rows(*standby);
   const Clock::time_point killed = Clock::now();
   run_script("ANYDB_TEST_PG_KILL_PRIMARY");
+  std::this_thread::sleep_for(outage);
   run_script("ANYDB_TEST_PG_PROMOTE_STANDBY");
   const double promote_seconds = seconds_since(killed);
   ASSERT_FALSE(in_recovery(*standby)) << "the standby was not promoted";
@@ -165,12 +170,13 @@ void run_failover(int key_count, const std::string& batch) {
   EXPECT_EQ(mismatched, 0) << "stored rows the CLI did not report, or reported with another id";
 
   const std::string figures = fmt::format(
-      "failover: {} keys ({} stored before), {} threads, batch {}: {:.1f} s in all; killed at "
+      "failover: {} keys ({} stored before), {} threads, batch {}, outage {} ms: {:.1f} s in "
+      "all; killed at "
       "{} rows; promoted {:.2f} s after the kill; first commit on the new primary {:.2f} s after "
       "the kill; longest worker reconnect {:.2f} s; {} reconnects, {} COMMITs with a lost "
       "answer, {} transient retries; {} created, {} existing",
-      key_count, stored_before, threads, batch, run_seconds, at_kill, promote_seconds,
-      first_commit_seconds, longest_reconnect(result.err),
+      key_count, stored_before, threads, batch, outage.count(), run_seconds, at_kill,
+      promote_seconds, first_commit_seconds, longest_reconnect(result.err),
       summary.at("reconnects").get<long long>(), summary.at("unknown_commits").get<long long>(),
       summary.at("retries").get<long long>(), created, existing);
   std::printf("%s\n", figures.c_str());
@@ -182,6 +188,12 @@ using Failover = StandbyTest;
 TEST_F(Failover, BatchedRunContinuesOnThePromotedStandby) { run_failover(100'000, "100"); }
 
 TEST_F(Failover, KeyByKeyRunContinuesOnThePromotedStandby) { run_failover(50'000, "1"); }
+
+// No server accepts writes for 3 s: the workers keep reconnecting (every 100 ms, each attempt
+// refused by the dead primary and by the standby, which is read-only) until the promotion.
+TEST_F(Failover, LongOutageBatchedRunWaitsForThePromotion) {
+  run_failover(50'000, "100", std::chrono::seconds(3));
+}
 
 }  // namespace
 }  // namespace anydb::topology
