@@ -34,6 +34,8 @@ struct ConnectOptions {
 // Accepts
 //   postgresql://[user[:password]@][host][:port][/dbname][?param=value&...]   (also postgres://)
 //   a libpq keyword/value string   host=/tmp/x port=5433 user=u password=p dbname=d
+// and libpq's several hosts in either form (postgresql://h1:5432,h2:5433/db, host=h1,h2
+// port=5432,5433), passed through unchanged with target_session_attrs choosing among them,
 // with anydb's parameters isolation (read_committed | repeatable_read | serializable |
 // read_uncommitted), statement_cache (prepared statements kept per connection, 0 to 100000),
 // pooler (none | transaction) and read_timeout (seconds, 0 to 86400), as a query parameter of the
