@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <optional>
@@ -15,7 +16,21 @@ namespace anydb {
 namespace {
 
 // Names handed out by next_savepoint_name(): one per nesting depth of the open savepoints.
-std::string savepoint_name(std::uint64_t number) { return fmt::format("anydb_sp_{}", number); }
+constexpr std::string_view savepoint_prefix = "anydb_sp_";
+std::string savepoint_name(std::uint64_t number) {
+  return fmt::format("{}{}", savepoint_prefix, number);
+}
+
+// Whether `name` is savepoint_name(number), without building that name: release() asks on
+// every savepoint released, the per-key hot path of a caller's transaction.
+bool is_savepoint_name(std::string_view name, std::uint64_t number) noexcept {
+  if (!name.starts_with(savepoint_prefix)) return false;
+  name.remove_prefix(savepoint_prefix.size());
+  std::uint64_t parsed = 0;
+  const auto [end, error] = std::from_chars(name.data(), name.data() + name.size(), parsed);
+  return error == std::errc() && end == name.data() + name.size() && parsed == number &&
+         name.front() != '0';
+}
 
 }  // namespace
 
@@ -306,7 +321,7 @@ void Connection::release_untraced(std::string_view name) {
   }
   // The newest generated name is free again once released, so that a loop of nested guards
   // (a savepoint per key) reuses one name, and a backend can keep its statements prepared.
-  if (savepoint_counter_ > 0 && name == savepoint_name(savepoint_counter_)) --savepoint_counter_;
+  if (savepoint_counter_ > 0 && is_savepoint_name(name, savepoint_counter_)) --savepoint_counter_;
 }
 
 void Connection::rollback_to(std::string_view name) {
