@@ -73,71 +73,113 @@ std::string progress_text(const Shared& shared, const InputFile& input, double s
                      shared.stopping.load() ? ", stopping (Ctrl-C again to end at once)" : "");
 }
 
-void print_summary(const Shared& shared, double seconds, Ending ending,
-                   const std::string& read_error) {
-  const BulkJob& job = shared.job;
-  const std::uint64_t created = shared.created.load(), existing = shared.existing.load();
-  const std::uint64_t failed = shared.failed.load(), rejected = shared.rejected.load();
-  const std::uint64_t keys = created + existing + failed;
-  const std::uint64_t errors = failed + rejected;
-  const double rate = seconds > 0 ? static_cast<double>(keys) / seconds : 0.0;
-  const std::int64_t rss = max_rss_kib();
-  const bool interrupted = ending != Ending::completed;
+namespace {
+
+// The figures of a summary, read once from the shared counters.
+struct Totals {
+  std::uint64_t created, existing, failed, rejected, keys, errors, abandoned;
+  double seconds, rate;
+  std::int64_t rss;
+};
+
+Totals totals_of(const Shared& shared, double seconds, Ending ending) {
+  Totals totals{};
+  totals.created = shared.created.load();
+  totals.existing = shared.existing.load();
+  totals.failed = shared.failed.load();
+  totals.rejected = shared.rejected.load();
+  totals.keys = totals.created + totals.existing + totals.failed;
+  totals.errors = totals.failed + totals.rejected;
   // Keys read but not finished when the run was terminated (in a worker's hands or queued):
   // their transactions never committed, or committed unreported; a rerun puts either right.
   const std::uint64_t read = shared.keys_read.load();
-  const std::uint64_t abandoned = ending == Ending::terminated && read > keys ? read - keys : 0;
+  totals.abandoned = ending == Ending::terminated && read > totals.keys ? read - totals.keys : 0;
+  totals.seconds = seconds;
+  totals.rate = seconds > 0 ? static_cast<double>(totals.keys) / seconds : 0.0;
+  totals.rss = max_rss_kib();
+  return totals;
+}
 
-  if (is_json(job.format)) {
-    nlohmann::json summary = {
-        {"summary", true},
-        {"keys", keys},
-        {"created", created},
-        {"existing", existing},
-        {"conflicts", shared.conflicts.load()},
-        {"retries", shared.retries.load()},
-        {"errors", errors},
-        {"failed_keys", failed},
-        {"rejected_lines", rejected},
-        {"not_processed", shared.not_processed.load()},
-        {"reconnects", shared.reconnects.load()},
-        {"unknown_commits", shared.unknown_commits.load()},
-        {"interrupted", interrupted},
-        {"terminated", ending == Ending::terminated},
-        {"abandoned", abandoned},
-        {"input_complete", shared.input_complete.load()},
-        {"seconds", seconds},
-        {"keys_per_second", rate},
-        {"threads", job.threads},
-        {"batch", job.batch},
-        {"strategy", job.strategy},
-        {"max_rss_kib", rss},
-    };
-    if (!read_error.empty()) summary["read_error"] = read_error;
-    // What each --db's workers did, in --db order (one entry without --db).
-    nlohmann::json servers = nlohmann::json::array();
-    for (std::size_t i = 0; i < shared.servers.size(); ++i) {
-      const ServerCounts& counts = shared.servers[i];
-      const std::uint64_t server_created = counts.created.load();
-      const std::uint64_t server_existing = counts.existing.load();
-      const std::uint64_t server_failed = counts.failed.load();
-      servers.push_back({{"db", i < job.servers.size() ? job.servers[i] : std::string()},
-                         {"keys", server_created + server_existing + server_failed},
-                         {"created", server_created},
-                         {"existing", server_existing},
-                         {"failed_keys", server_failed}});
-    }
-    summary["servers"] = std::move(servers);
-    print_line(dump_json(summary));
-    return;
+// What each --db's workers did, in --db order (one entry without --db).
+nlohmann::json servers_json(const Shared& shared) {
+  nlohmann::json servers = nlohmann::json::array();
+  for (std::size_t i = 0; i < shared.servers.size(); ++i) {
+    const ServerCounts& counts = shared.servers[i];
+    const std::uint64_t created = counts.created.load(), existing = counts.existing.load();
+    const std::uint64_t failed = counts.failed.load();
+    servers.push_back(
+        {{"db", i < shared.job.servers.size() ? shared.job.servers[i] : std::string()},
+         {"keys", created + existing + failed},
+         {"created", created},
+         {"existing", existing},
+         {"failed_keys", failed}});
   }
+  return servers;
+}
+
+void print_json_summary(const Shared& shared, const Totals& totals, Ending ending,
+                        const std::string& read_error) {
+  const BulkJob& job = shared.job;
+  nlohmann::json summary = {
+      {"summary", true},
+      {"keys", totals.keys},
+      {"created", totals.created},
+      {"existing", totals.existing},
+      {"conflicts", shared.conflicts.load()},
+      {"retries", shared.retries.load()},
+      {"errors", totals.errors},
+      {"failed_keys", totals.failed},
+      {"rejected_lines", totals.rejected},
+      {"not_processed", shared.not_processed.load()},
+      {"reconnects", shared.reconnects.load()},
+      {"unknown_commits", shared.unknown_commits.load()},
+      {"interrupted", ending != Ending::completed},
+      {"terminated", ending == Ending::terminated},
+      {"abandoned", totals.abandoned},
+      {"input_complete", shared.input_complete.load()},
+      {"seconds", totals.seconds},
+      {"keys_per_second", totals.rate},
+      {"threads", job.threads},
+      {"batch", job.batch},
+      {"strategy", job.strategy},
+      {"max_rss_kib", totals.rss},
+      {"servers", servers_json(shared)},
+  };
+  if (!read_error.empty()) summary["read_error"] = read_error;
+  print_line(dump_json(summary));
+}
+
+// The last line of a run that did not read or finish everything; empty otherwise.
+std::string ending_text(const Shared& shared, const Totals& totals, Ending ending) {
+  const char* const rest =
+      shared.input_complete.load() ? "" : "; the rest of the input was not read";
+  const std::uint64_t not_processed = shared.not_processed.load();
+  switch (ending) {
+    case Ending::terminated:
+      return fmt::format(
+          "anydb: terminated by {}: {} key{} read but not finished (the database rolls back what "
+          "did not commit){}\n",
+          interrupt_signal_name(), totals.abandoned, totals.abandoned == 1 ? "" : "s", rest);
+    case Ending::interrupted:
+      return fmt::format("anydb: interrupted: {} key{} read but not processed{}\n", not_processed,
+                         not_processed == 1 ? "" : "s", rest);
+    case Ending::completed: break;
+  }
+  if (not_processed == 0) return {};
+  return fmt::format("anydb: {} key{} not processed: no worker had a connection left\n",
+                     not_processed, not_processed == 1 ? "" : "s");
+}
+
+void print_text_summary(const Shared& shared, const Totals& totals, Ending ending) {
+  const BulkJob& job = shared.job;
   std::string text =
-      fmt::format("anydb: {} keys in {:.2f} s ({:.0f} keys/s): {} created, {} existing\n", keys,
-                  seconds, rate, created, existing);
-  std::string error_text = fmt::format("{} error{}", errors, errors == 1 ? "" : "s");
-  if (rejected > 0)
-    error_text += fmt::format(" ({} failed key{}, {} rejected line{})", failed,
-                              failed == 1 ? "" : "s", rejected, rejected == 1 ? "" : "s");
+      fmt::format("anydb: {} keys in {:.2f} s ({:.0f} keys/s): {} created, {} existing\n",
+                  totals.keys, totals.seconds, totals.rate, totals.created, totals.existing);
+  std::string error_text = fmt::format("{} error{}", totals.errors, totals.errors == 1 ? "" : "s");
+  if (totals.rejected > 0)
+    error_text += fmt::format(" ({} failed key{}, {} rejected line{})", totals.failed,
+                              totals.failed == 1 ? "" : "s", totals.rejected,
+                              totals.rejected == 1 ? "" : "s");
   text += fmt::format(
       "anydb: {} conflict{} resolved, {} transient retr{}, {}; {} thread{}, {}, strategy {}, max "
       "RSS {}\n",
@@ -145,22 +187,21 @@ void print_summary(const Shared& shared, double seconds, Ending ending,
       shared.retries.load() == 1 ? "y" : "ies", error_text, job.threads,
       job.threads == 1 ? "" : "s",
       job.batch > 1 ? fmt::format("batch {}", job.batch) : std::string("no batching"), job.strategy,
-      mib(rss));
+      mib(totals.rss));
   text += reconnect_text(shared);
-  if (ending == Ending::terminated)
-    text += fmt::format(
-        "anydb: terminated by {}: {} key{} read but not finished (the database rolls back what "
-        "did not commit){}\n",
-        interrupt_signal_name(), abandoned, abandoned == 1 ? "" : "s",
-        shared.input_complete.load() ? "" : "; the rest of the input was not read");
-  else if (interrupted)
-    text += fmt::format("anydb: interrupted: {} key{} read but not processed{}\n",
-                        shared.not_processed.load(), shared.not_processed.load() == 1 ? "" : "s",
-                        shared.input_complete.load() ? "" : "; the rest of the input was not read");
-  else if (shared.not_processed.load() > 0)
-    text += fmt::format("anydb: {} key{} not processed: no worker had a connection left\n",
-                        shared.not_processed.load(), shared.not_processed.load() == 1 ? "" : "s");
+  text += ending_text(shared, totals, ending);
   print_block(stderr, text);
+}
+
+}  // namespace
+
+void print_summary(const Shared& shared, double seconds, Ending ending,
+                   const std::string& read_error) {
+  const Totals totals = totals_of(shared, seconds, ending);
+  if (is_json(shared.job.format))
+    print_json_summary(shared, totals, ending, read_error);
+  else
+    print_text_summary(shared, totals, ending);
 }
 
 }  // namespace anydb::cli::bulk
