@@ -19,22 +19,12 @@
 set -euo pipefail
 
 me=with-galera.sh
+# shellcheck source=lib/with-server.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/with-server.sh"
 GTMP=
 PIDS=()
 
-die() {
-  printf '%s: %s\n' "$me" "$1" >&2
-  if [ -n "${2:-}" ] && [ -s "$2" ]; then
-    printf '%s: last lines of %s:\n' "$me" "$2" >&2
-    tail -n 20 "$2" | sed 's/^/    /' >&2
-  fi
-  exit 1
-}
-
-if [ "$#" -eq 0 ]; then
-  printf 'usage: %s CMD [ARG...]\n' "$me" >&2
-  exit 2
-fi
+require_command "$@"
 
 provider=/usr/lib/galera/libgalera_smm.so
 [ -r "$provider" ] || die "cannot start Galera: $provider is missing (install the Debian package galera-4)"
@@ -79,9 +69,6 @@ if [ "$(id -u)" = 0 ]; then
 fi
 
 # Four ports per node (SQL, gmcast, IST, SST), all free when probed.
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
 declare -a sql_port gcomm_port ist_port sst_port
 for n in 1 2 3; do
   sql_port[n]=$(free_port) gcomm_port[n]=$(free_port) ist_port[n]=$(free_port) sst_port[n]=$(free_port)

@@ -27,22 +27,12 @@
 set -euo pipefail
 
 me=with-mariadb.sh
+# shellcheck source=lib/with-server.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/with-server.sh"
 MTMP=
 MPID=
 
-die() {
-  printf '%s: %s\n' "$me" "$1" >&2
-  if [ -n "${2:-}" ] && [ -s "$2" ]; then
-    printf '%s: last lines of %s:\n' "$me" "$2" >&2
-    tail -n 20 "$2" | sed 's/^/    /' >&2
-  fi
-  exit 1
-}
-
-if [ "$#" -eq 0 ]; then
-  printf 'usage: %s CMD [ARG...]\n' "$me" >&2
-  exit 2
-fi
+require_command "$@"
 
 for tool in mariadb-install-db mariadbd mariadb-admin mariadb; do
   command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] ||
@@ -77,21 +67,6 @@ user_args=()
 mariadb-install-db --no-defaults --datadir="$MTMP/data" "${user_args[@]}" \
   --auth-root-authentication-method=normal --skip-test-db >"$MTMP/install.log" 2>&1 ||
   die "cannot start MariaDB: mariadb-install-db failed" "$MTMP/install.log"
-
-free_port() {
-  if command -v python3 >/dev/null 2>&1; then
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-    return
-  fi
-  local port
-  for ((port = 33060 + RANDOM % 2000; port < 65000; port++)); do
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      printf '%s\n' "$port"
-      return
-    fi
-  done
-  return 1
-}
 
 started=
 for attempt in 1 2 3; do

@@ -19,17 +19,11 @@
 set -euo pipefail
 
 me=with-odbc.sh
+# shellcheck source=lib/with-server.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/with-server.sh"
 ODBCTMP=
 
-die() {
-  printf '%s: %s\n' "$me" "$1" >&2
-  exit 1
-}
-
-if [ "$#" -eq 0 ]; then
-  printf 'usage: %s CMD [ARG...]\n' "$me" >&2
-  exit 2
-fi
+require_command "$@"
 
 [ -n "${ANYDB_TEST_PG_PORT:-}" ] ||
   die "ANYDB_TEST_PG_PORT is not set: run me inside scripts/with-postgres.sh (or scripts/with-databases.sh)"

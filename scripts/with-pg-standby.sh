@@ -46,24 +46,14 @@
 set -euo pipefail
 
 me=with-pg-standby.sh
+# shellcheck source=lib/with-server.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/with-server.sh"
 standby_name=anydb_standby
 PRIMARY=
 STANDBY=
 AS=()
 
-die() {
-  printf '%s: %s\n' "$me" "$1" >&2
-  if [ -n "${2:-}" ] && [ -s "$2" ]; then
-    printf '%s: last lines of %s:\n' "$me" "$2" >&2
-    tail -n 20 "$2" | sed 's/^/    /' >&2
-  fi
-  exit 1
-}
-
-if [ "$#" -eq 0 ]; then
-  printf 'usage: %s CMD [ARG...]\n' "$me" >&2
-  exit 2
-fi
+require_command "$@"
 
 find_pgbin() {
   if [ -n "${PGBIN:-}" ]; then
@@ -144,21 +134,6 @@ if command -v setsid >/dev/null 2>&1; then
       rm -rf "$dir"
     done' watchdog "$$" "$PRIMARY" "$STANDBY" "$PGBIN" "${AS[@]}" </dev/null >/dev/null 2>&1 &
 fi
-
-free_port() {
-  if command -v python3 >/dev/null 2>&1; then
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-    return
-  fi
-  local port
-  for ((port = 54320 + RANDOM % 2000; port < 65000; port++)); do
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      printf '%s\n' "$port"
-      return
-    fi
-  done
-  return 1
-}
 
 # Starts the server of DIR with the settings of DIR/data/postgresql.auto.conf plus the port,
 # trying other ports if another process takes the chosen one first. Prints the port.

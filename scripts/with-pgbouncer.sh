@@ -26,23 +26,13 @@
 set -euo pipefail
 
 me=with-pgbouncer.sh
+# shellcheck source=lib/with-server.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/with-server.sh"
 BOUNCER_TMP=
 AS=()
 pool_size=4
 
-die() {
-  printf '%s: %s\n' "$me" "$1" >&2
-  if [ -n "${2:-}" ] && [ -s "$2" ]; then
-    printf '%s: last lines of %s:\n' "$me" "$2" >&2
-    tail -n 20 "$2" | sed 's/^/    /' >&2
-  fi
-  exit 1
-}
-
-if [ "$#" -eq 0 ]; then
-  printf 'usage: %s CMD [ARG...]\n' "$me" >&2
-  exit 2
-fi
+require_command "$@"
 
 PGBOUNCER=${PGBOUNCER:-$(command -v pgbouncer || true)}
 [ -n "$PGBOUNCER" ] || [ ! -x /usr/sbin/pgbouncer ] || PGBOUNCER=/usr/sbin/pgbouncer
@@ -86,21 +76,6 @@ if [ "${#AS[@]}" -gt 0 ]; then
   chown postgres: "$BOUNCER_TMP"
   "${AS[@]}" test -w "$BOUNCER_TMP" || die "cannot start PgBouncer: the user postgres cannot write to $BOUNCER_TMP (is ${TMPDIR:-/tmp} closed to other users?)"
 fi
-
-free_port() {
-  if command -v python3 >/dev/null 2>&1; then
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-    return
-  fi
-  local port
-  for ((port = 56320 + RANDOM % 2000; port < 65000; port++)); do
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      printf '%s\n' "$port"
-      return
-    fi
-  done
-  return 1
-}
 
 # The role anydb reaches the server over its socket, where with-postgres.sh trusts local
 # connections; PgBouncer trusts its clients likewise (auth_file lists who may connect).

@@ -22,22 +22,12 @@
 set -euo pipefail
 
 me=with-postgres.sh
+# shellcheck source=lib/with-server.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/with-server.sh"
 PGTMP=
 AS=()
 
-die() {
-  printf '%s: %s\n' "$me" "$1" >&2
-  if [ -n "${2:-}" ] && [ -s "$2" ]; then
-    printf '%s: last lines of %s:\n' "$me" "$2" >&2
-    tail -n 20 "$2" | sed 's/^/    /' >&2
-  fi
-  exit 1
-}
-
-if [ "$#" -eq 0 ]; then
-  printf 'usage: %s CMD [ARG...]\n' "$me" >&2
-  exit 2
-fi
+require_command "$@"
 
 find_pgbin() {
   if [ -n "${PGBIN:-}" ]; then
@@ -87,21 +77,6 @@ if [ "${#AS[@]}" -gt 0 ]; then
   chown postgres: "$PGTMP"
   "${AS[@]}" test -w "$PGTMP" || die "cannot start PostgreSQL: the user postgres cannot write to $PGTMP (is ${TMPDIR:-/tmp} closed to other users?)"
 fi
-
-free_port() {
-  if command -v python3 >/dev/null 2>&1; then
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-    return
-  fi
-  local port
-  for ((port = 54320 + RANDOM % 2000; port < 65000; port++)); do
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      printf '%s\n' "$port"
-      return
-    fi
-  done
-  return 1
-}
 
 # initdb: password (scram) over TCP, so that the credentials path is exercised; trust over the
 # socket, for the superuser's administration. C locale, UTF-8: messages in English, no
