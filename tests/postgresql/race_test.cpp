@@ -13,14 +13,12 @@
 // Always: exactly one creation per key, one row per key (counted by a separate connection),
 // no error reaches the caller.
 
+#include "key_race.hpp"
 #include "pg_support.hpp"
 
 #include <fmt/format.h>
 
-#include <atomic>
-#include <barrier>
 #include <cstdio>
-#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -46,22 +44,6 @@ std::string param_name(const ::testing::TestParamInfo<RaceParam>& info) {
                      info.param.mode == Mode::owned ? "owned" : "in_run_transaction");
 }
 
-struct Tally {
-  std::vector<std::atomic<int>> creations = std::vector<std::atomic<int>>(key_count);
-  std::atomic<int> errors{0};
-  std::atomic<int> conflicts{0};
-  std::atomic<int> retries{0};  // owned: GetOrCreateResult::transient_retries; unit: runner's
-  std::atomic<int> wrong_rows{0};
-  std::mutex mutex;
-  std::string first_error;
-
-  void record_error(const std::string& what) {
-    errors.fetch_add(1);
-    const std::lock_guard lock(mutex);
-    if (first_error.empty()) first_error = what;
-  }
-};
-
 class GetOrCreateRace : public PgTest, public ::testing::WithParamInterface<RaceParam> {};
 
 TEST_P(GetOrCreateRace, ExactlyOneCreationPerKeyAndNoErrors) {
@@ -75,57 +57,34 @@ TEST_P(GetOrCreateRace, ExactlyOneCreationPerKeyAndNoErrors) {
     const GetOrCreate operation(connections.front()->dialect(),
                                 GetOrCreateSpec{table.name(), {"k"}, {"name"}, param.strategy, {}});
     const std::string snapshot_sql = fmt::format("SELECT count(*) FROM {}", table.sql());
-    Tally tally;
-    std::barrier sync(thread_count);
-    {
-      std::vector<std::jthread> threads;
-      for (int t = 0; t < thread_count; ++t) {
-        threads.emplace_back([&, t] {
-          Connection& connection = *connections[static_cast<std::size_t>(t)];
-          const std::vector<Value> defaults{Value(fmt::format("thread {}", t))};
-          for (int key = 0; key < key_count; ++key) {
-            const std::vector<Value> key_values{Value(key)};
-            sync.arrive_and_wait();
-            try {
-              GetOrCreateResult result;
-              if (param.mode == Mode::owned) {
-                result = operation(connection, key_values, defaults);
-                tally.retries.fetch_add(result.transient_retries);
-              } else {
-                TransactionRunStats stats;
-                int conflicts = 0;
-                result = run_transaction(
-                    connection,
-                    [&](Connection& in_transaction) {
-                      (void)in_transaction.execute(snapshot_sql);  // other work; takes the snapshot
-                      if (stats.attempts == 1) std::this_thread::sleep_for(snapshot_pause);
-                      GetOrCreateResult attempt = operation(in_transaction, key_values, defaults);
-                      conflicts += attempt.conflicts;
-                      return attempt;
-                    },
-                    RetryPolicy{}, AccessMode::read_write, &stats);
-                result.conflicts = conflicts;
-                tally.retries.fetch_add(stats.transient_retries);
-              }
-              if (result.created) tally.creations[static_cast<std::size_t>(key)].fetch_add(1);
-              tally.conflicts.fetch_add(result.conflicts);
-              if (result.row.at("k").as_int() != key) tally.wrong_rows.fetch_add(1);
-            } catch (const std::exception& error) {
-              tally.record_error(error.what());
-            }
+    KeyRaceTally tally(key_count);
+    race_every_key(
+        connections, key_count,
+        [&](Connection& connection, int key, std::size_t thread) {
+          const std::vector<Value> key_values{Value(key)};
+          const std::vector<Value> defaults{Value(fmt::format("thread {}", thread))};
+          if (param.mode == Mode::owned) {
+            GetOrCreateResult result = operation(connection, key_values, defaults);
+            const int retries = result.transient_retries;
+            return KeyCall{std::move(result), retries};
           }
-        });
-      }
-    }
-
-    EXPECT_EQ(tally.errors.load(), 0)
-        << "round " << round << ", first error: " << tally.first_error;
-    EXPECT_EQ(tally.wrong_rows.load(), 0) << "round " << round;
-    int wrong = 0;
-    for (int key = 0; key < key_count; ++key)
-      if (tally.creations[static_cast<std::size_t>(key)].load() != 1) ++wrong;
-    EXPECT_EQ(wrong, 0) << "round " << round << ": keys created zero or several times";
-    EXPECT_EQ(table.count_rows(), key_count) << "round " << round;
+          TransactionRunStats stats;
+          int conflicts = 0;
+          GetOrCreateResult result = run_transaction(
+              connection,
+              [&](Connection& in_transaction) {
+                (void)in_transaction.execute(snapshot_sql);  // other work; takes the snapshot
+                if (stats.attempts == 1) std::this_thread::sleep_for(snapshot_pause);
+                GetOrCreateResult attempt = operation(in_transaction, key_values, defaults);
+                conflicts += attempt.conflicts;
+                return attempt;
+              },
+              RetryPolicy{}, AccessMode::read_write, &stats);
+          result.conflicts = conflicts;
+          return KeyCall{std::move(result), stats.transient_retries};
+        },
+        tally);
+    expect_each_key_created_once(tally, key_count, table.count_rows(), round);
     total_conflicts += tally.conflicts.load();
     total_retries += tally.retries.load();
     std::printf(

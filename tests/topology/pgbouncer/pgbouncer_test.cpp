@@ -5,15 +5,13 @@
 // a direct connection to the server), no error. Without pooler=transaction the failure says in
 // one line which URI option fixes it. The CLI races through PgBouncer too.
 
+#include "key_race.hpp"
 #include "pg_support.hpp"
 #include "process.hpp"
 
 #include <fmt/format.h>
 
-#include <atomic>
-#include <barrier>
 #include <cstdio>
-#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -61,21 +59,6 @@ class PgBouncer : public PgTest {
   }
 };
 
-struct Tally {
-  std::vector<std::atomic<int>> creations = std::vector<std::atomic<int>>(key_count);
-  std::atomic<int> errors{0};
-  std::atomic<int> conflicts{0};
-  std::atomic<int> retries{0};
-  std::mutex mutex;
-  std::string first_error;
-
-  void record_error(const std::string& what) {
-    errors.fetch_add(1);
-    const std::lock_guard lock(mutex);
-    if (first_error.empty()) first_error = what;
-  }
-};
-
 struct RaceParam {
   IsolationLevel level;
   Strategy strategy;
@@ -97,47 +80,28 @@ TEST_P(Race, ExactlyOneCreationPerKeyThroughFewerServerSessionsThanThreads) {
     const GetOrCreate operation(connections.front()->dialect(),
                                 GetOrCreateSpec{table.name(), {"k"}, {"name"}, param.strategy, {}});
     const std::string other_work = fmt::format("SELECT count(*) FROM {}", table.sql());
-    Tally tally;
-    std::barrier sync(thread_count);
-    {
-      std::vector<std::jthread> threads;
-      for (int t = 0; t < thread_count; ++t) {
-        threads.emplace_back([&, t] {
-          Connection& connection = *connections[static_cast<std::size_t>(t)];
-          const std::vector<Value> defaults{Value(fmt::format("thread {}", t))};
-          for (int key = 0; key < key_count; ++key) {
-            const std::vector<Value> key_values{Value(key)};
-            sync.arrive_and_wait();
-            try {
-              TransactionRunStats stats;
-              int conflicts = 0;
-              const GetOrCreateResult result = run_transaction(
-                  connection,
-                  [&](Connection& in_transaction) {
-                    (void)in_transaction.execute(other_work);  // takes the snapshot
-                    GetOrCreateResult attempt = operation(in_transaction, key_values, defaults);
-                    conflicts += attempt.conflicts;
-                    return attempt;
-                  },
-                  RetryPolicy{}, AccessMode::read_write, &stats);
-              if (result.created) tally.creations[static_cast<std::size_t>(key)].fetch_add(1);
-              if (result.row.at("k").as_int() != key) tally.record_error("wrong row");
-              tally.conflicts.fetch_add(conflicts);
-              tally.retries.fetch_add(stats.transient_retries);
-            } catch (const std::exception& error) {
-              tally.record_error(error.what());
-            }
-          }
-        });
-      }
-    }
-    EXPECT_EQ(tally.errors.load(), 0)
-        << "round " << round << ", first error: " << tally.first_error;
-    int wrong = 0;
-    for (int key = 0; key < key_count; ++key)
-      if (tally.creations[static_cast<std::size_t>(key)].load() != 1) ++wrong;
-    EXPECT_EQ(wrong, 0) << "round " << round << ": keys created zero or several times";
-    EXPECT_EQ(table.count_rows(), key_count) << "round " << round;
+    KeyRaceTally tally(key_count);
+    race_every_key(
+        connections, key_count,
+        [&](Connection& connection, int key, std::size_t thread) {
+          const std::vector<Value> key_values{Value(key)};
+          const std::vector<Value> defaults{Value(fmt::format("thread {}", thread))};
+          TransactionRunStats stats;
+          int conflicts = 0;
+          GetOrCreateResult result = run_transaction(
+              connection,
+              [&](Connection& in_transaction) {
+                (void)in_transaction.execute(other_work);  // takes the snapshot
+                GetOrCreateResult attempt = operation(in_transaction, key_values, defaults);
+                conflicts += attempt.conflicts;
+                return attempt;
+              },
+              RetryPolicy{}, AccessMode::read_write, &stats);
+          result.conflicts = conflicts;
+          return KeyCall{std::move(result), stats.transient_retries};
+        },
+        tally);
+    expect_each_key_created_once(tally, key_count, table.count_rows(), round);
     std::printf("[ pgbouncer ] %s round %d: %d threads x %d keys: %d conflicts, %d retries\n",
                 param_name({param, 0}).c_str(), round, thread_count, key_count,
                 tally.conflicts.load(), tally.retries.load());
