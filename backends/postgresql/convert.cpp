@@ -28,19 +28,26 @@ constexpr Oid float8_oid = 701;
 // libpq reads a NULL pointer as SQL NULL, so an empty blob must point somewhere.
 constexpr char empty[] = "";
 
-[[nodiscard]] std::string render_integer(std::int64_t value) {
-  char buffer[24];
-  const auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return std::string(buffer, end);
+// Writes `value` as NUL-terminated text into `out`.
+void render_integer(std::int64_t value, std::array<char, 32>& out) {
+  const auto result = std::to_chars(out.data(), out.data() + out.size() - 1, value);
+  *result.ptr = '\0';
 }
 
-[[nodiscard]] std::string render_real(double value) {
-  if (std::isnan(value)) return "NaN";
-  if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
-  char buffer[32];
-  // The shortest text that reads back as the same double.
-  const auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return std::string(buffer, end);
+void render_real(double value, std::array<char, 32>& out) {
+  std::string_view text;
+  if (std::isnan(value)) {
+    text = "NaN";
+  } else if (std::isinf(value)) {
+    text = value > 0 ? "Infinity" : "-Infinity";
+  } else {
+    // The shortest text that reads back as the same double (at most 24 characters).
+    const auto result = std::to_chars(out.data(), out.data() + out.size() - 1, value);
+    *result.ptr = '\0';
+    return;
+  }
+  text.copy(out.data(), text.size());
+  out[text.size()] = '\0';
 }
 
 [[noreturn]] void unreadable(Oid type, std::string_view text) {
@@ -81,22 +88,36 @@ template <class Float>
 
 }  // namespace
 
-Parameters::Parameters(std::span<const Value> params)
-    : rendered_(params.size()),
-      values_(params.size(), nullptr),
-      lengths_(params.size(), 0),
-      formats_(params.size(), 0) {
-  for (std::size_t i = 0; i < params.size(); ++i) {
+Parameters::Parameters(std::span<const Value> params) : count_(params.size()) {
+  if (count_ <= inline_count) {
+    values_ = inline_.values.data();
+    lengths_ = inline_.lengths.data();
+    formats_ = inline_.formats.data();
+    numbers_ = inline_.numbers.data();
+  } else {
+    heap_.values.resize(count_);
+    heap_.lengths.resize(count_);
+    heap_.formats.resize(count_);
+    heap_.numbers.resize(count_);
+    values_ = heap_.values.data();
+    lengths_ = heap_.lengths.data();
+    formats_ = heap_.formats.data();
+    numbers_ = heap_.numbers.data();
+  }
+  for (std::size_t i = 0; i < count_; ++i) {
     const Value& param = params[i];
+    values_[i] = nullptr;
+    lengths_[i] = 0;
+    formats_[i] = 0;
     switch (param.type()) {
       case Value::Type::null: break;
       case Value::Type::integer:
-        rendered_[i] = render_integer(param.as_int());
-        values_[i] = rendered_[i].c_str();
+        render_integer(param.as_int(), numbers_[i]);
+        values_[i] = numbers_[i].data();
         break;
       case Value::Type::real:
-        rendered_[i] = render_real(param.as_double());
-        values_[i] = rendered_[i].c_str();
+        render_real(param.as_double(), numbers_[i]);
+        values_[i] = numbers_[i].data();
         break;
       case Value::Type::text: {
         const std::string& text = param.as_text();

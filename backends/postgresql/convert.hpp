@@ -8,6 +8,7 @@
 
 #include <libpq-fe.h>
 
+#include <array>
 #include <cstddef>
 #include <span>
 #include <string>
@@ -23,18 +24,41 @@ class Parameters {
  public:
   // Throws anydb::DataError for text with a NUL byte, which PostgreSQL cannot store.
   explicit Parameters(std::span<const Value> params);
+  Parameters(const Parameters&) = delete;  // the arrays may point into the object itself
+  Parameters& operator=(const Parameters&) = delete;
 
-  [[nodiscard]] int count() const noexcept { return static_cast<int>(values_.size()); }
-  [[nodiscard]] const char* const* values() const noexcept { return values_.data(); }
-  [[nodiscard]] const int* lengths() const noexcept { return lengths_.data(); }
-  [[nodiscard]] const int* formats() const noexcept { return formats_.data(); }
+  [[nodiscard]] int count() const noexcept { return static_cast<int>(count_); }
+  [[nodiscard]] const char* const* values() const noexcept { return values_; }
+  [[nodiscard]] const int* lengths() const noexcept { return lengths_; }
+  [[nodiscard]] const int* formats() const noexcept { return formats_; }
   [[nodiscard]] bool is_blob(std::size_t index) const noexcept { return formats_[index] == 1; }
 
  private:
-  std::vector<std::string> rendered_;  // numbers as text; sized once, never reallocated
-  std::vector<const char*> values_;    // nullptr is SQL NULL
-  std::vector<int> lengths_;
-  std::vector<int> formats_;  // 0 text, 1 binary
+  // Up to `inline_count` parameters (every get-or-create of one key) are bound without a heap
+  // allocation: four vectors cost more than the rest of the conversion.
+  static constexpr std::size_t inline_count = 8;
+  using Number = std::array<char, 32>;  // an integer or a double as text, NUL-terminated
+
+  struct Inline {
+    std::array<const char*, inline_count> values;
+    std::array<int, inline_count> lengths;
+    std::array<int, inline_count> formats;
+    std::array<Number, inline_count> numbers;
+  };
+  struct Heap {
+    std::vector<const char*> values;
+    std::vector<int> lengths;
+    std::vector<int> formats;
+    std::vector<Number> numbers;
+  };
+
+  std::size_t count_;
+  Inline inline_;
+  Heap heap_;  // used beyond inline_count parameters
+  const char** values_ = nullptr;
+  int* lengths_ = nullptr;
+  int* formats_ = nullptr;  // 0 text, 1 binary
+  Number* numbers_ = nullptr;
 };
 
 // A result value in text form, read as its column type: integers (int2/int4/int8/oid) and

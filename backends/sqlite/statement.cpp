@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <utility>
@@ -15,22 +16,31 @@
 namespace anydb::sqlite {
 namespace {
 
-// Resets the statement and drops its bindings when execute() ends, however it ends: a
-// statement left half-stepped keeps its read transaction, and with it a lock, open; and a
-// binding would keep a copy of a large text or blob alive in the cache.
+// Resets the statement when execute() ends, however it ends: a statement left half-stepped keeps
+// its read transaction, and with it a lock, open. Its bindings are dropped too when some held a
+// copy of a text or blob, which would stay alive in the cache otherwise; numbers and NULLs are
+// simply bound over by the next execution (every parameter is bound every time).
 class ResetOnExit {
  public:
-  explicit ResetOnExit(sqlite3_stmt* statement) noexcept : statement_(statement) {}
+  ResetOnExit(sqlite3_stmt* statement, bool clear_bindings) noexcept
+      : statement_(statement), clear_bindings_(clear_bindings) {}
   ~ResetOnExit() {
     sqlite3_reset(statement_);  // repeats the error of a failed step, which was reported
-    sqlite3_clear_bindings(statement_);
+    if (clear_bindings_) sqlite3_clear_bindings(statement_);
   }
   ResetOnExit(const ResetOnExit&) = delete;
   ResetOnExit& operator=(const ResetOnExit&) = delete;
 
  private:
   sqlite3_stmt* statement_;
+  bool clear_bindings_;
 };
+
+[[nodiscard]] bool binds_copies(std::span<const Value> params) noexcept {
+  return std::any_of(params.begin(), params.end(), [](const Value& value) {
+    return value.type() == Value::Type::text || value.type() == Value::Type::blob;
+  });
+}
 
 [[nodiscard]] std::int64_t total_changes(sqlite3* db) noexcept {
 #if SQLITE_VERSION_NUMBER >= 3037000
@@ -62,8 +72,8 @@ SqliteStatement::SqliteStatement(StatementHandle statement)
 
 Result SqliteStatement::do_execute(std::span<const Value> params) {
   sqlite3_stmt* const statement = statement_.get();
-  // ResetOnExit left it reset and unbound after the previous execution.
-  const ResetOnExit reset_on_exit(statement);
+  // ResetOnExit left it reset, and without copies bound, after the previous execution.
+  const ResetOnExit reset_on_exit(statement, binds_copies(params));
 
   bind(params);
   const std::int64_t total_before = total_changes(db_);
@@ -130,15 +140,18 @@ void SqliteStatement::bind(std::span<const Value> params) {
 }
 
 Value SqliteStatement::column(int index) const {
-  sqlite3_stmt* const statement = statement_.get();
-  switch (sqlite3_column_type(statement, index)) {
-    case SQLITE_INTEGER:
-      return Value(static_cast<std::int64_t>(sqlite3_column_int64(statement, index)));
-    case SQLITE_FLOAT: return Value(sqlite3_column_double(statement, index));
+  // One sqlite3_column_value() and the sqlite3_value_* readers cost half of a
+  // sqlite3_column_type() and a sqlite3_column_*() call, which each take the connection's mutex.
+  // SQLite calls such an unprotected value safe to read only without other threads on the
+  // connection, which is anydb's contract for every Connection.
+  sqlite3_value* const value = sqlite3_column_value(statement_.get(), index);
+  switch (sqlite3_value_type(value)) {
+    case SQLITE_INTEGER: return Value(static_cast<std::int64_t>(sqlite3_value_int64(value)));
+    case SQLITE_FLOAT: return Value(sqlite3_value_double(value));
     case SQLITE_TEXT: {
       // The pointer first, then the length: that order keeps SQLite from converting twice.
-      const unsigned char* text = sqlite3_column_text(statement, index);
-      const auto size = static_cast<std::size_t>(sqlite3_column_bytes(statement, index));
+      const unsigned char* text = sqlite3_value_text(value);
+      const auto size = static_cast<std::size_t>(sqlite3_value_bytes(value));
       if (text == nullptr) {
         if (sqlite3_errcode(db_) == SQLITE_NOMEM) throw_sqlite_error(db_, SQLITE_NOMEM);
         return Value(std::string());
@@ -147,8 +160,8 @@ Value SqliteStatement::column(int index) const {
     }
     case SQLITE_BLOB: {
       // Zero bytes come back as a null pointer; the value is still an (empty) blob.
-      const void* data = sqlite3_column_blob(statement, index);
-      const auto size = static_cast<std::size_t>(sqlite3_column_bytes(statement, index));
+      const void* data = sqlite3_value_blob(value);
+      const auto size = static_cast<std::size_t>(sqlite3_value_bytes(value));
       if (size == 0) return Value(Blob{});
       if (data == nullptr) throw_sqlite_error(db_, SQLITE_NOMEM);
       const auto* bytes = static_cast<const std::byte*>(data);

@@ -437,6 +437,13 @@ Result Connection::execute_untraced(std::string_view sql, std::span<const Value>
 
 Statement& Connection::prepare(std::string_view sql) {
   require_usable("prepare()");
+  // The statement run last, again (a loop of get-or-creates that hit): one comparison of the
+  // text instead of hashing it.
+  if (!cache_lru_.empty() && cache_lru_.front().sql == sql &&
+      !cache_lru_.front().statement->stale_) {
+    ++cache_stats_.hits;
+    return *cache_lru_.front().statement;
+  }
   if (const auto found = cache_index_.find(sql); found != cache_index_.end()) {
     if (!found->second->statement->stale_) {
       ++cache_stats_.hits;
