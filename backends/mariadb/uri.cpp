@@ -96,6 +96,12 @@ ConnectOptions parse_connect_options(const Uri& uri) {
            fmt::format("the mariadb backend cannot open a '{}' URI", printable(uri.scheme(), 40)));
   if (uri.shape() != Uri::Shape::hierarchical)
     reject(options, "write mariadb://[user[:password]@][host][:port][/database][?param=value]");
+  // The core accepts libpq's host lists (h1:p1,h2:p2); Connector/C would take the list for one
+  // host name and fail with "Unknown server host".
+  if (uri.host().find(',') != std::string::npos)
+    reject(options,
+           "the mariadb backend connects to one server, not a host list: give --db once per "
+           "server (the CLI spreads its threads over them) or put a proxy in front");
   options.host = uri.host();
   options.user = uri.user();
   options.password = uri.password();

@@ -81,6 +81,8 @@ TEST(Uri, BadParametersAreConfigurationErrors) {
   expect_refused(with_secret("?statement_cache=-1"), ErrorKind::configuration, "statement_cache");
   expect_refused(with_secret("?isolation=chaos"), ErrorKind::configuration, "isolation");
   expect_refused("mariadb:anydb_test", ErrorKind::configuration, "mariadb://");
+  expect_refused(fmt::format("mariadb://anydb:{}@h1:3306,h2:3306/anydb_test", secret),
+                 ErrorKind::configuration, "not a host list");
   expect_refused("postgresql://u:Sup3r-s3cret-pw@h/db", ErrorKind::configuration, "'postgresql'");
 }
 
