@@ -31,7 +31,8 @@ while [ $# -gt 0 ]; do
   shift
 done
 build=${1:-build}
-docs=$(cd "$(dirname "$0")/../.." && pwd)/docs/benchmarks.md
+here=$(cd "$(dirname "$0")" && pwd)
+docs=$(cd "$here/../.." && pwd)/docs/benchmarks.md
 if [ "$update_docs" = 1 ]; then
   # Runs itself again without the flag, shows the output, and replaces what stands between the
   # two markers of docs/benchmarks.md with it.
@@ -125,9 +126,12 @@ instructions() {  # side(anydb|raw|soci|soci-prepared), workload, anydb-bench ar
     --only "$only" --workloads "$workload" --strategies safe "${baseline[@]}" "$@" \
     >/dev/null 2>"$scratch/valgrind.log" || { tail -5 "$scratch/valgrind.log" >&2; return 1; }
   awk '/^summary:/ {printf "%.0f", $2 / 1000}' "$scratch/callgrind.out"
+  # Kept for the table of where a hit's instructions go.
+  cp "$scratch/callgrind.out" "$scratch/callgrind.$side.$workload.$backend_label.out"
 }
 instruction_rows() {  # label, anydb-bench arguments...
   local label=$1
+  backend_label=$label
   shift
   for workload in all_new all_hits; do
     local anydb raw soci prepared
@@ -148,6 +152,33 @@ echo "| database | key | anydb | raw | SOCI | SOCI prepared | anydb/raw | anydb/
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
 instruction_rows SQLite --backend sqlite
 [ -n "$pg" ] && instruction_rows PostgreSQL --backend postgresql --db env:ANYDB_TEST_PG_URI
+
+# Where a hit's instructions go: the self instructions of each object (library or program) in the
+# same callgrind runs, per key. "the program" is anydb-bench: the caller's side for anydb, the
+# whole hand-written code for raw.
+layer_of() {  # callgrind output, object pattern (awk regex) -> instructions per key
+  awk -f "$here/callgrind-layers.awk" "$1" |
+    awk -F'\t' -v p="$2" '$1 ~ p {s += $2} END {printf "%.0f", s / 1000}'
+}
+echo
+echo "Where a hit's client instructions go, per key (self instructions of each object):"
+echo
+echo "| object | SQLite anydb | SQLite raw | PostgreSQL anydb | PostgreSQL raw |"
+echo "|---|---:|---:|---:|---:|"
+for layer in "the database's client library|libsqlite3|libpq" "libc and libstdc++|libc[.]so|libstdc[+][+]" \
+  "the anydb backend plugin|anydb-backend-" "libanydb (the core)|libanydb[.]so" \
+  "the program (anydb-bench)|anydb-bench$" "all, with the dynamic linker and the rest|."; do
+  name=${layer%%|*}
+  pattern=${layer#*|}
+  row="| $name"
+  for label in SQLite PostgreSQL; do
+    for side in anydb raw; do
+      out="$scratch/callgrind.$side.all_hits.$label.out"
+      if [ -f "$out" ]; then row+=" | $(layer_of "$out" "$pattern")"; else row+=" | n/a"; fi
+    done
+  done
+  echo "$row |"
+done
 
 section "Micro-benchmarks"
 "$bin/anydb-microbench" --benchmark_min_time=0.2 2>&1 | grep -E '^(BM_|Benchmark|-)'
@@ -224,7 +255,7 @@ bulk_rows() {  # label, reset-command, anydb arguments...
   local label=$1 reset=$2
   shift 2
   local text_runs="" typed_runs=""
-  for round in 1 2 3; do
+  for _ in 1 2 3; do
     bulk_flags=()
     text_runs+="$(bulk_run "$reset" "$@")"$'\n'
     bulk_flags=(--integer-keys)
