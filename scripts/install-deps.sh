@@ -21,7 +21,7 @@ test_packages=(
   postgresql postgresql-client-15 pgbouncer
   unixodbc odbc-postgresql libsqliteodbc odbc-mariadb mariadb-server mariadb-client
   galera-4 rsync
-  python3 dpkg-dev file
+  python3 dpkg-dev file procps
 )
 
 case "$profile" in

@@ -56,6 +56,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 GTMP=$(mktemp -d "${TMPDIR:-/tmp}/anydb-gal.XXXXXX") || die "cannot create a temporary directory under ${TMPDIR:-/tmp}"
+watch_over "$GTMP"
 [ "${#GTMP}" -le 80 ] || die "cannot start Galera: the temporary directory $GTMP is too long for a Unix socket path; set TMPDIR to a shorter one"
 
 # As root the nodes run as the mysql user (Debian's mariadb-server creates it), never as root:

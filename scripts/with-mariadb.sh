@@ -59,6 +59,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 MTMP=$(mktemp -d "${TMPDIR:-/tmp}/anydb-my.XXXXXX") || die "cannot create a temporary directory under ${TMPDIR:-/tmp}"
+watch_over "$MTMP"
 [ "${#MTMP}" -le 80 ] || die "cannot start MariaDB: the temporary directory $MTMP is too long for a Unix socket path; set TMPDIR to a shorter one"
 
 user_args=()

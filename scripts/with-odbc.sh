@@ -57,6 +57,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 ODBCTMP=$(mktemp -d "${TMPDIR:-/tmp}/anydb-odbc.XXXXXX") || die "cannot create a temporary directory under ${TMPDIR:-/tmp}"
+watch_over "$ODBCTMP"
 
 cat >"$ODBCTMP/odbcinst.ini" <<EOF
 [ODBC]

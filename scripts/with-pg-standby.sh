@@ -116,24 +116,10 @@ make_dir() {  # ROLE: prints the new directory
 PRIMARY=$(make_dir primary)
 STANDBY=$(make_dir standby)
 
-# No trap runs when this script is killed with SIGKILL, which is what CTest does when a test
-# runs out of time; the servers (daemons of their own) would then outlive it. A watchdog in a
-# session of its own, away from the killed process group, waits for this script to end and
-# then stops whatever server is still running and removes the directories. After a normal end
-# the EXIT trap has done that already and the watchdog finds nothing.
-if command -v setsid >/dev/null 2>&1; then
-  # shellcheck disable=SC2016  # the watchdog's own variables
-  setsid bash -c '
-    pid=$1 primary=$2 standby=$3 pgbin=$4
-    shift 4  # what is left: the prefix that runs pg_ctl as the user of the servers
-    while kill -0 "$pid" 2>/dev/null; do sleep 1; done
-    for dir in "$standby" "$primary"; do
-      if [ -f "$dir/data/postmaster.pid" ]; then
-        (cd "$dir" && "$@" "$pgbin/pg_ctl" -D "$dir/data" -m immediate -w stop) || true
-      fi
-      rm -rf "$dir"
-    done' watchdog "$$" "$PRIMARY" "$STANDBY" "$PGBIN" "${AS[@]}" </dev/null >/dev/null 2>&1 &
-fi
+# Servers that outlive a wrapper killed with SIGKILL are stopped by a watchdog (see
+# scripts/lib/with-server.sh).
+watch_over "$STANDBY"
+watch_over "$PRIMARY"
 
 # Starts the server of DIR with the settings of DIR/data/postgresql.auto.conf plus the port,
 # trying other ports if another process takes the chosen one first. Prints the port.

@@ -71,6 +71,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 BOUNCER_TMP=$(mktemp -d "${TMPDIR:-/tmp}/anydb-pgb.XXXXXX") || die "cannot create a temporary directory under ${TMPDIR:-/tmp}"
+watch_over "$BOUNCER_TMP"
 [ "${#BOUNCER_TMP}" -le 80 ] || die "cannot start PgBouncer: the temporary directory $BOUNCER_TMP is too long for a Unix socket path; set TMPDIR to a shorter one"
 if [ "${#AS[@]}" -gt 0 ]; then
   chown postgres: "$BOUNCER_TMP"

@@ -71,6 +71,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 PGTMP=$(mktemp -d "${TMPDIR:-/tmp}/anydb-pg.XXXXXX") || die "cannot create a temporary directory under ${TMPDIR:-/tmp}"
+watch_over "$PGTMP"
 # The server creates its socket here: its path must fit in a sockaddr_un (107 bytes).
 [ "${#PGTMP}" -le 80 ] || die "cannot start PostgreSQL: the temporary directory $PGTMP is too long for a Unix socket path; set TMPDIR to a shorter one"
 if [ "${#AS[@]}" -gt 0 ]; then

@@ -36,3 +36,19 @@ free_port() {
   done
   return 1
 }
+
+# watch_over DIR: no trap runs when a wrapper is killed with SIGKILL, which is what CTest does
+# when a test runs out of time, and the servers it started (daemons of their own) would outlive
+# it. A watchdog in a session of its own, away from the killed process group, waits for the
+# wrapper to end, then kills every process whose command line names DIR (each server is started
+# with its data or configuration under DIR) and removes DIR. After a normal end the EXIT trap
+# has done both already and the watchdog finds nothing. DIR reaches the watchdog through its
+# environment: in its own command line, pkill would find the watchdog itself.
+watch_over() {
+  command -v setsid >/dev/null 2>&1 && command -v pkill >/dev/null 2>&1 || return 0
+  # shellcheck disable=SC2016  # the watchdog's own variables
+  WATCHED_DIR=$1 setsid bash -c '
+    while kill -0 "$1" 2>/dev/null; do sleep 1; done
+    pkill -KILL -f -- "$WATCHED_DIR" || true
+    rm -rf "$WATCHED_DIR"' watchdog "$$" </dev/null >/dev/null 2>&1 &
+}
