@@ -29,7 +29,7 @@ bool read_at(std::ifstream& file, std::uint64_t offset, T* out, std::size_t coun
 }
 
 bool dynamic_section_binds_now(const std::vector<ElfW(Dyn)>& entries) {
-  for (const ElfW(Dyn)& entry : entries) {
+  for (const ElfW(Dyn) & entry : entries) {
     if (entry.d_tag == DT_NULL) break;
     if (entry.d_tag == DT_BIND_NOW) return true;
     if (entry.d_tag == DT_FLAGS && (entry.d_un.d_val & DF_BIND_NOW) != 0) return true;
@@ -51,7 +51,7 @@ bool binds_own_symbols_at_load(const std::filesystem::path& path) noexcept {
       return false;
     std::vector<ElfW(Phdr)> segments(header.e_phnum);
     if (!read_at(file, header.e_phoff, segments.data(), segments.size())) return false;
-    for (const ElfW(Phdr)& segment : segments) {
+    for (const ElfW(Phdr) & segment : segments) {
       if (segment.p_type != PT_DYNAMIC) continue;
       if (segment.p_filesz > max_dynamic_size) return false;
       std::vector<ElfW(Dyn)> entries(segment.p_filesz / sizeof(ElfW(Dyn)));

@@ -5,9 +5,10 @@
 //   raw-pq-connect-probe CONNINFO     links libpq only; PQconnectdb
 //
 // With no connection argument ("-") either one only starts and exits: the floor of the process
-// with its own libraries. ANYDB_PROBE_PRELOAD=LIBRARY makes anydb-connect-probe dlopen that
-// library with lazy binding before it loads the plugin (which Boost.DLL opens RTLD_NOW, binding
-// every symbol of every library the plugin brings in): what preloading libpq at start-up saves.
+// with its own libraries (anydb: and the plugin). `anydb-connect-probe - -` loads no plugin
+// either: libanydb and the C++ runtime alone. ANYDB_PROBE_PRELOAD=LIBRARY makes
+// anydb-connect-probe dlopen that library with lazy binding before it loads the plugin: what
+// preloading libpq at start-up saves.
 
 #ifdef ANYDB_PROBE_RAW_PQ
 #include <libpq-fe.h>
@@ -37,9 +38,10 @@ int main(int argc, char** argv) {
   return ok ? 0 : 1;
 #else
   if (argc != 3) {
-    std::fprintf(stderr, "usage: anydb-connect-probe BACKEND URI|-\n");
+    std::fprintf(stderr, "usage: anydb-connect-probe BACKEND|- URI|-\n");
     return 2;
   }
+  if (std::string_view(argv[1]) == "-") return 0;
   if (const char* preload = std::getenv("ANYDB_PROBE_PRELOAD"); preload != nullptr && *preload) {
     if (dlopen(preload, RTLD_LAZY | RTLD_LOCAL) == nullptr) {
       std::fprintf(stderr, "anydb-connect-probe: %s\n", dlerror());
