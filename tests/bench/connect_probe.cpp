@@ -3,6 +3,8 @@
 //
 //   anydb-connect-probe BACKEND URI   links libanydb only; loads the plugin by name, connects
 //   raw-pq-connect-probe CONNINFO     links libpq only; PQconnectdb
+//   raw-pq-cxx-connect-probe CONNINFO the same from a C++ program: libpq and the C++ runtime
+//                                     (std::string), as in any C++ client of libpq
 //
 // With no connection argument ("-") either one only starts and exits: the floor of the process
 // with its own libraries (anydb: and the plugin). `anydb-connect-probe - -` loads no plugin
@@ -12,6 +14,8 @@
 
 #ifdef ANYDB_PROBE_RAW_PQ
 #include <libpq-fe.h>
+
+#include <string>
 #else
 #include <anydb/anydb.hpp>
 
@@ -30,8 +34,14 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: raw-pq-connect-probe CONNINFO|-\n");
     return 2;
   }
-  if (std::string_view(argv[1]) == "-") return 0;
-  PGconn* connection = PQconnectdb(argv[1]);
+#ifdef ANYDB_PROBE_CXX_RUNTIME
+  const std::string conninfo_text(argv[1]);  // std::string's code lives in libstdc++.so
+  const char* conninfo = conninfo_text.c_str();
+#else
+  const char* conninfo = argv[1];
+#endif
+  if (std::string_view(conninfo) == "-") return 0;
+  PGconn* connection = PQconnectdb(conninfo);
   const bool ok = PQstatus(connection) == CONNECTION_OK;
   if (!ok) std::fprintf(stderr, "raw-pq-connect-probe: %s", PQerrorMessage(connection));
   PQfinish(connection);

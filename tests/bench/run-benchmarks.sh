@@ -168,7 +168,8 @@ probe_row() {  # label, libpq conninfo or -
   awk -v l="$label" -v rw="${raw[0]}" -v rc="${raw[1]}" -v aw="${anydb[0]}" -v ac="${anydb[1]}" \
     'BEGIN {printf "| %s | %.2f | %.2f | %+.2f | %.2f | %.2f | %+.2f |\n", l, rw, aw, aw - rw, rc, ac, ac - rc}'
 }
-if [ -n "$pg" ] && [ -x "$bin/raw-pq-connect-probe" ] && [ -x "$bin/process-timer" ]; then
+if [ -n "$pg" ] && [ -x "$bin/raw-pq-connect-probe" ] && [ -x "$bin/raw-pq-cxx-connect-probe" ] &&
+  [ -x "$bin/process-timer" ]; then
   section "Load + first connection in a fresh process (PostgreSQL)"
   echo "Where a process that only starts spends its time (no connection: \`-\`). Median"
   echo "milliseconds per whole process over $probe_rounds rounds in which the rows take turns; *CPU* is"
@@ -179,12 +180,14 @@ if [ -n "$pg" ] && [ -x "$bin/raw-pq-connect-probe" ] && [ -x "$bin/process-time
   mapfile -t start < <("$bin/process-timer" "$probe_rounds" \
     -- /bin/true \
     -- "$bin/raw-pq-connect-probe" - \
+    -- "$bin/raw-pq-cxx-connect-probe" - \
     -- "$bin/anydb-connect-probe" - - \
     -- "$bin/anydb-connect-probe" postgresql - \
     -- ANYDB_PROBE_PRELOAD=libpq.so.5 "$bin/anydb-connect-probe" postgresql - \
     -- LD_BIND_NOW=1 "$bin/anydb-connect-probe" postgresql -)
   labels=("\`/bin/true\`: exec and exit, the floor of any process"
     "\`raw-pq-connect-probe -\`: libpq and its libraries, linked"
+    "\`raw-pq-cxx-connect-probe -\`: the same from a C++ program (and the C++ runtime)"
     "\`anydb-connect-probe - -\`: libanydb and the C++ runtime, no plugin"
     "\`anydb-connect-probe postgresql -\`: and the plugin with libpq and its libraries"
     "the same, libpq opened lazily before the plugin (\`ANYDB_PROBE_PRELOAD=libpq.so.5\`)"
