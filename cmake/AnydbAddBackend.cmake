@@ -27,7 +27,10 @@ function(anydb_add_backend name)
   # inside the plugin even where visibility attributes would leak them as weak symbols.
   set(version_script "${CMAKE_CURRENT_BINARY_DIR}/${target}.map")
   file(WRITE "${version_script}" "{\n  global: anydb_abi_version; anydb_create_backend;\n  local: *;\n};\n")
-  target_link_options(${target} PRIVATE LINKER:--no-undefined LINKER:--version-script=${version_script})
+  # -z now: the plugin's own symbols are bound when it is loaded, so a symbol missing at run time
+  # fails the load even though the loader opens such a plugin RTLD_LAZY (src/plugin_binding.hpp).
+  target_link_options(${target} PRIVATE LINKER:--no-undefined LINKER:--version-script=${version_script}
+                      LINKER:-z,now)
   set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS "${version_script}")
   set_target_properties(${target} PROPERTIES
     PREFIX ""

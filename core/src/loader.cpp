@@ -3,6 +3,8 @@
 #include <anydb/loader.hpp>
 #include <anydb/version.hpp>
 
+#include "plugin_binding.hpp"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <boost/dll/runtime_symbol_info.hpp>
@@ -283,9 +285,18 @@ std::shared_ptr<Backend> PluginLoader::load_file(const fs::path& path) {
   if (!fs::is_regular_file(key, error))
     refuse(fmt::format("cannot load plugin {}: not a regular file", shown(path)));
 
+  // A symbol the plugin needs and no library provides must fail here, with dlopen's message,
+  // and never later inside a call. A plugin linked with `-z now` (every anydb_add_backend()
+  // plugin) has its own symbols bound at load even under RTLD_LAZY, so it is opened lazily: the
+  // libraries it brings in (libpq and some twenty below it) are then bound the way they were
+  // linked, as in a program that links them, instead of all at once (RTLD_NOW binds every new
+  // library; about 0.3 ms of CPU for the PostgreSQL plugin, docs/benchmarks.md). Any other
+  // plugin is opened RTLD_NOW, as before.
+  const auto binding = detail::binds_own_symbols_at_load(key) ? boost::dll::load_mode::rtld_lazy
+                                                              : boost::dll::load_mode::rtld_now;
   auto library = std::make_shared<boost::dll::shared_library>();
   try {
-    library->load(key, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+    library->load(key, binding | boost::dll::load_mode::rtld_local);
   } catch (const std::system_error& failure) {
     refuse(fmt::format("cannot load plugin {}: {}", shown(path),
                        escaped(describe_load_failure(dlopen_reason(failure, key)))));

@@ -3,14 +3,19 @@
 //
 //   anydb-connect-probe BACKEND URI   links libanydb only; loads the plugin by name, connects
 //   raw-pq-connect-probe CONNINFO     links libpq only; PQconnectdb
+//   raw-pq-cxx-connect-probe CONNINFO the same from a C++ program: libpq and the C++ runtime
+//                                     (std::string), as in any C++ client of libpq
 //
 // With no connection argument ("-") either one only starts and exits: the floor of the process
-// with its own libraries. ANYDB_PROBE_PRELOAD=LIBRARY makes anydb-connect-probe dlopen that
-// library with lazy binding before it loads the plugin (which Boost.DLL opens RTLD_NOW, binding
-// every symbol of every library the plugin brings in): what preloading libpq at start-up saves.
+// with its own libraries (anydb: and the plugin). `anydb-connect-probe - -` loads no plugin
+// either: libanydb and the C++ runtime alone. ANYDB_PROBE_PRELOAD=LIBRARY makes
+// anydb-connect-probe dlopen that library with lazy binding before it loads the plugin: what
+// preloading libpq at start-up saves.
 
 #ifdef ANYDB_PROBE_RAW_PQ
 #include <libpq-fe.h>
+
+#include <string>
 #else
 #include <anydb/anydb.hpp>
 
@@ -29,17 +34,24 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: raw-pq-connect-probe CONNINFO|-\n");
     return 2;
   }
-  if (std::string_view(argv[1]) == "-") return 0;
-  PGconn* connection = PQconnectdb(argv[1]);
+#ifdef ANYDB_PROBE_CXX_RUNTIME
+  const std::string conninfo_text(argv[1]);  // std::string's code lives in libstdc++.so
+  const char* conninfo = conninfo_text.c_str();
+#else
+  const char* conninfo = argv[1];
+#endif
+  if (std::string_view(conninfo) == "-") return 0;
+  PGconn* connection = PQconnectdb(conninfo);
   const bool ok = PQstatus(connection) == CONNECTION_OK;
   if (!ok) std::fprintf(stderr, "raw-pq-connect-probe: %s", PQerrorMessage(connection));
   PQfinish(connection);
   return ok ? 0 : 1;
 #else
   if (argc != 3) {
-    std::fprintf(stderr, "usage: anydb-connect-probe BACKEND URI|-\n");
+    std::fprintf(stderr, "usage: anydb-connect-probe BACKEND|- URI|-\n");
     return 2;
   }
+  if (std::string_view(argv[1]) == "-") return 0;
   if (const char* preload = std::getenv("ANYDB_PROBE_PRELOAD"); preload != nullptr && *preload) {
     if (dlopen(preload, RTLD_LAZY | RTLD_LOCAL) == nullptr) {
       std::fprintf(stderr, "anydb-connect-probe: %s\n", dlerror());

@@ -51,7 +51,7 @@ if [ "$update_docs" = 1 ]; then
   exit 0
 fi
 bin="$build/bin"
-for program in anydb anydb-bench anydb-microbench anydb-connect-probe; do
+for program in anydb anydb-bench anydb-microbench anydb-connect-probe process-timer; do
   [ -x "$bin/$program" ] || { echo "run-benchmarks.sh: $bin/$program is missing (build first)" >&2; exit 2; }
 done
 read -r -a extra <<<"${ANYDB_BENCH_FLAGS:-}"
@@ -184,39 +184,54 @@ section "Micro-benchmarks"
 "$bin/anydb-microbench" --benchmark_min_time=0.2 2>&1 | grep -E '^(BM_|Benchmark|-)'
 
 # --- load + connect in a fresh process --------------------------------------------------------
-# The variants of one row run in turn, 100 rounds, so that they share the machine's load; each
-# figure is the wall-clock milliseconds per whole process ($EPOCHREALTIME, no extra fork).
-probe_row() {  # label, libpq conninfo or -
-  local label=$1 target=$2 rounds=100
-  local -a total=(0 0 0 0)
-  local -a variant
-  for ((i = 0; i < rounds; ++i)); do
-    for v in 0 1 2 3; do
-      case $v in
-        0) variant=("$bin/raw-pq-connect-probe" "$target") ;;
-        1) variant=("$bin/anydb-connect-probe" postgresql "$target") ;;
-        2) variant=(env LD_BIND_NOW=1 "$bin/anydb-connect-probe" postgresql "$target") ;;
-        3) variant=(env ANYDB_PROBE_PRELOAD=libpq.so.5 "$bin/anydb-connect-probe" postgresql "$target") ;;
-      esac
-      local start=$EPOCHREALTIME
-      "${variant[@]}" >/dev/null
-      local end=$EPOCHREALTIME
-      total[v]=$((total[v] + ${end/./} - ${start/./}))
-    done
-  done
-  awk -v l="$label" -v n="$rounds" -v r="${total[0]}" -v a="${total[1]}" -v b="${total[2]}" -v p="${total[3]}" \
-    'BEGIN {printf "| %s | %.2f | %.2f | %.2f | %.2f | %+.2f |\n", l, r / n / 1000, a / n / 1000, b / n / 1000, p / n / 1000, (a - r) / n / 1000}'
+# process-timer runs the variants of one table in turn, 100 rounds, so that they share the
+# machine's load, and prints for each the median wall-clock and the median CPU (user + system)
+# milliseconds of one whole process (exec, dynamic loading, connect, exit).
+probe_rounds=100
+start_row() {  # label, then its wall and CPU medians
+  printf '| %s | %.2f | %.2f |\n' "$1" "$2" "$3"
 }
-if [ -n "$pg" ] && [ -x "$bin/raw-pq-connect-probe" ]; then
+probe_row() {  # label, libpq conninfo or -
+  local label=$1 target=$2
+  local -a raw anydb
+  { read -r -a raw; read -r -a anydb; } < <("$bin/process-timer" "$probe_rounds" \
+    -- "$bin/raw-pq-connect-probe" "$target" -- "$bin/anydb-connect-probe" postgresql "$target")
+  awk -v l="$label" -v rw="${raw[0]}" -v rc="${raw[1]}" -v aw="${anydb[0]}" -v ac="${anydb[1]}" \
+    'BEGIN {printf "| %s | %.2f | %.2f | %+.2f | %.2f | %.2f | %+.2f |\n", l, rw, aw, aw - rw, rc, ac, ac - rc}'
+}
+if [ -n "$pg" ] && [ -x "$bin/raw-pq-connect-probe" ] && [ -x "$bin/raw-pq-cxx-connect-probe" ] &&
+  [ -x "$bin/process-timer" ]; then
   section "Load + first connection in a fresh process (PostgreSQL)"
-  echo "Whole processes (exec, dynamic loading, connect, exit), ms per process, the mean of 100"
-  echo "rounds in which the variants take turns. \`-\` instead of a connection string only starts the"
-  echo "program (anydb: and loads the plugin). *LD_BIND_NOW=1*: every library bound eagerly;"
-  echo "*libpq preloaded*: anydb-connect-probe dlopens libpq.so.5 with lazy binding before the plugin,"
-  echo "which the loader opens RTLD_NOW."
+  echo "Where a process that only starts spends its time (no connection: \`-\`). Median"
+  echo "milliseconds per whole process over $probe_rounds rounds in which the rows take turns; *CPU* is"
+  echo "user + system time of the process, steadier than wall-clock on a shared machine."
   echo
-  echo "| connection | libpq alone | anydb | anydb, LD_BIND_NOW=1 | anydb, libpq preloaded | anydb − libpq |"
-  echo "|---|---:|---:|---:|---:|---:|"
+  echo "| process | wall ms | CPU ms |"
+  echo "|---|---:|---:|"
+  mapfile -t start < <("$bin/process-timer" "$probe_rounds" \
+    -- /bin/true \
+    -- "$bin/raw-pq-connect-probe" - \
+    -- "$bin/raw-pq-cxx-connect-probe" - \
+    -- "$bin/anydb-connect-probe" - - \
+    -- "$bin/anydb-connect-probe" postgresql - \
+    -- ANYDB_PROBE_PRELOAD=libpq.so.5 "$bin/anydb-connect-probe" postgresql - \
+    -- LD_BIND_NOW=1 "$bin/anydb-connect-probe" postgresql -)
+  labels=("\`/bin/true\`: exec and exit, the floor of any process"
+    "\`raw-pq-connect-probe -\`: libpq and its libraries, linked"
+    "\`raw-pq-cxx-connect-probe -\`: the same from a C++ program (and the C++ runtime)"
+    "\`anydb-connect-probe - -\`: libanydb and the C++ runtime, no plugin"
+    "\`anydb-connect-probe postgresql -\`: and the plugin with libpq and its libraries"
+    "the same, libpq opened lazily before the plugin (\`ANYDB_PROBE_PRELOAD=libpq.so.5\`)"
+    "the same, every library bound at load (\`LD_BIND_NOW=1\`)")
+  for i in "${!labels[@]}"; do
+    read -r -a figures <<<"${start[i]}"
+    start_row "${labels[i]}" "${figures[0]}" "${figures[1]}"
+  done
+  echo
+  echo "The first connection: the two probes take turns, $probe_rounds rounds; medians in ms."
+  echo
+  echo "| connection | libpq alone, wall | anydb, wall | anydb − libpq | libpq alone, CPU | anydb, CPU | anydb − libpq |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
   probe_row "none (start, load the plugin, exit)" -
   [ -n "${ANYDB_TEST_PG_CONNINFO:-}" ] && probe_row "Unix socket, trust" "$ANYDB_TEST_PG_CONNINFO"
   probe_row "TCP, SCRAM-SHA-256" "$pg"

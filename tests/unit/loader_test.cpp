@@ -260,6 +260,17 @@ TEST_F(Loader, SharedLibraryWithoutTheSymbols) {
   EXPECT_TRUE(Contains(message, "anydb_abi_version"));
 }
 
+// A plugin built with anydb_add_backend() (-z now) is opened RTLD_LAZY, one built otherwise
+// RTLD_NOW: either way a symbol that no library provides at run time fails the load itself,
+// with dlopen's reason, rather than the first call that needs it.
+TEST_F(Loader, SymbolMissingAtRunTimeFailsTheLoad) {
+  for (const std::string plugin : {ANYDB_TEST_VANISHED_PLUGIN, ANYDB_TEST_VANISHED_LAZY_PLUGIN}) {
+    const std::string message = load_error(plugin);
+    EXPECT_TRUE(Contains(message, plugin)) << message;
+    EXPECT_TRUE(Contains(message, "undefined symbol: anydb_test_vanishing_function")) << message;
+  }
+}
+
 TEST_F(Loader, WrongAbiIsRefusedBeforeTheFactoryRuns) {
   // The plugin's factory calls abort(): reaching it would kill this test.
   const std::string message = load_error(ANYDB_TEST_WRONG_ABI_PLUGIN);

@@ -25,9 +25,11 @@ namespace anydb {
 // The current directory is never searched implicitly. One alias exists: `mysql` names the
 // `mariadb` backend, which serves both servers.
 //
-// Each library is loaded once per loader (RTLD_NOW | RTLD_LOCAL); the returned Backend keeps
-// its library loaded, and so does every connection made through anydb::connect(). Thread-safe,
-// but load plugins before starting threads where you can: concurrent dlopen is slow.
+// Each library is loaded once per loader, RTLD_LOCAL: RTLD_LAZY for a plugin linked with -z now
+// (as anydb_add_backend() links them), whose own symbols are still bound at load, and RTLD_NOW
+// for any other, so a symbol missing at run time always fails the load. The returned Backend
+// keeps its library loaded, and so does every connection made through anydb::connect().
+// Thread-safe, but load plugins before starting threads where you can: concurrent dlopen is slow.
 //
 // Every failure to load throws anydb::PluginError with one line naming the file and the reason.
 // The constructor throws anydb::InvalidArgument for an empty path in Options::plugin_dirs,
