@@ -54,16 +54,8 @@ void check_batch(const GetOrCreateSpec& spec, std::span<const Value> keys,
 BatchMethod choose_method(BatchMethod requested, const GetOrCreatePlan& plan,
                           const Connection& connection) {
   const bool multi_row = plan.batch.multi_row();
-  if (requested == BatchMethod::automatic) {
-    if (plan.batch.one_statement()) return BatchMethod::one_statement;
+  if (requested == BatchMethod::automatic)
     return multi_row ? BatchMethod::multi_row : BatchMethod::per_key;
-  }
-  if (requested == BatchMethod::one_statement && !plan.batch.one_statement())
-    throw_error(ErrorKind::unsupported,
-                "BatchMethod::one_statement needs INSERT ... ON CONFLICT DO NOTHING, RETURNING and "
-                "an INSERT inside WITH, which this backend's dialect does not offer; use "
-                "multi_row, per_key or automatic",
-                std::string(connection.backend_name()));
   if (requested == BatchMethod::multi_row && !multi_row)
     throw_error(ErrorKind::unsupported,
                 "BatchMethod::multi_row needs INSERT ... ON CONFLICT DO NOTHING and RETURNING, "
@@ -76,45 +68,58 @@ BatchMethod choose_method(BatchMethod requested, const GetOrCreatePlan& plan,
 void resolve_in_callers_transaction(Connection& connection, const GetOrCreatePlan& plan,
                                     BatchState& state, BatchMethod method,
                                     const BatchOptions& options) {
-  if (method != BatchMethod::one_statement) {
-    // one_statement looks the keys up in the statement that inserts them.
-    std::vector<std::size_t> everything(state.size());
-    std::iota(everything.begin(), everything.end(), std::size_t{0});
-    detail::batch_select(connection, plan, state, everything,
-                         std::max<std::size_t>(1, options.max_parameters / state.key_width()));
-  }
+  std::vector<std::size_t> everything(state.size());
+  std::iota(everything.begin(), everything.end(), std::size_t{0});
+  detail::batch_select(connection, plan, state, everything,
+                       std::max<std::size_t>(1, options.max_parameters / state.key_width()));
   detail::resolve_missing(connection, plan, state, method, options.max_parameters);
   if (state.unresolved())
     detail::throw_row_invisible(plan, connection.backend_name(),
                                 "a row exists, but this transaction's snapshot cannot see it");
 }
 
-// anydb owns the transaction. The first look needs none: a batch of hits never writes. With
-// one_statement, a batch that fits in one statement is resolved by it in autocommit: a
-// statement is atomic, so what each one that succeeded created is committed and recorded, and
-// a transient error is retried for the keys still without a row. Otherwise the first look is a
-// SELECT. The misses are then resolved in one transaction, re-run whole within spec.retry after
-// a transient error and while a conflicting row cannot be seen; `out` counts the runs.
+std::size_t missing_count(const BatchState& state) {
+  return static_cast<std::size_t>(
+      std::count_if(state.row.begin(), state.row.end(), [](const auto& row) { return !row; }));
+}
+
+// The misses of multi_row when one INSERT holds them all, resolved without BEGIN and COMMIT
+// (two round trips fewer per batch): each statement runs in autocommit and is atomic, so what
+// each one that succeeded created is committed and recorded, and after a transient error the
+// keys still without a row are run again. The INSERT is the only write; what follows it only
+// reads (SELECT of the keys it skipped, which other writers committed).
+void resolve_misses_in_autocommit(Connection& connection, const GetOrCreatePlan& plan,
+                                  BatchState& state, const BatchOptions& options,
+                                  GetOrCreateBatchResult& out) {
+  retry_transient(
+      plan.spec.retry,
+      [&](int attempt) {
+        out.attempts = attempt;
+        detail::resolve_missing(connection, plan, state, BatchMethod::multi_row,
+                                options.max_parameters);
+      },
+      [&](int) { ++out.transient_retries; });
+}
+
+// anydb owns the transaction. The first look needs none: a batch of hits never writes. The
+// misses are then resolved in autocommit when multi_row inserts them in one statement (see
+// above), else in one transaction, re-run whole within spec.retry after a transient error and
+// while a conflicting row cannot be seen; `out` counts the runs. A key left without a row by
+// the autocommit path (its row was deleted in between) goes through the transaction too.
 void resolve_owned(Connection& connection, const GetOrCreatePlan& plan, BatchState& state,
                    BatchMethod method, const BatchOptions& options, GetOrCreateBatchResult& out) {
-  if (method == BatchMethod::one_statement &&
-      state.size() <= detail::one_statement_rows(state, options.max_parameters)) {
-    retry_transient(
-        plan.spec.retry,
-        [&](int attempt) {
-          out.attempts = attempt;
-          detail::resolve_missing(connection, plan, state, method, options.max_parameters);
-        },
-        [&](int) { ++out.transient_retries; });
-  } else {
-    std::vector<std::size_t> everything(state.size());
-    std::iota(everything.begin(), everything.end(), std::size_t{0});
-    detail::batch_select(connection, plan, state, everything,
-                         std::max<std::size_t>(1, options.max_parameters / state.key_width()));
-  }
+  std::vector<std::size_t> everything(state.size());
+  std::iota(everything.begin(), everything.end(), std::size_t{0});
+  detail::batch_select(connection, plan, state, everything,
+                       std::max<std::size_t>(1, options.max_parameters / state.key_width()));
   if (!state.unresolved()) return;
-  // What the first look learnt stays, committed: rows, creations, rows it created that no key
-  // claimed yet.
+  if (method == BatchMethod::multi_row &&
+      missing_count(state) <= detail::insert_rows(state, options.max_parameters)) {
+    resolve_misses_in_autocommit(connection, plan, state, options, out);
+    if (!state.unresolved()) return;
+  }
+  // What the autocommit path learnt stays, committed: rows, creations, rows it created that no
+  // key claimed yet.
   std::vector<char> found_first(state.size());
   for (std::size_t u = 0; u < state.size(); ++u) found_first[u] = state.row[u].has_value();
   const std::vector<char> created_first = state.created;

@@ -39,8 +39,7 @@ BatchStatements::BatchStatements(const Dialect& dialect, const std::string& tabl
       table_(dialect.quote_identifier(table)),
       insert_width_(key_columns.size() + default_columns.size()),
       multi_row_(dialect.upsert == Dialect::Upsert::on_conflict_do_nothing &&
-                 dialect.supports_returning),
-      one_statement_(multi_row_ && dialect.data_modifying_with) {
+                 dialect.supports_returning) {
   for (const auto& column : key_columns) key_columns_.push_back(dialect.quote_identifier(column));
   std::vector<std::string> insert_columns = key_columns;
   insert_columns.insert(insert_columns.end(), default_columns.begin(), default_columns.end());
@@ -69,45 +68,16 @@ const std::string& BatchStatements::insert(std::size_t rows) const {
   return entry->second;
 }
 
-const std::string& BatchStatements::one_statement(std::size_t rows) const {
-  if (!one_statement_)
-    throw_error(ErrorKind::unsupported,
-                "a one-statement batch needs INSERT ... ON CONFLICT DO NOTHING, RETURNING and an "
-                "INSERT inside WITH, which this backend's dialect does not offer; use "
-                "BatchMethod::multi_row or per_key");
-  (void)insert(rows);  // the same checks
-  const std::lock_guard lock(mutex_);
-  auto [entry, inserted] = one_statements_.try_emplace(rows);
-  if (inserted) entry->second = build_one_statement(rows);
-  return entry->second;
-}
-
 std::string BatchStatements::build_select(std::size_t rows) const {
-  return fmt::format("SELECT * FROM {} WHERE {}", table_, build_key_condition(rows, 0));
-}
-
-std::string BatchStatements::build_one_statement(std::size_t rows) const {
-  // The flag comes first, so that the table's own columns keep their names and order after it.
-  return fmt::format(
-      "WITH anydb_inserted AS ({}) SELECT TRUE AS anydb_created, anydb_inserted.* FROM "
-      "anydb_inserted UNION ALL SELECT FALSE, {}.* FROM {} WHERE {}",
-      build_insert(rows), table_, table_, build_key_condition(rows, rows * insert_width_));
-}
-
-std::string BatchStatements::build_key_condition(std::size_t rows,
-                                                 std::size_t first_parameter) const {
   const std::size_t width = key_columns_.size();
-  const auto placeholder = [&](std::size_t index) {
-    return dialect_.placeholder(static_cast<int>(first_parameter + index) + 1);
-  };
-  std::string text;
+  std::string text = fmt::format("SELECT * FROM {} WHERE ", table_);
   if (width == 1) {
     // IN (...) is a flat list everywhere.
     text += key_columns_.front();
     text += " IN (";
     for (std::size_t i = 0; i < rows; ++i) {
       if (i > 0) text += ", ";
-      text += placeholder(i);
+      text += dialect_.placeholder(static_cast<int>(i) + 1);
     }
     return text + ')';
   }
@@ -119,7 +89,7 @@ std::string BatchStatements::build_key_condition(std::size_t rows,
       if (k > 0) out += " AND ";
       out += key_columns_[k];
       out += " = ";
-      out += placeholder(row * width + k);
+      out += dialect_.placeholder(static_cast<int>(row * width + k) + 1);
     }
     return out + ")";
   };

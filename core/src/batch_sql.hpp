@@ -33,27 +33,16 @@ class BatchStatements {
 
   // The dialect has ON CONFLICT DO NOTHING and RETURNING, which insert() needs.
   [[nodiscard]] bool multi_row() const noexcept { return multi_row_; }
-  // multi_row() and the dialect's data-modifying WITH, which one_statement() needs.
-  [[nodiscard]] bool one_statement() const noexcept { return one_statement_; }
 
   // SELECT * FROM t WHERE <any of `rows` keys>. Throws InvalidArgument for rows == 0.
   [[nodiscard]] const std::string& select(std::size_t rows) const;
   // INSERT INTO t (...) VALUES (...) x rows ON CONFLICT (keys) DO NOTHING RETURNING *. Throws
   // InvalidArgument for rows == 0, Unsupported without multi_row().
   [[nodiscard]] const std::string& insert(std::size_t rows) const;
-  // WITH ins AS (insert(rows)) SELECT TRUE, ins.* FROM ins UNION ALL SELECT FALSE, t.* FROM t
-  // WHERE <any of the rows keys>: the parameters of insert(rows), then the rows keys' values
-  // again. The first column says whether the statement created the row. Throws as insert(),
-  // and Unsupported without one_statement().
-  [[nodiscard]] const std::string& one_statement(std::size_t rows) const;
 
  private:
   [[nodiscard]] std::string build_select(std::size_t rows) const;
   [[nodiscard]] std::string build_insert(std::size_t rows) const;
-  [[nodiscard]] std::string build_one_statement(std::size_t rows) const;
-  // <any of `rows` keys>, their placeholders numbered from first_parameter + 1.
-  [[nodiscard]] std::string build_key_condition(std::size_t rows,
-                                                std::size_t first_parameter) const;
 
   Dialect dialect_;
   std::string table_;                     // quoted
@@ -61,13 +50,11 @@ class BatchStatements {
   std::string insert_columns_;            // quoted, comma-separated: keys, then defaults
   std::size_t insert_width_;              // values per inserted row
   bool multi_row_;
-  bool one_statement_;
 
   mutable std::mutex mutex_;
   // std::map: references to the texts stay valid while other sizes are added.
   mutable std::map<std::size_t, std::string> selects_;
   mutable std::map<std::size_t, std::string> inserts_;
-  mutable std::map<std::size_t, std::string> one_statements_;
 };
 
 }  // namespace anydb::detail

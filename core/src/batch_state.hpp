@@ -55,11 +55,9 @@ struct BatchState {
   }
 };
 
-// The most keys one BatchMethod::one_statement statement holds: each binds its key and defaults
-// for the INSERT and its key again for the SELECT.
-[[nodiscard]] inline std::size_t one_statement_rows(const BatchState& state,
-                                                    std::size_t max_parameters) {
-  return std::max<std::size_t>(1, max_parameters / (2 * state.key_width() + state.default_width));
+// The most keys one multi-row INSERT holds.
+[[nodiscard]] inline std::size_t insert_rows(const BatchState& state, std::size_t max_parameters) {
+  return std::max<std::size_t>(1, max_parameters / (state.key_width() + state.default_width));
 }
 
 // SELECTs the keys in `which` (unique indices) in statements of at most max_rows keys and
@@ -67,8 +65,7 @@ struct BatchState {
 void batch_select(Connection& connection, const GetOrCreatePlan& plan, BatchState& state,
                   const std::vector<std::size_t>& which, std::size_t max_rows);
 
-// Inserts the keys that have no row yet, with `method` (one_statement, multi_row or per_key), in
-// whatever
+// Inserts the keys that have no row yet, with `method` (multi_row or per_key), in whatever
 // transaction is open, and records what it finds or creates. Stops at the first key whose row
 // exists but cannot be seen, and leaves it (and the keys after it) without a row.
 void resolve_missing(Connection& connection, const GetOrCreatePlan& plan, BatchState& state,

@@ -113,7 +113,7 @@ bool resolve_one(Connection& connection, const GetOrCreatePlan& plan, BatchState
 
 // The keys without a row, in one order for every batch: two batches that insert overlapping keys
 // then lock them in the same order and cannot deadlock each other.
-std::vector<std::size_t> in_insert_order(const BatchState& state) {
+std::vector<std::size_t> missing_in_insert_order(const BatchState& state) {
   std::vector<std::size_t> missing;
   for (std::size_t u = 0; u < state.size(); ++u)
     if (!state.row[u]) missing.push_back(u);
@@ -124,11 +124,10 @@ std::vector<std::size_t> in_insert_order(const BatchState& state) {
   return missing;
 }
 
-// The keys of `missing` that the INSERT skipped (DO NOTHING), without a row yet: resolved with
-// a SELECT of all of them, then one at a time.
-void resolve_skipped(Connection& connection, const GetOrCreatePlan& plan, BatchState& state,
-                     const std::vector<std::size_t>& missing, std::size_t max_parameters) {
+void resolve_multi_row(Connection& connection, const GetOrCreatePlan& plan, BatchState& state,
+                       const std::vector<std::size_t>& missing, std::size_t max_parameters) {
   const std::size_t select_rows = std::max<std::size_t>(1, max_parameters / state.key_width());
+  batch_insert(connection, plan, state, missing, insert_rows(state, max_parameters));
   std::vector<std::size_t> rest;
   for (const std::size_t u : missing)
     if (!state.row[u]) rest.push_back(u);
@@ -146,91 +145,7 @@ void resolve_skipped(Connection& connection, const GetOrCreatePlan& plan, BatchS
   }
 }
 
-void resolve_multi_row(Connection& connection, const GetOrCreatePlan& plan, BatchState& state,
-                       const std::vector<std::size_t>& missing, std::size_t max_parameters) {
-  const std::size_t insert_rows =
-      std::max<std::size_t>(1, max_parameters / (state.key_width() + state.default_width));
-  batch_insert(connection, plan, state, missing, insert_rows);
-  resolve_skipped(connection, plan, state, missing, max_parameters);
-}
-
-// Whether a value of the one-statement's flag column says "created": PostgreSQL's boolean
-// arrives as the integer 1 or 0, through ODBC as text.
-bool flag_set(const Value& flag) {
-  switch (flag.type()) {
-    case Value::Type::integer: return flag.as_int() != 0;
-    case Value::Type::text: {
-      const std::string& text = flag.as_text();
-      return text == "1" || text == "t" || text == "true" || text == "TRUE";
-    }
-    default: return false;
-  }
-}
-
-// The rows of a one-statement result split by its flag column, each without that column.
-struct FlaggedRows {
-  std::vector<Row> created;
-  std::vector<Row> existing;
-};
-
-FlaggedRows split_flagged(const Result& result) {
-  FlaggedRows out;
-  if (result.rows.empty()) return out;
-  const std::vector<std::string>& flagged_columns = result.rows.front().columns();
-  const ColumnNames columns = make_column_names(
-      std::vector<std::string>(flagged_columns.begin() + 1, flagged_columns.end()));
-  for (const Row& row : result.rows) {
-    const std::vector<Value>& values = row.values();
-    Row table_row(columns, std::vector<Value>(values.begin() + 1, values.end()));
-    (flag_set(values.front()) ? out.created : out.existing).push_back(std::move(table_row));
-  }
-  return out;
-}
-
-// Hands `rows` to the keys of `chunk` they match, recording them as created or found; created
-// rows that match no key wait in state.unclaimed.
-void take_rows(const GetOrCreatePlan& plan, BatchState& state,
-               const std::vector<std::size_t>& chunk, std::vector<Row>& rows, bool created) {
-  if (rows.empty()) return;
-  const auto positions = key_positions(rows.front().columns(), plan.spec.key_columns);
-  std::vector<char> used(rows.size(), 0);
-  for (const auto& match : match_rows(rows, positions, chunk, state.distinct, state.slot)) {
-    used[match.row] = 1;
-    state.row[chunk[match.key]] = std::move(rows[match.row]);
-    state.created[chunk[match.key]] = created ? 1 : 0;
-  }
-  if (created)
-    for (std::size_t r = 0; r < rows.size(); ++r)
-      if (!used[r]) state.unclaimed.push_back(std::move(rows[r]));
-}
-
-void resolve_one_statement(Connection& connection, const GetOrCreatePlan& plan, BatchState& state,
-                           const std::vector<std::size_t>& which, std::size_t max_parameters) {
-  const std::size_t max_rows = one_statement_rows(state, max_parameters);
-  std::vector<Value> params;
-  std::vector<std::size_t> chunk;
-  for (std::size_t begin = 0; begin < which.size(); begin += max_rows) {
-    const std::size_t count = std::min(max_rows, which.size() - begin);
-    const std::size_t rows = round_up_rows(count, max_rows);
-    chunk.assign(which.begin() + static_cast<std::ptrdiff_t>(begin),
-                 which.begin() + static_cast<std::ptrdiff_t>(begin + count));
-    // The INSERT's values, then the keys again for the SELECT of the rows that exist.
-    fill_parameters(params, state, chunk, rows, /*with_defaults=*/true);
-    for (std::size_t i = 0; i < rows; ++i)
-      for (const Value& value : state.key(chunk[std::min(i, chunk.size() - 1)]))
-        params.push_back(value);
-    FlaggedRows found = split_flagged(connection.execute(plan.batch.one_statement(rows), params));
-    take_rows(plan, state, chunk, found.created, /*created=*/true);
-    take_rows(plan, state, chunk, found.existing, /*created=*/false);
-  }
-  resolve_skipped(connection, plan, state, which, max_parameters);
-}
-
 }  // namespace
-
-std::vector<std::size_t> missing_in_insert_order(const BatchState& state) {
-  return in_insert_order(state);
-}
 
 void batch_select(Connection& connection, const GetOrCreatePlan& plan, BatchState& state,
                   const std::vector<std::size_t>& which, std::size_t max_rows) {
@@ -246,10 +161,6 @@ void resolve_missing(Connection& connection, const GetOrCreatePlan& plan, BatchS
                      BatchMethod method, std::size_t max_parameters) {
   const std::vector<std::size_t> missing = missing_in_insert_order(state);
   if (missing.empty()) return;
-  if (method == BatchMethod::one_statement) {
-    resolve_one_statement(connection, plan, state, missing, max_parameters);
-    return;
-  }
   if (method == BatchMethod::multi_row) {
     resolve_multi_row(connection, plan, state, missing, max_parameters);
     return;

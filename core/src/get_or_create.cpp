@@ -101,7 +101,6 @@ std::string_view to_string(BatchMethod method) noexcept {
   switch (method) {
     case BatchMethod::automatic: return "automatic";
     case BatchMethod::multi_row: return "multi_row";
-    case BatchMethod::one_statement: return "one_statement";
     case BatchMethod::per_key: return "per_key";
   }
   return "unknown";

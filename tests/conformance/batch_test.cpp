@@ -1,7 +1,6 @@
 // Batched get-or-create (GetOrCreate::many): the per-key contract of the single-key operation,
-// for many keys in a few statements and one transaction. Each test runs with every batch method:
-// one_statement (needs multi_row's and an INSERT inside WITH), multi_row (needs ON CONFLICT DO
-// NOTHING and RETURNING) and the portable per_key.
+// for many keys in a few statements and one transaction. Each test runs with both batch
+// methods: multi_row (needs ON CONFLICT DO NOTHING and RETURNING) and the portable per_key.
 
 #include "context.hpp"
 
@@ -32,19 +31,6 @@ bool dialect_has_multi_row() {
   return dialect.upsert == Dialect::Upsert::on_conflict_do_nothing && dialect.supports_returning;
 }
 
-bool dialect_has_one_statement() {
-  return dialect_has_multi_row() && context().dialect().data_modifying_with;
-}
-
-// Empty when `method` can run on this backend, else why not (the test is skipped, saying so).
-std::string missing_capability(BatchMethod method) {
-  if (method == BatchMethod::multi_row && !dialect_has_multi_row())
-    return "no INSERT ... ON CONFLICT DO NOTHING ... RETURNING";
-  if (method == BatchMethod::one_statement && !dialect_has_one_statement())
-    return "no INSERT ... ON CONFLICT DO NOTHING ... RETURNING inside WITH";
-  return {};
-}
-
 std::vector<Value> ints(std::initializer_list<int> values) {
   std::vector<Value> out;
   for (int v : values) out.emplace_back(v);
@@ -61,8 +47,9 @@ class Batch : public ::testing::TestWithParam<BatchMethod> {
   ConnectionPtr connection = context().connect();
 
   void SetUp() override {
-    if (const std::string why = missing_capability(GetParam()); !why.empty())
-      GTEST_SKIP() << "capability: backend '" << context().backend().name() << "' declares " << why;
+    if (GetParam() == BatchMethod::multi_row && !dialect_has_multi_row())
+      GTEST_SKIP() << "capability: backend '" << context().backend().name()
+                   << "' declares no INSERT ... ON CONFLICT DO NOTHING ... RETURNING";
   }
 
   [[nodiscard]] GetOrCreate make(std::vector<std::string> defaults = {"name"}) const {
@@ -319,19 +306,8 @@ TEST_P(Batch, StatementTextsAreExposedForTheSameSqlElsewhere) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Methods, Batch,
-                         ::testing::Values(BatchMethod::one_statement, BatchMethod::multi_row,
-                                           BatchMethod::per_key),
+                         ::testing::Values(BatchMethod::multi_row, BatchMethod::per_key),
                          MethodName());
-
-TEST(BatchCapabilities, OneStatementNeedsTheDialect) {
-  Dialect without = context().dialect();
-  without.data_modifying_with = false;
-  const GetOrCreate operation(without, GetOrCreateSpec{"t", {"k"}, {}, Strategy::safe, {}});
-  ConnectionPtr connection = context().connect();
-  EXPECT_THROW((void)operation.many(*connection, ints({1}), {},
-                                    BatchOptions{BatchMethod::one_statement, 100}),
-               Unsupported);
-}
 
 TEST(BatchCapabilities, MultiRowNeedsTheDialect) {
   Dialect without = context().dialect();
@@ -354,8 +330,8 @@ constexpr int race_step = 24;  // keys per step (one batch per batch worker)
 constexpr int race_rounds = 2;
 
 TEST_P(BatchRace, BatchWorkersAndSingleKeyCallersCreateEachKeyOnce) {
-  if (const std::string why = missing_capability(GetParam()); !why.empty())
-    GTEST_SKIP() << "capability: " << why;
+  if (GetParam() == BatchMethod::multi_row && !dialect_has_multi_row())
+    GTEST_SKIP() << "capability: no INSERT ... ON CONFLICT DO NOTHING ... RETURNING";
   const bool has_upsert = context().dialect().upsert == Dialect::Upsert::on_conflict_do_nothing;
   for (int round = 0; round < race_rounds; ++round) {
     ScratchTable table{"brace", "id {id}, k BIGINT NOT NULL UNIQUE, name VARCHAR(100)"};
@@ -453,8 +429,7 @@ TEST_P(BatchRace, BatchWorkersAndSingleKeyCallersCreateEachKeyOnce) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Methods, BatchRace,
-                         ::testing::Values(BatchMethod::one_statement, BatchMethod::multi_row,
-                                           BatchMethod::per_key),
+                         ::testing::Values(BatchMethod::multi_row, BatchMethod::per_key),
                          MethodName());
 
 }  // namespace

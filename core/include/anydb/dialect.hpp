@@ -24,10 +24,6 @@ struct ANYDB_API Dialect {
   // False where a plain INSERT and a SELECT of the key cost less: SQLite builds a temporary
   // table for every RETURNING. Batch inserts use RETURNING whenever supports_returning.
   bool single_row_returning = true;
-  // A WITH clause may hold INSERT ... RETURNING, whose rows the main SELECT reads (PostgreSQL's
-  // data-modifying WITH). GetOrCreate::many() then inserts and looks up a chunk of keys in one
-  // statement (BatchMethod::one_statement).
-  bool data_modifying_with = false;
   bool supports_savepoints = true;
   // The column definition of an auto-generated integer primary key, for portable DDL in tests,
   // the demo table and examples.

@@ -53,8 +53,8 @@ struct GetOrCreateResult {
 
 // How GetOrCreate::many() resolves a batch of keys.
 enum class BatchMethod {
-  // one_statement when the dialect has that, else multi_row when it has INSERT ... ON
-  // CONFLICT DO NOTHING and RETURNING, else per_key.
+  // multi_row when the dialect has INSERT ... ON CONFLICT DO NOTHING and RETURNING, per_key
+  // otherwise.
   automatic,
   // A few statements for the whole batch:
   //   SELECT * FROM t WHERE k IN (...)                                  (every key)
@@ -62,15 +62,6 @@ enum class BatchMethod {
   //   SELECT * FROM t WHERE k IN (...)                                  (misses not inserted)
   // Needs Dialect::upsert and Dialect::supports_returning (anydb::Unsupported otherwise).
   multi_row,
-  // One statement per chunk of keys, which both inserts the misses and returns the rows of the
-  // hits, and no transaction when the batch fits in one statement:
-  //   WITH ins AS (INSERT INTO t (...) VALUES (...), (...) ON CONFLICT (k) DO NOTHING RETURNING *)
-  //   SELECT TRUE, ins.* FROM ins UNION ALL SELECT FALSE, t.* FROM t WHERE k IN (...)
-  // Both parts see the statement's snapshot, so a row is returned once, flagged created or not.
-  // A key in neither (another writer committed it after the snapshot) is looked up again as
-  // multi_row does. Needs Dialect::data_modifying_with besides multi_row's needs
-  // (anydb::Unsupported otherwise).
-  one_statement,
   // Portable: the same first SELECT, then, in one transaction, each missing key on its own:
   // SELECT, INSERT in a savepoint, on a unique violation roll back to it and SELECT again.
   // Needs savepoints or, failing those, Dialect::upsert.
