@@ -171,11 +171,14 @@ class RawSqliteSession final : public Session {
       if (!found[i]) missing.push_back(keys[i]);
     if (missing.empty()) return 0;
     std::sort(missing.begin(), missing.end());
+    // As many() does: misses that one INSERT holds are inserted in autocommit, without BEGIN and
+    // COMMIT (the INSERT is the only write).
+    const bool own_transaction = missing.size() > statements_.insert_rows;
 
     for (int attempt = 1;; ++attempt) {
       try {
         std::vector<char> seen(keys.size(), 0);
-        step_done(statement(statements_.begin));
+        if (own_transaction) step_done(statement(statements_.begin));
         std::size_t created = 0;
         std::vector<std::int64_t> chunk;
         for (std::size_t begin = 0; begin < missing.size(); begin += statements_.insert_rows) {
@@ -206,7 +209,7 @@ class RawSqliteSession final : public Session {
           for (const std::int64_t key : rest)
             if (!later[index.at(key)]) throw std::runtime_error("batch: row invisible");
         }
-        step_done(statement("COMMIT"));
+        if (own_transaction) step_done(statement("COMMIT"));
         return created;
       } catch (const Transient&) {
         recover(attempt);
