@@ -55,6 +55,9 @@ class SqliteConnection final : public Connection {
   // Runs `statement` once, preparing it from `sql` (SQLITE_PREPARE_PERSISTENT) the first time.
   void step_persistent(StatementHandle& statement, std::string_view sql);
 
+  // The busy timeout, read by wait_while_busy (connection.cpp) through a pointer SQLite keeps:
+  // declared before db_, so that it outlives the handle.
+  int busy_timeout_ms_;
   DatabaseHandle db_;
   StatementHandle control_[control_count];  // destroyed before db_
   // By savepoint name; a few names at most in practice (anydb_sp_1, _2, ... by depth), and

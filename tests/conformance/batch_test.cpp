@@ -293,6 +293,40 @@ TEST_P(Batch, AnotherUniqueConstraintFailsTheWholeBatch) {
   EXPECT_EQ(two.count_rows(), 1);
 }
 
+TEST_P(Batch, MissesThatOneInsertHoldsRunInAutocommit) {
+  // multi_row: an INSERT that holds every miss commits on its own, without BEGIN and COMMIT;
+  // misses split over several INSERTs share one transaction. per_key always resolves its
+  // misses in one transaction.
+  const GetOrCreate operation = make();
+  insert(1, "kept");
+  int begins = 0;
+  int commits = 0;
+  connection->set_trace_hook([&](const TraceEvent& event) {
+    if (event.operation == "begin") ++begins;
+    if (event.operation == "commit") ++commits;
+  });
+  const std::vector<Value> names = texts(4, "new");
+  const GetOrCreateBatchResult one =
+      operation.many(*connection, ints({1, 2, 3, 4}), names, options());
+  EXPECT_EQ(one.created, 3u);
+  const int transactions = GetParam() == BatchMethod::multi_row ? 0 : 1;
+  EXPECT_EQ(begins, transactions);
+  EXPECT_EQ(commits, transactions);
+
+  begins = commits = 0;
+  // A key and a default per row: 4 parameters hold 2 rows, so 4 misses need 2 INSERTs.
+  const GetOrCreateBatchResult split =
+      operation.many(*connection, ints({5, 6, 7, 8}), names, options(4));
+  EXPECT_EQ(split.created, 4u);
+  EXPECT_EQ(begins, 1);
+  EXPECT_EQ(commits, 1);
+  connection->set_trace_hook({});
+  EXPECT_FALSE(connection->in_transaction());
+  EXPECT_EQ(table.count_rows(), 8);
+  EXPECT_EQ(make().many(*connection, ints({1}), texts(1, "x"), options()).keys[0].row.at("name"),
+            Value("kept"));
+}
+
 TEST_P(Batch, StatementTextsAreExposedForTheSameSqlElsewhere) {
   const GetOrCreate operation = make();
   EXPECT_EQ(GetOrCreate::batch_statement_rows(5, 1000), 6u);
