@@ -78,34 +78,9 @@ void resolve_in_callers_transaction(Connection& connection, const GetOrCreatePla
                                 "a row exists, but this transaction's snapshot cannot see it");
 }
 
-std::size_t missing_count(const BatchState& state) {
-  return static_cast<std::size_t>(
-      std::count_if(state.row.begin(), state.row.end(), [](const auto& row) { return !row; }));
-}
-
-// The misses of multi_row when one INSERT holds them all, resolved without BEGIN and COMMIT
-// (two round trips fewer per batch): each statement runs in autocommit and is atomic, so what
-// each one that succeeded created is committed and recorded, and after a transient error the
-// keys still without a row are run again. The INSERT is the only write; what follows it only
-// reads (SELECT of the keys it skipped, which other writers committed).
-void resolve_misses_in_autocommit(Connection& connection, const GetOrCreatePlan& plan,
-                                  BatchState& state, const BatchOptions& options,
-                                  GetOrCreateBatchResult& out) {
-  retry_transient(
-      plan.spec.retry,
-      [&](int attempt) {
-        out.attempts = attempt;
-        detail::resolve_missing(connection, plan, state, BatchMethod::multi_row,
-                                options.max_parameters);
-      },
-      [&](int) { ++out.transient_retries; });
-}
-
 // anydb owns the transaction. The first look needs none: a batch of hits never writes. The
-// misses are then resolved in autocommit when multi_row inserts them in one statement (see
-// above), else in one transaction, re-run whole within spec.retry after a transient error and
-// while a conflicting row cannot be seen; `out` counts the runs. A key left without a row by
-// the autocommit path (its row was deleted in between) goes through the transaction too.
+// misses are then resolved in one transaction, re-run whole within spec.retry after a transient
+// error and while a conflicting row cannot be seen; `out` counts the runs.
 void resolve_owned(Connection& connection, const GetOrCreatePlan& plan, BatchState& state,
                    BatchMethod method, const BatchOptions& options, GetOrCreateBatchResult& out) {
   std::vector<std::size_t> everything(state.size());
@@ -113,29 +88,18 @@ void resolve_owned(Connection& connection, const GetOrCreatePlan& plan, BatchSta
   detail::batch_select(connection, plan, state, everything,
                        std::max<std::size_t>(1, options.max_parameters / state.key_width()));
   if (!state.unresolved()) return;
-  if (method == BatchMethod::multi_row &&
-      missing_count(state) <= detail::insert_rows(state, options.max_parameters)) {
-    resolve_misses_in_autocommit(connection, plan, state, options, out);
-    if (!state.unresolved()) return;
-  }
-  // What the autocommit path learnt stays, committed: rows, creations, rows it created that no
-  // key claimed yet.
   std::vector<char> found_first(state.size());
   for (std::size_t u = 0; u < state.size(); ++u) found_first[u] = state.row[u].has_value();
-  const std::vector<char> created_first = state.created;
-  const std::vector<char> conflict_first = state.conflict;
-  const std::vector<Row> unclaimed_first = state.unclaimed;
-  const int first_attempts = out.attempts;
   retry_transient(
       plan.spec.retry,
       [&](int attempt) {
-        out.attempts = first_attempts + attempt - 1;
+        out.attempts = attempt;
         // What an earlier run learnt was rolled back with it.
         for (std::size_t u = 0; u < state.size(); ++u)
           if (!found_first[u]) state.row[u].reset();
-        state.created = created_first;
-        state.conflict = conflict_first;
-        state.unclaimed = unclaimed_first;
+        std::fill(state.created.begin(), state.created.end(), 0);
+        std::fill(state.conflict.begin(), state.conflict.end(), 0);
+        state.unclaimed.clear();
         Transaction transaction(connection, AccessMode::read_write);
         detail::resolve_missing(connection, plan, state, method, options.max_parameters);
         if (!state.unresolved()) {

@@ -55,11 +55,6 @@ struct BatchState {
   }
 };
 
-// The most keys one multi-row INSERT holds.
-[[nodiscard]] inline std::size_t insert_rows(const BatchState& state, std::size_t max_parameters) {
-  return std::max<std::size_t>(1, max_parameters / (state.key_width() + state.default_width));
-}
-
 // SELECTs the keys in `which` (unique indices) in statements of at most max_rows keys and
 // records the rows found. Keys that match no row are left without one.
 void batch_select(Connection& connection, const GetOrCreatePlan& plan, BatchState& state,

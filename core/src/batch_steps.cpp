@@ -126,8 +126,10 @@ std::vector<std::size_t> missing_in_insert_order(const BatchState& state) {
 
 void resolve_multi_row(Connection& connection, const GetOrCreatePlan& plan, BatchState& state,
                        const std::vector<std::size_t>& missing, std::size_t max_parameters) {
+  const std::size_t insert_rows =
+      std::max<std::size_t>(1, max_parameters / (state.key_width() + state.default_width));
   const std::size_t select_rows = std::max<std::size_t>(1, max_parameters / state.key_width());
-  batch_insert(connection, plan, state, missing, insert_rows(state, max_parameters));
+  batch_insert(connection, plan, state, missing, insert_rows);
   std::vector<std::size_t> rest;
   for (const std::size_t u : missing)
     if (!state.row[u]) rest.push_back(u);

@@ -142,14 +142,11 @@ class RawPgSession final : public Session {
       if (!found[i]) missing.push_back(keys[i]);
     if (missing.empty()) return 0;
     std::sort(missing.begin(), missing.end());
-    // As many() does: misses that one INSERT holds are inserted in autocommit, without BEGIN and
-    // COMMIT (the INSERT is the only write).
-    const bool own_transaction = missing.size() > statements_.insert_rows;
 
     for (int attempt = 1;; ++attempt) {
       try {
         std::vector<char> seen(keys.size(), 0);
-        if (own_transaction) command("BEGIN");
+        command("BEGIN");
         std::size_t created = 0;
         std::vector<TextInt> texts;
         std::vector<const char*> values;
@@ -183,7 +180,7 @@ class RawPgSession final : public Session {
           for (const std::int64_t key : rest)
             if (!later[index.at(key)]) throw Transient{};
         }
-        if (own_transaction) command("COMMIT");
+        command("COMMIT");
         return created;
       } catch (const Transient&) {
         recover(attempt);

@@ -193,14 +193,11 @@ class RawSqliteSession final : public Session {
       if (!found[i]) missing.push_back(keys[i]);
     if (missing.empty()) return 0;
     std::sort(missing.begin(), missing.end());
-    // As many() does: misses that one INSERT holds are inserted in autocommit, without BEGIN and
-    // COMMIT (the INSERT is the only write).
-    const bool own_transaction = missing.size() > statements_.insert_rows;
 
     for (int attempt = 1;; ++attempt) {
       try {
         std::vector<char> seen(keys.size(), 0);
-        if (own_transaction) step_done(statement(statements_.begin));
+        step_done(statement(statements_.begin));
         std::size_t created = 0;
         std::vector<std::int64_t> chunk;
         for (std::size_t begin = 0; begin < missing.size(); begin += statements_.insert_rows) {
@@ -231,7 +228,7 @@ class RawSqliteSession final : public Session {
           for (const std::int64_t key : rest)
             if (!later[index.at(key)]) throw std::runtime_error("batch: row invisible");
         }
-        if (own_transaction) step_done(statement("COMMIT"));
+        step_done(statement("COMMIT"));
         return created;
       } catch (const Transient&) {
         recover(attempt);

@@ -60,8 +60,6 @@ enum class BatchMethod {
   //   SELECT * FROM t WHERE k IN (...)                                  (every key)
   //   INSERT INTO t (...) VALUES (...), (...) ON CONFLICT (k) DO NOTHING RETURNING *  (the misses)
   //   SELECT * FROM t WHERE k IN (...)                                  (misses not inserted)
-  // When anydb owns the transaction and one INSERT holds the misses, it runs in autocommit,
-  // without BEGIN and COMMIT (a statement is atomic, and only reads follow it).
   // Needs Dialect::upsert and Dialect::supports_returning (anydb::Unsupported otherwise).
   multi_row,
   // Portable: the same first SELECT, then, in one transaction, each missing key on its own:
@@ -134,9 +132,7 @@ class ANYDB_API GetOrCreate {
   // Transactions: with no transaction open, the first SELECT runs on its own (a batch of hits
   // never writes or takes a write lock), then the misses are resolved in one transaction that
   // anydb owns and re-runs whole, within spec.retry, after a transient error; the results are
-  // returned only after COMMIT. (multi_row skips BEGIN and COMMIT when one INSERT holds the
-  // misses: that statement commits on its own, and a transient error re-runs it for the keys
-  // still without a row.) Inside a caller's transaction everything runs in it and nothing
+  // returned only after COMMIT. Inside a caller's transaction everything runs in it and nothing
   // is retried: a row the caller's snapshot cannot see raises anydb::SerializationFailure
   // (retry the whole transaction, e.g. with run_transaction).
   //
