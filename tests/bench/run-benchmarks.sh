@@ -238,58 +238,98 @@ if [ -n "$pg" ] && [ -x "$bin/raw-pq-connect-probe" ] && [ -x "$bin/raw-pq-cxx-c
 fi
 
 # --- the CLI's bulk sync ----------------------------------------------------------------------
-# Three rounds, text and integer keys taking turns; the median of each. Every run is checked:
-# half the keys created, half existing, no error.
+# Three rounds in which the CLI as it was when issue 15 was filed (built by build-before.sh from
+# this repository's history), today's CLI with text keys and with integer keys take turns; the
+# median of each. Every run is checked: half the keys created, half existing, no error.
 section "Bulk sync with the CLI: $bulk_keys keys, half present"
 seq 1 "$bulk_keys" >"$scratch/all.txt"
 seq 2 2 "$bulk_keys" >"$scratch/even.txt"
-echo "\`anydb get-or-create --keys-from all.txt --batch 500 --threads 2 --format json\` after the even"
-echo "keys were loaded (not timed). *text keys*: \`--table mymodel --key my_id\`, every key sent as"
-echo "text (what the CLI did before issue 15); *integer keys*: the same with \`--integer-keys\` (the"
-echo "default for the demo table). Wall-clock seconds and peak RSS from \`/usr/bin/time\`, the median"
-echo "of three rounds in which the two take turns."
+before_bin=""
+if "$here/build-before.sh" "$build/before-issue-15"; then
+  before_bin="$build/before-issue-15/bin/anydb"
+else
+  echo "run-benchmarks.sh: the CLI of issue 15's start could not be built; its rows are left out" >&2
+fi
+echo "\`anydb get-or-create --table mymodel --key my_id --keys-from all.txt --batch 500 --threads 2"
+echo "--format json\` after the even keys were loaded (not timed). *before*: the CLI, core and"
+echo "plugins as they were when issue 15 was filed (commit 5635bdf, built by"
+echo "\`tests/bench/build-before.sh\` into \`$build/before-issue-15\`), which sent every key as text;"
+echo "*text*: today's, keys still sent as text; *integer*: today's with \`--integer-keys\` (the default"
+echo "for the demo table). Wall-clock seconds, client CPU (user + system) and peak RSS from"
+echo "\`/usr/bin/time\`; on PostgreSQL also the CPU its server processes spent on the run (the"
+echo "postmaster's reaped children). The median of three rounds in which the variants take turns."
 echo
-echo "| database | keys | seconds | keys/s | peak RSS | integer/text |"
-echo "|---|---|---:|---:|---:|---:|"
-bulk_run() {  # reset-command, anydb arguments... ; prints "seconds rss_kib"
-  local reset=$1
-  shift
+echo "| database | CLI, keys | seconds | keys/s | client CPU s | server CPU s | peak RSS | before / this |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|"
+server_cpu() {  # clock ticks of CPU the PostgreSQL server's reaped processes used, or nothing
+  local pid_file="${ANYDB_TEST_PG_SOCKET_DIR:-}/data/postmaster.pid"
+  [ "$measure_server" = 1 ] && [ -r "$pid_file" ] || return 0
+  # utime + stime + cutime + cstime of the postmaster (fields 14-17), in clock ticks.
+  awk '{print $14 + $15 + $16 + $17}' "/proc/$(head -1 "$pid_file")/stat"
+}
+bulk_run() {  # program, reset-command, anydb arguments... ; prints "seconds cpu rss_kib server_cpu"
+  local program=$1 reset=$2
+  shift 2
   eval "$reset"
   "$bin/anydb" get-or-create --keys-from "$scratch/even.txt" --batch 500 --threads 2 "$@" \
     --format json >/dev/null
-  /usr/bin/time -f '%e %M' -o "$scratch/time" "$bin/anydb" get-or-create --table mymodel \
+  local server_before server_after
+  server_before=$(server_cpu)
+  /usr/bin/time -f '%e %U %S %M' -o "$scratch/time" "$program" get-or-create --table mymodel \
     --key my_id --keys-from "$scratch/all.txt" --batch 500 --threads 2 --format json \
     "${bulk_flags[@]}" "$@" >"$scratch/summary.json"
+  server_after=$(server_cpu)
   local half=$((bulk_keys / 2))
   grep -q "\"created\":$half,\"errors\":0,\"existing\":$half," "$scratch/summary.json" ||
     { echo "run-benchmarks.sh: bulk run went wrong: $(cat "$scratch/summary.json")" >&2; exit 1; }
-  cat "$scratch/time"
+  local ticks
+  ticks=$(getconf CLK_TCK)
+  awk -v s="${server_before:-}" -v e="${server_after:-}" -v hz="$ticks" '{
+    printf "%s %.2f %s %s\n", $1, $2 + $3, $4, (s == "" ? "-" : sprintf("%.2f", (e - s) / hz)) }' \
+    "$scratch/time"
 }
-median3() { sort -n | sed -n 2p; }
+median_of() {  # runs ("seconds cpu rss server" lines), field -> the median (of three)
+  printf '%s' "$1" | awk -v f="$2" '{print $f}' | sort -n | sed -n 2p
+}
+bulk_row() {  # label, variant, runs, seconds of the before row or ""
+  local seconds
+  seconds=$(median_of "$3" 1)
+  awk -v l="$1" -v v="$2" -v n="$bulk_keys" -v s="$seconds" -v c="$(median_of "$3" 2)" \
+    -v m="$(printf '%s' "$3" | awk '{print $3}' | sort -n | tail -1)" \
+    -v srv="$(median_of "$3" 4)" -v b="$4" 'BEGIN {
+    ratio = (b == "" || v == "before") ? "" : sprintf("**%.2fx**", b / s);
+    name = v == "before" ? "before (5635bdf), text" : "today, " v;
+    printf "| %s | %s | %.2f | %.0f | %.2f | %s | %.1f MiB | %s |\n", l, name, s, n / s, c,
+      (srv == "" || srv == "-" ? "-" : srv), m / 1024, ratio }'
+}
 bulk_rows() {  # label, reset-command, anydb arguments...
   local label=$1 reset=$2
   shift 2
-  local text_runs="" typed_runs=""
+  local before_runs="" text_runs="" typed_runs=""
   for _ in 1 2 3; do
     bulk_flags=()
-    text_runs+="$(bulk_run "$reset" "$@")"$'\n'
+    [ -n "$before_bin" ] && before_runs+="$(bulk_run "$before_bin" "$reset" "$@")"$'\n'
+    text_runs+="$(bulk_run "$bin/anydb" "$reset" "$@")"$'\n'
     bulk_flags=(--integer-keys)
-    typed_runs+="$(bulk_run "$reset" "$@")"$'\n'
+    typed_runs+="$(bulk_run "$bin/anydb" "$reset" "$@")"$'\n'
   done
   for runs in "$text_runs" "$typed_runs"; do
     [ "$(printf '%s' "$runs" | grep -c .)" = 3 ] || exit 1  # bulk_run said what went wrong
   done
-  local text typed
-  text="$(printf '%s' "$text_runs" | median3 | tr '\n' ' ') $(printf '%s' "$text_runs" | awk '{print $2}' | sort -n | tail -1)"
-  typed="$(printf '%s' "$typed_runs" | median3 | tr '\n' ' ') $(printf '%s' "$typed_runs" | awk '{print $2}' | sort -n | tail -1)"
-  awk -v l="$label" -v n="$bulk_keys" -v t="$text" -v i="$typed" 'BEGIN {
-    split(t, a, " "); split(i, b, " ");
-    printf "| %s | text | %.2f | %.0f | %.1f MiB | |\n", l, a[1], n / a[1], a[3] / 1024;
-    printf "| %s | integer | %.2f | %.0f | %.1f MiB | **%.2fx** |\n", l, b[1], n / b[1], b[3] / 1024, a[1] / b[1] }'
+  local before_seconds=""
+  if [ -n "$before_bin" ]; then
+    [ "$(printf '%s' "$before_runs" | grep -c .)" = 3 ] || exit 1
+    before_seconds=$(median_of "$before_runs" 1)
+    bulk_row "$label" before "$before_runs" ""
+  fi
+  bulk_row "$label" text "$text_runs" "$before_seconds"
+  bulk_row "$label" integer "$typed_runs" "$before_seconds"
 }
 bulk_flags=()
+measure_server=0
 bulk_rows SQLite "rm -f '$scratch/bulk.sqlite3'*" --db "$scratch/bulk.sqlite3"
 if [ -n "$pg" ]; then
+  measure_server=1
   bulk_rows PostgreSQL "psql '$pg' -qc 'DROP TABLE IF EXISTS mymodel' >/dev/null 2>&1" \
     --backend postgresql --db "$pg"
 fi
