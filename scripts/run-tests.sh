@@ -43,8 +43,11 @@ run_stage() {
 }
 
 # The sanitizer stages do not build what they never run (the benchmark programs, the topology
-# tests), which saves a good part of their build time.
-sanitizer_stage_flags=(-DANYDB_BUILD_BENCHMARKS=OFF -DANYDB_BUILD_TOPOLOGY_TESTS=OFF)
+# tests), which saves a good part of their build time. They keep line tables only (-g1): a
+# sanitizer's report still names the file and line of every frame, and compiling under the
+# sanitizers takes about a quarter less time than with full debug information.
+sanitizer_stage_flags=(-DANYDB_BUILD_BENCHMARKS=OFF -DANYDB_BUILD_TOPOLOGY_TESTS=OFF
+  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG")
 for stage in $stages; do
   case "$stage" in
     # Only the default stage builds, installs and removes the .deb packages (label packages), and
