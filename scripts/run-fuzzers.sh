@@ -14,9 +14,10 @@ CXX=$compiler cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DANY
   -DANYDB_BUILD_TESTS=OFF -DANYDB_WITH_SQLITE=OFF -DANYDB_WITH_POSTGRESQL=OFF -DANYDB_WITH_ODBC=OFF \
   -DANYDB_WARNINGS_AS_ERRORS=ON >"$build_dir.configure.log" 2>&1 ||
   { cat "$build_dir.configure.log" >&2; exit 1; }
-cmake --build "$build_dir" -j "${JOBS:-$(nproc)}" --target anydb_fuzz_uri anydb_fuzz_identifier anydb_fuzz_key_lines
+cmake --build "$build_dir" -j "${JOBS:-$(nproc)}" --target anydb_fuzz_uri anydb_fuzz_identifier anydb_fuzz_key_lines \
+  anydb_fuzz_plugin_binding
 mkdir -p "$build_dir/artifacts"
-for target in uri identifier key_lines; do
+for target in uri identifier key_lines plugin_binding; do
   work=$(mktemp -d)
   cp "tests/fuzz/corpus/$target"/* "$work/"
   echo "=== fuzzing $target for ${seconds}s"
