@@ -333,5 +333,61 @@ if [ -n "$pg" ]; then
   bulk_rows PostgreSQL "psql '$pg' -qc 'DROP TABLE IF EXISTS mymodel' >/dev/null 2>&1" \
     --backend postgresql --db "$pg"
 fi
+
+# The same sync counted in instructions (SQLite runs in the client, so its own work is counted
+# too): one thread, the whole process under callgrind, split into SQLite's own instructions and
+# the rest. It shows how far the ratio can go while SQLite does the same work.
+if [ -n "$before_bin" ]; then
+  counted_keys=100000
+  seq 1 "$counted_keys" >"$scratch/counted.txt"
+  seq 2 2 "$counted_keys" >"$scratch/counted-even.txt"
+  bulk_instructions() {  # program, anydb flags... ; prints "instructions sqlite_instructions" per key
+    local program=$1
+    shift
+    rm -f "$scratch/counted.sqlite3"*
+    "$bin/anydb" get-or-create --keys-from "$scratch/counted-even.txt" --batch 500 --threads 1 \
+      --db "$scratch/counted.sqlite3" --format json >/dev/null
+    valgrind --tool=callgrind --callgrind-out-file="$scratch/bulk.callgrind" "$program" \
+      get-or-create --table mymodel --key my_id --keys-from "$scratch/counted.txt" --batch 500 \
+      --threads 1 --db "$scratch/counted.sqlite3" --format json "$@" >/dev/null \
+      2>"$scratch/valgrind.log" || { tail -5 "$scratch/valgrind.log" >&2; return 1; }
+    awk -f "$here/callgrind-layers.awk" "$scratch/bulk.callgrind" |
+      awk -F'\t' -v n="$counted_keys" '{all += $2} $1 ~ /libsqlite3/ {own += $2}
+        END {printf "%.0f %.0f\n", all / n, own / n}'
+  }
+  # The batched workload of anydb-bench, half the keys present, through anydb and through raw
+  # sqlite3 code that sends the same statements: only the measured work is counted.
+  batched_instructions() {  # side (anydb|raw); prints "instructions sqlite_instructions" per key
+    valgrind --tool=callgrind --callgrind-out-file="$scratch/batched.callgrind" \
+      --toggle-collect='anydb::bench::(anonymous namespace)::work(*' \
+      "$bin/anydb-bench" --backend sqlite --threads 1 --keys "$counted_keys" --batch 500 \
+      --repeat 1 --max-repeat 1 --min-time 0 --only "$1" --workloads bulk_sync \
+      --strategies batched >/dev/null 2>"$scratch/valgrind.log" ||
+      { tail -5 "$scratch/valgrind.log" >&2; return 1; }
+    awk -f "$here/callgrind-layers.awk" "$scratch/batched.callgrind" |
+      awk -F'\t' -v n="$counted_keys" '{all += $2} $1 ~ /libsqlite3/ {own += $2}
+        END {printf "%.0f %.0f\n", all / n, own / n}'
+  }
+  read -r before_all before_sqlite < <(bulk_instructions "$before_bin")
+  read -r today_all today_sqlite < <(bulk_instructions "$bin/anydb" --integer-keys)
+  read -r anydb_all anydb_sqlite < <(batched_instructions anydb)
+  read -r raw_all raw_sqlite < <(batched_instructions raw)
+  echo
+  echo "The same sync on SQLite in instructions per key ($counted_keys keys, the even ones present, one"
+  echo "thread, \`valgrind --tool=callgrind\`). The CLI rows count the whole process; the"
+  echo "anydb-bench rows (\`--strategies batched --workloads bulk_sync --batch 500 --only anydb|raw\`)"
+  echo "only the measured work, through anydb and through raw sqlite3 code sending the same"
+  echo "statements. *SQLite's own* is libsqlite3's self instructions; *the rest* is the caller's"
+  echo "code with libc and libstdc++ (which includes SQLite's own memory allocation)."
+  echo
+  echo "| what | instructions per key | SQLite's own | the rest | before / this |"
+  echo "|---|---:|---:|---:|---:|"
+  awk -v ba="$before_all" -v bs="$before_sqlite" -v ta="$today_all" -v ts="$today_sqlite" \
+    -v aa="$anydb_all" -v as="$anydb_sqlite" -v ra="$raw_all" -v rs="$raw_sqlite" 'BEGIN {
+    printf "| CLI before (5635bdf), text keys | %d | %d | %d | |\n", ba, bs, ba - bs;
+    printf "| CLI today, integer keys | %d | %d | %d | **%.2fx** |\n", ta, ts, ta - ts, ba / ta;
+    printf "| anydb-bench batched, anydb | %d | %d | %d | %.2fx |\n", aa, as, aa - as, ba / aa;
+    printf "| anydb-bench batched, raw sqlite3 code | %d | %d | %d | %.2fx |\n", ra, rs, ra - rs, ba / ra }'
+fi
 echo
 echo "load average at the end: $(load)"
