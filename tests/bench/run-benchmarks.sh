@@ -273,6 +273,10 @@ bulk_run() {  # program, reset-command, anydb arguments... ; prints "seconds cpu
   eval "$reset"
   "$bin/anydb" get-or-create --keys-from "$scratch/even.txt" --batch 500 --threads 2 "$@" \
     --format json >/dev/null
+  # A table in use has statistics; one loaded a moment ago has none until autovacuum's next
+  # round, and without them PostgreSQL plans a 500-key SELECT on a table of 10^4-10^5 rows as a
+  # sequential scan (docs/backends.md).
+  [ "$measure_server" = 1 ] && psql "$pg" -qc 'ANALYZE mymodel' >/dev/null
   local server_before server_after
   server_before=$(server_cpu)
   /usr/bin/time -f '%e %U %S %M' -o "$scratch/time" "$program" get-or-create --table mymodel \
