@@ -13,9 +13,11 @@
 #     through anydb, raw code and SOCI: a created key and a hit;
 #   - the Google Benchmark micro-benchmarks;
 #   - load + first connection in a fresh process, anydb against libpq alone;
-#   - the CLI's bulk sync (--keys-from, --batch 500, half the keys present): keys sent as text
-#     against keys sent as integers, keys/s and peak RSS. 200,000 keys by default, 1,000,000
-#     with --full.
+#   - the CLI's bulk sync (--keys-from, --batch 500, half the keys present): the CLI as it was
+#     when issue 15 was filed (tests/bench/build-before.sh) against today's with keys sent as
+#     text and as integers, keys/s, CPU and peak RSS; on PostgreSQL the server's CPU and the
+#     same sync sent by psql (tests/bench/pg-bulk-floor.sh); on SQLite the instructions per key,
+#     against raw sqlite3 code. 200,000 keys by default, 1,000,000 with --full.
 # About ten minutes on two cores (--full: about one more). Extra anydb-bench flags can be given
 # in ANYDB_BENCH_FLAGS (e.g. "--repeat 5").
 set -euo pipefail
@@ -336,6 +338,19 @@ if [ -n "$pg" ]; then
   measure_server=1
   bulk_rows PostgreSQL "psql '$pg' -qc 'DROP TABLE IF EXISTS mymodel' >/dev/null 2>&1" \
     --backend postgresql --db "$pg"
+fi
+
+# PostgreSQL's server: what the same sync costs it when psql sends it in one statement or in the
+# COPY-into-staging shape, next to anydb's batches.
+if [ -n "$pg" ]; then
+  section "PostgreSQL: the server's own work on the bulk sync"
+  echo "\`tests/bench/pg-bulk-floor.sh $build $bulk_keys\`: the same $bulk_keys keys, the even ones"
+  echo "present and the table analysed, sent three ways; wall-clock seconds and the CPU seconds of"
+  echo "the server's processes, two rounds. *One statement* is the server's inserts and key checks"
+  echo "with nothing returned and no round trips; *COPY* is the shape issue 15 suggested, sent by"
+  echo "two psql sessions."
+  echo
+  "$here/pg-bulk-floor.sh" "$build" "$bulk_keys" | tail -n +3
 fi
 
 # The same sync counted in instructions (SQLite runs in the client, so its own work is counted
