@@ -43,6 +43,7 @@ measure() {  # label, command...: runs the command on a fresh table, prints a ta
   started=$(date +%s.%N)
   "$@"
   ended=$(date +%s.%N)
+  sleep 1  # the sessions' server processes end and are reaped after their clients
   after=$(server_ticks)
   local rows
   rows=$(psql "$pg" -Atc 'SELECT count(*) FROM mymodel')
