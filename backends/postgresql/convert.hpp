@@ -64,7 +64,7 @@ class Parameters {
 // A result value in text form, read as its column type: integers (int2/int4/int8/oid) and
 // booleans (0/1) as integer, float4/float8 as real, bytea as blob, everything else (numeric
 // included, which a double would round) as text. Throws anydb::DataError when the text does not
-// read as its type.
-[[nodiscard]] Value column_value(Oid type, const char* text, int length);
+// read as its type. Appends the value to `out`.
+void append_column_value(std::vector<Value>& out, Oid type, const char* text, int length);
 
 }  // namespace anydb::postgresql

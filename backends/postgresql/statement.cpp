@@ -103,16 +103,17 @@ Result PgStatement::read_result(const ResultHandle& result) {
   Result out;
   out.columns = columns_;
   const int rows = PQntuples(raw);
+  out.rows = recycled_rows();  // storage the core gave back: no allocation on a hit
   out.rows.reserve(static_cast<std::size_t>(rows));
   for (int row = 0; row < rows; ++row) {
-    std::vector<Value> values;
+    std::vector<Value> values = recycled_values();
     values.reserve(static_cast<std::size_t>(fields));
     for (int field = 0; field < fields; ++field) {
       if (PQgetisnull(raw, row, field) != 0) {
         values.emplace_back();
       } else {
-        values.push_back(column_value(column_types_[static_cast<std::size_t>(field)],
-                                      PQgetvalue(raw, row, field), PQgetlength(raw, row, field)));
+        append_column_value(values, column_types_[static_cast<std::size_t>(field)],
+                            PQgetvalue(raw, row, field), PQgetlength(raw, row, field));
       }
     }
     out.rows.emplace_back(columns_, std::move(values));
