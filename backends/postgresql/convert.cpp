@@ -110,14 +110,15 @@ Parameters::Parameters(std::span<const Value> params) : count_(params.size()) {
     formats_ = inline_.formats.data();
     numbers_ = inline_.numbers.data();
   } else {
-    heap_.values.resize(count_);
-    heap_.lengths.resize(count_);
-    heap_.formats.resize(count_);
-    heap_.numbers.resize(count_);
-    values_ = heap_.values.data();
-    lengths_ = heap_.lengths.data();
-    formats_ = heap_.formats.data();
-    numbers_ = heap_.numbers.data();
+    heap_ = std::make_unique<Heap>();
+    heap_->values.resize(count_);
+    heap_->lengths.resize(count_);
+    heap_->formats.resize(count_);
+    heap_->numbers.resize(count_);
+    values_ = heap_->values.data();
+    lengths_ = heap_->lengths.data();
+    formats_ = heap_->formats.data();
+    numbers_ = heap_->numbers.data();
   }
   for (std::size_t i = 0; i < count_; ++i) {
     const Value& param = params[i];

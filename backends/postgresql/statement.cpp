@@ -109,11 +109,13 @@ Result PgStatement::read_result(const ResultHandle& result) {
     std::vector<Value> values = recycled_values();
     values.reserve(static_cast<std::size_t>(fields));
     for (int field = 0; field < fields; ++field) {
-      if (PQgetisnull(raw, row, field) != 0) {
+      // libpq gives a NULL the length 0, so only an empty value needs asking whether it is one.
+      const int length = PQgetlength(raw, row, field);
+      if (length == 0 && PQgetisnull(raw, row, field) != 0) {
         values.emplace_back();
       } else {
         append_column_value(values, column_types_[static_cast<std::size_t>(field)],
-                            PQgetvalue(raw, row, field), PQgetlength(raw, row, field));
+                            PQgetvalue(raw, row, field), length);
       }
     }
     out.rows.emplace_back(columns_, std::move(values));
