@@ -99,8 +99,7 @@ Result SqliteStatement::do_execute(std::span<const Value> params) {
 
   // sqlite3_changes() reports the last INSERT, UPDATE or DELETE, which may be an earlier
   // statement: count only when this one changed something.
-  if (!read_only && total_changes(db_) != total_before)
-    result.rows_affected = changes(db_);
+  if (!read_only && total_changes(db_) != total_before) result.rows_affected = changes(db_);
   return result;
 }
 

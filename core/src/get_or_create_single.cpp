@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <utility>
 
 namespace anydb {
 
@@ -85,6 +86,15 @@ std::optional<Row> select_row(Connection& connection, const GetOrCreatePlan& pla
                               std::span<const Value> key) {
   Result result = connection.execute(plan.select_sql, key);
   return first_row(result);
+}
+
+bool select_into(Connection& connection, const GetOrCreatePlan& plan, std::span<const Value> key,
+                 Row& into) {
+  Result result = connection.execute(plan.select_sql, key);
+  const bool found = !result.rows.empty();
+  if (found) into = std::move(result.rows.front());
+  recycle(std::move(result.rows));
+  return found;
 }
 
 std::optional<Row> insert_row(Connection& connection, const GetOrCreatePlan& plan,
@@ -188,11 +198,15 @@ void reset(GetOrCreateResult& result) noexcept {
 // fail cannot be seen.
 void run_owned(Connection& connection, const GetOrCreatePlan& plan, std::span<const Value> key,
                std::span<const Value> defaults, GetOrCreateResult& result) {
-  const detail::KeyAttempt how = single_key_attempt(plan.spec.strategy);
+  detail::KeyAttempt how = single_key_attempt(plan.spec.strategy);
+  // The first SELECT goes straight into the caller's row (hit_first), and attempt_key() goes on
+  // from the insert: a hit, the common case, moves its row once instead of through an outcome.
+  const bool hit_first = std::exchange(how.select_first, false);
   retry_transient(
       plan.spec.retry,
       [&](int attempt) {
         result.attempts = attempt;
+        if (hit_first && detail::select_into(connection, plan, key, result.row)) return;
         detail::KeyOutcome outcome = attempt_key(connection, plan, how, key, defaults);
         result.conflicts += outcome.violation ? 1 : 0;
         // Thrown at every attempt so that the retry helper retries it; only the last one's
@@ -217,6 +231,9 @@ void run_in_callers_transaction(Connection& connection, const GetOrCreatePlan& p
     how = {true, detail::InsertStep::unsupported,
            "safe get-or-create inside a caller's transaction needs savepoints, which this backend "
            "lacks"};
+  // As in run_owned: a hit goes straight into the caller's row.
+  if (how.select_first && detail::select_into(connection, plan, key, result.row)) return;
+  how.select_first = false;
   detail::KeyOutcome outcome = attempt_key(connection, plan, how, key, defaults);
   result.conflicts = outcome.violation ? 1 : 0;
   if (!outcome.row)

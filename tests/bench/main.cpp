@@ -201,8 +201,8 @@ class AnydbSession final : public Session {
     const Value values[2] = {Value(key), Value(name)};
     // One result kept across calls, as a loop that resolves keys one at a time should: its row's
     // storage is reused (the overload of operator() that fills a GetOrCreateResult).
-    operation(*connection_, std::span<const Value>(values, 1), std::span<const Value>(values + 1, 1),
-              result_);
+    operation(*connection_, std::span<const Value>(values, 1),
+              std::span<const Value>(values + 1, 1), result_);
     retries_ += static_cast<std::uint64_t>(result_.transient_retries);
     return result_.created;
   }

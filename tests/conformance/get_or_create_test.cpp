@@ -83,9 +83,9 @@ TEST_P(GetOrCreateSemantics, FillingOneResultAcrossCallsGivesEachCallsRow) {
   EXPECT_EQ(first.at("name").as_text(), "one");
 
   // A call that fails leaves the result usable for the next one.
-  EXPECT_THROW(operation(*connection, std::vector<Value>{Value()}, std::vector<Value>{Value("x")},
-                         result),
-               InvalidArgument);
+  EXPECT_THROW(
+      operation(*connection, std::vector<Value>{Value()}, std::vector<Value>{Value("x")}, result),
+      InvalidArgument);
   operation(*connection, std::vector<Value>{Value(2)}, std::vector<Value>{Value("x")}, result);
   EXPECT_FALSE(result.created);
   EXPECT_EQ(result.row.at("name").as_text(), "two");
