@@ -14,7 +14,11 @@ namespace {
 // rows_affected counts what a data-changing command touched; SELECT's count is its row count,
 // which the rows already show.
 [[nodiscard]] std::int64_t rows_affected(const PGresult* result) {
-  const std::string_view tag = PQcmdStatus(const_cast<PGresult*>(result));
+  const char* const status = PQcmdStatus(const_cast<PGresult*>(result));
+  // The first letter rules out SELECT, the tag of every hit, without measuring the text.
+  if (status == nullptr || (*status != 'I' && *status != 'U' && *status != 'D' && *status != 'M'))
+    return 0;
+  const std::string_view tag = status;
   const bool changes = tag.starts_with("INSERT ") || tag.starts_with("UPDATE ") ||
                        tag.starts_with("DELETE ") || tag.starts_with("MERGE ");
   if (!changes) return 0;
