@@ -14,7 +14,11 @@ namespace {
 // rows_affected counts what a data-changing command touched; SELECT's count is its row count,
 // which the rows already show.
 [[nodiscard]] std::int64_t rows_affected(const PGresult* result) {
-  const std::string_view tag = PQcmdStatus(const_cast<PGresult*>(result));
+  const char* const status = PQcmdStatus(const_cast<PGresult*>(result));
+  // The first letter rules out SELECT, the tag of every hit, without measuring the text.
+  if (status == nullptr || (*status != 'I' && *status != 'U' && *status != 'D' && *status != 'M'))
+    return 0;
+  const std::string_view tag = status;
   const bool changes = tag.starts_with("INSERT ") || tag.starts_with("UPDATE ") ||
                        tag.starts_with("DELETE ") || tag.starts_with("MERGE ");
   if (!changes) return 0;
@@ -103,16 +107,19 @@ Result PgStatement::read_result(const ResultHandle& result) {
   Result out;
   out.columns = columns_;
   const int rows = PQntuples(raw);
+  out.rows = recycled_rows();  // storage the core gave back: no allocation on a hit
   out.rows.reserve(static_cast<std::size_t>(rows));
   for (int row = 0; row < rows; ++row) {
-    std::vector<Value> values;
+    std::vector<Value> values = recycled_values();
     values.reserve(static_cast<std::size_t>(fields));
     for (int field = 0; field < fields; ++field) {
-      if (PQgetisnull(raw, row, field) != 0) {
+      // libpq gives a NULL the length 0, so only an empty value needs asking whether it is one.
+      const int length = PQgetlength(raw, row, field);
+      if (length == 0 && PQgetisnull(raw, row, field) != 0) {
         values.emplace_back();
       } else {
-        values.push_back(column_value(column_types_[static_cast<std::size_t>(field)],
-                                      PQgetvalue(raw, row, field), PQgetlength(raw, row, field)));
+        append_column_value(values, column_types_[static_cast<std::size_t>(field)],
+                            PQgetvalue(raw, row, field), length);
       }
     }
     out.rows.emplace_back(columns_, std::move(values));

@@ -20,12 +20,15 @@ namespace {
   if (socket < 0) return true;
   using Clock = std::chrono::steady_clock;
   const bool forever = limit.count() == 0;
-  const Clock::time_point deadline = Clock::now() + limit;
-  for (;;) {
+  // One clock read per wait, none after it: the first poll() waits the whole limit, and only a
+  // poll() that a signal interrupted needs what is left of it.
+  const Clock::time_point deadline = forever ? Clock::time_point() : Clock::now() + limit;
+  for (bool first = true;; first = false) {
     int timeout_ms = -1;
     if (!forever) {
-      const auto left =
-          std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(
+                            first ? Clock::duration(limit) : deadline - Clock::now())
+                            .count();
       if (left <= 0) return false;
       timeout_ms = static_cast<int>(left);
     }

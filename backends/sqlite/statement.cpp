@@ -76,9 +76,12 @@ Result SqliteStatement::do_execute(std::span<const Value> params) {
   const ResetOnExit reset_on_exit(statement, binds_copies(params));
 
   bind(params);
-  const std::int64_t total_before = total_changes(db_);
+  // A statement that cannot write (every SELECT) skips the two change counts.
+  const bool read_only = sqlite3_stmt_readonly(statement) != 0;
+  const std::int64_t total_before = read_only ? 0 : total_changes(db_);
 
   Result result;
+  result.rows = recycled_rows();  // storage the core gave back: no allocation on a hit
   result.rows.reserve(last_row_count_);
   int rc = sqlite3_step(statement);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) throw_sqlite_error(db_, rc);
@@ -86,9 +89,9 @@ Result SqliteStatement::do_execute(std::span<const Value> params) {
   result.columns = columns_;
   const auto width = static_cast<int>(columns_->size());
   for (; rc == SQLITE_ROW; rc = sqlite3_step(statement)) {
-    std::vector<Value> values;
+    std::vector<Value> values = recycled_values();
     values.reserve(columns_->size());
-    for (int index = 0; index < width; ++index) values.push_back(column(index));
+    for (int index = 0; index < width; ++index) append_column(values, index);
     result.rows.emplace_back(columns_, std::move(values));
   }
   if (rc != SQLITE_DONE) throw_sqlite_error(db_, rc);
@@ -96,8 +99,7 @@ Result SqliteStatement::do_execute(std::span<const Value> params) {
 
   // sqlite3_changes() reports the last INSERT, UPDATE or DELETE, which may be an earlier
   // statement: count only when this one changed something.
-  if (sqlite3_stmt_readonly(statement) == 0 && total_changes(db_) != total_before)
-    result.rows_affected = changes(db_);
+  if (!read_only && total_changes(db_) != total_before) result.rows_affected = changes(db_);
   return result;
 }
 
@@ -139,35 +141,44 @@ void SqliteStatement::bind(std::span<const Value> params) {
   }
 }
 
-Value SqliteStatement::column(int index) const {
+void SqliteStatement::append_column(std::vector<Value>& out, int index) const {
   // One sqlite3_column_value() and the sqlite3_value_* readers cost half of a
   // sqlite3_column_type() and a sqlite3_column_*() call, which each take the connection's mutex.
   // SQLite calls such an unprotected value safe to read only without other threads on the
-  // connection, which is anydb's contract for every Connection.
+  // connection, which is anydb's contract for every Connection. Each Value is built in place in
+  // the row: a Value returned and moved in costs a variant move and a destruction more.
   sqlite3_value* const value = sqlite3_column_value(statement_.get(), index);
   switch (sqlite3_value_type(value)) {
-    case SQLITE_INTEGER: return Value(static_cast<std::int64_t>(sqlite3_value_int64(value)));
-    case SQLITE_FLOAT: return Value(sqlite3_value_double(value));
+    case SQLITE_INTEGER:
+      out.emplace_back(static_cast<std::int64_t>(sqlite3_value_int64(value)));
+      return;
+    case SQLITE_FLOAT: out.emplace_back(sqlite3_value_double(value)); return;
     case SQLITE_TEXT: {
       // The pointer first, then the length: that order keeps SQLite from converting twice.
       const unsigned char* text = sqlite3_value_text(value);
       const auto size = static_cast<std::size_t>(sqlite3_value_bytes(value));
       if (text == nullptr) {
         if (sqlite3_errcode(db_) == SQLITE_NOMEM) throw_sqlite_error(db_, SQLITE_NOMEM);
-        return Value(std::string());
+        out.emplace_back(std::string());
+        return;
       }
-      return Value(std::string(reinterpret_cast<const char*>(text), size));
+      out.emplace_back(std::string_view(reinterpret_cast<const char*>(text), size));
+      return;
     }
     case SQLITE_BLOB: {
       // Zero bytes come back as a null pointer; the value is still an (empty) blob.
       const void* data = sqlite3_value_blob(value);
       const auto size = static_cast<std::size_t>(sqlite3_value_bytes(value));
-      if (size == 0) return Value(Blob{});
+      if (size == 0) {
+        out.emplace_back(Blob{});
+        return;
+      }
       if (data == nullptr) throw_sqlite_error(db_, SQLITE_NOMEM);
       const auto* bytes = static_cast<const std::byte*>(data);
-      return Value(Blob(bytes, bytes + size));
+      out.emplace_back(Blob(bytes, bytes + size));
+      return;
     }
-    default: return Value();
+    default: out.emplace_back(); return;
   }
 }
 

@@ -25,7 +25,8 @@ class SqliteStatement final : public Statement {
 
  private:
   void bind(std::span<const Value> params);
-  [[nodiscard]] Value column(int index) const;
+  // Appends column `index` of the current row to `out`.
+  void append_column(std::vector<Value>& out, int index) const;
   // SQLite re-prepares a statement after a schema change, which can change its columns.
   void refresh_columns();
 

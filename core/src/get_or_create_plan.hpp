@@ -40,6 +40,9 @@ struct GetOrCreatePlan {
 // The row stored under `key`, if this connection can see one.
 [[nodiscard]] std::optional<Row> select_row(Connection& connection, const GetOrCreatePlan& plan,
                                             std::span<const Value> key);
+// The same, moved into `into` (untouched when there is none); false when there is none.
+[[nodiscard]] bool select_into(Connection& connection, const GetOrCreatePlan& plan,
+                               std::span<const Value> key, Row& into);
 // Runs the insert `sql`; returns the row when it was created, nothing when an ON CONFLICT DO
 // NOTHING skipped it.
 [[nodiscard]] std::optional<Row> insert_row(Connection& connection, const GetOrCreatePlan& plan,

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <utility>
 
 namespace anydb {
 
@@ -23,6 +24,15 @@ std::vector<Value> concatenate(std::span<const Value> first, std::span<const Val
   out.insert(out.end(), first.begin(), first.end());
   out.insert(out.end(), second.begin(), second.end());
   return out;
+}
+
+// The first row of `result`, moved out; the row vector, emptied, goes back to recycle() for the
+// next statement's result.
+std::optional<Row> first_row(Result& result) {
+  std::optional<Row> row;
+  if (!result.rows.empty()) row.emplace(std::move(result.rows.front()));
+  recycle(std::move(result.rows));
+  return row;
 }
 
 // Column names as databases report them may differ in case from the names given (SQLite
@@ -75,8 +85,16 @@ std::optional<Row> insert_guarded(Connection& connection, const GetOrCreatePlan&
 std::optional<Row> select_row(Connection& connection, const GetOrCreatePlan& plan,
                               std::span<const Value> key) {
   Result result = connection.execute(plan.select_sql, key);
-  if (result.rows.empty()) return std::nullopt;
-  return std::move(result.rows.front());
+  return first_row(result);
+}
+
+bool select_into(Connection& connection, const GetOrCreatePlan& plan, std::span<const Value> key,
+                 Row& into) {
+  Result result = connection.execute(plan.select_sql, key);
+  const bool found = !result.rows.empty();
+  if (found) into = std::move(result.rows.front());
+  recycle(std::move(result.rows));
+  return found;
 }
 
 std::optional<Row> insert_row(Connection& connection, const GetOrCreatePlan& plan,
@@ -85,10 +103,7 @@ std::optional<Row> insert_row(Connection& connection, const GetOrCreatePlan& pla
   // Without defaults the key is the whole parameter list: no copy.
   Result result = defaults.empty() ? connection.execute(sql, key)
                                    : connection.execute(sql, concatenate(key, defaults));
-  if (plan.returning) {
-    if (result.rows.empty()) return std::nullopt;
-    return std::move(result.rows.front());
-  }
+  if (plan.returning) return first_row(result);
   if (result.rows_affected == 0) return std::nullopt;
   return select_row(connection, plan, key);
 }
@@ -168,17 +183,30 @@ void record(GetOrCreateResult& result, detail::KeyOutcome& outcome) {
   result.row = std::move(*outcome.row);
 }
 
+// Makes `result` what a fresh GetOrCreateResult is, its row's value storage handed to recycle()
+// so that the backend fills the next row into it.
+void reset(GetOrCreateResult& result) noexcept {
+  recycle(result.row.take_values());
+  result.created = false;
+  result.attempts = 1;
+  result.conflicts = 0;
+  result.transient_retries = 0;
+}
+
 // anydb owns the transaction: the guarded insert is a transaction of its own, and every attempt
 // is retried within spec.retry after a transient error, and while the row that made the insert
 // fail cannot be seen.
-GetOrCreateResult run_owned(Connection& connection, const GetOrCreatePlan& plan,
-                            std::span<const Value> key, std::span<const Value> defaults) {
-  GetOrCreateResult result;
-  const detail::KeyAttempt how = single_key_attempt(plan.spec.strategy);
+void run_owned(Connection& connection, const GetOrCreatePlan& plan, std::span<const Value> key,
+               std::span<const Value> defaults, GetOrCreateResult& result) {
+  detail::KeyAttempt how = single_key_attempt(plan.spec.strategy);
+  // The first SELECT goes straight into the caller's row (hit_first), and attempt_key() goes on
+  // from the insert: a hit, the common case, moves its row once instead of through an outcome.
+  const bool hit_first = std::exchange(how.select_first, false);
   retry_transient(
       plan.spec.retry,
       [&](int attempt) {
         result.attempts = attempt;
+        if (hit_first && detail::select_into(connection, plan, key, result.row)) return;
         detail::KeyOutcome outcome = attempt_key(connection, plan, how, key, defaults);
         result.conflicts += outcome.violation ? 1 : 0;
         // Thrown at every attempt so that the retry helper retries it; only the last one's
@@ -190,37 +218,36 @@ GetOrCreateResult run_owned(Connection& connection, const GetOrCreatePlan& plan,
         record(result, outcome);
       },
       [&](int) { ++result.transient_retries; });
-  return result;
 }
 
 // The caller's transaction: the insert runs in a savepoint, which keeps the transaction usable
 // after a handled violation (on PostgreSQL any error would otherwise abort the whole
 // transaction), and nothing is retried.
-GetOrCreateResult run_in_callers_transaction(Connection& connection, const GetOrCreatePlan& plan,
-                                             std::span<const Value> key,
-                                             std::span<const Value> defaults) {
+void run_in_callers_transaction(Connection& connection, const GetOrCreatePlan& plan,
+                                std::span<const Value> key, std::span<const Value> defaults,
+                                GetOrCreateResult& result) {
   detail::KeyAttempt how = single_key_attempt(plan.spec.strategy);
   if (how.insert == detail::InsertStep::guarded && !connection.dialect().supports_savepoints)
     how = {true, detail::InsertStep::unsupported,
            "safe get-or-create inside a caller's transaction needs savepoints, which this backend "
            "lacks"};
+  // As in run_owned: a hit goes straight into the caller's row.
+  if (how.select_first && detail::select_into(connection, plan, key, result.row)) return;
+  how.select_first = false;
   detail::KeyOutcome outcome = attempt_key(connection, plan, how, key, defaults);
-  GetOrCreateResult result;
   result.conflicts = outcome.violation ? 1 : 0;
   if (!outcome.row)
     throw_row_invisible(plan, connection.backend_name(),
                         "the row exists, but this transaction's snapshot cannot see it");
   record(result, outcome);
-  return result;
 }
 
 // SELECT, then INSERT with no protection at all: the race stays visible.
-GetOrCreateResult run_naive(Connection& connection, const GetOrCreatePlan& plan,
-                            std::span<const Value> key, std::span<const Value> defaults) {
-  GetOrCreateResult result;
+void run_naive(Connection& connection, const GetOrCreatePlan& plan, std::span<const Value> key,
+               std::span<const Value> defaults, GetOrCreateResult& result) {
   if (auto found = detail::select_row(connection, plan, key)) {
     result.row = std::move(*found);
-    return result;
+    return;
   }
   std::optional<Row> created = detail::insert_row(connection, plan, plan.insert_sql, key, defaults);
   if (!created)
@@ -228,13 +255,19 @@ GetOrCreateResult run_naive(Connection& connection, const GetOrCreatePlan& plan,
                 std::string(connection.backend_name()));
   result.row = std::move(*created);
   result.created = true;
-  return result;
 }
 
 }  // namespace
 
 GetOrCreateResult GetOrCreate::operator()(Connection& connection, std::span<const Value> key,
                                           std::span<const Value> defaults) const {
+  GetOrCreateResult result;
+  (*this)(connection, key, defaults, result);
+  return result;
+}
+
+void GetOrCreate::operator()(Connection& connection, std::span<const Value> key,
+                             std::span<const Value> defaults, GetOrCreateResult& result) const {
   const GetOrCreatePlan& plan = *plan_;
   const GetOrCreateSpec& spec = plan.spec;
   if (key.size() != spec.key_columns.size() || defaults.size() != spec.default_columns.size())
@@ -250,10 +283,11 @@ GetOrCreateResult GetOrCreate::operator()(Connection& connection, std::span<cons
                               printable(spec.key_columns[i])));
   detail::require_read_write(connection, plan);
 
-  if (spec.strategy == Strategy::naive) return run_naive(connection, plan, key, defaults);
+  reset(result);
+  if (spec.strategy == Strategy::naive) return run_naive(connection, plan, key, defaults, result);
   if (connection.in_transaction())
-    return run_in_callers_transaction(connection, plan, key, defaults);
-  return run_owned(connection, plan, key, defaults);
+    return run_in_callers_transaction(connection, plan, key, defaults, result);
+  run_owned(connection, plan, key, defaults, result);
 }
 
 }  // namespace anydb

@@ -199,10 +199,12 @@ class AnydbSession final : public Session {
  private:
   bool run(const GetOrCreate& operation, std::int64_t key, const std::string& name) {
     const Value values[2] = {Value(key), Value(name)};
-    const GetOrCreateResult result = operation(*connection_, std::span<const Value>(values, 1),
-                                               std::span<const Value>(values + 1, 1));
-    retries_ += static_cast<std::uint64_t>(result.transient_retries);
-    return result.created;
+    // One result kept across calls, as a loop that resolves keys one at a time should: its row's
+    // storage is reused (the overload of operator() that fills a GetOrCreateResult).
+    operation(*connection_, std::span<const Value>(values, 1),
+              std::span<const Value>(values + 1, 1), result_);
+    retries_ += static_cast<std::uint64_t>(result_.transient_retries);
+    return result_.created;
   }
 
   ConnectionPtr connection_;
@@ -210,6 +212,7 @@ class AnydbSession final : public Session {
   const GetOrCreate* upsert_;  // null where the dialect has no upsert
   std::uint64_t retries_ = 0;
   std::vector<Value> key_values_, names_;
+  GetOrCreateResult result_;
 };
 
 GetOrCreate make_plan(const Dialect& dialect, Strategy strategy) {

@@ -54,6 +54,70 @@ TEST_P(GetOrCreateSemantics, ReturnsEveryColumnOfTheStoredRow) {
   EXPECT_EQ(result.row.at("n").as_int(), 99);
 }
 
+// The overload that fills a caller's GetOrCreateResult reuses its row's storage from call to call
+// (anydb::recycle): every call must still report its own row, whatever the previous one held.
+TEST_P(GetOrCreateSemantics, FillingOneResultAcrossCallsGivesEachCallsRow) {
+  const GetOrCreate operation = make();
+  GetOrCreateResult result;
+  operation(*connection, std::vector<Value>{Value(1)}, std::vector<Value>{Value("one")}, result);
+  EXPECT_TRUE(result.created);
+  EXPECT_EQ(result.row.at("k").as_int(), 1);
+  EXPECT_EQ(result.row.at("name").as_text(), "one");
+  const Row first = result.row;  // a copy owns its values: later calls must not touch it
+
+  operation(*connection, std::vector<Value>{Value(2)}, std::vector<Value>{Value("two")}, result);
+  EXPECT_TRUE(result.created);
+  EXPECT_EQ(result.row.at("k").as_int(), 2);
+  EXPECT_EQ(result.row.at("name").as_text(), "two");
+  EXPECT_NE(result.row.at("id"), first.at("id"));
+
+  // A hit after a miss: every field is the hit's, none left over from the creation.
+  operation(*connection, std::vector<Value>{Value(1)}, std::vector<Value>{Value("other")}, result);
+  EXPECT_FALSE(result.created);
+  EXPECT_EQ(result.attempts, 1);
+  EXPECT_EQ(result.conflicts, 0);
+  EXPECT_EQ(result.transient_retries, 0);
+  EXPECT_EQ(result.row.values(), first.values());
+  EXPECT_EQ(result.row.columns(), (std::vector<std::string>{"id", "k", "name", "n"}));
+  EXPECT_EQ(first.at("k").as_int(), 1);
+  EXPECT_EQ(first.at("name").as_text(), "one");
+
+  // A call that fails leaves the result usable for the next one.
+  EXPECT_THROW(
+      operation(*connection, std::vector<Value>{Value()}, std::vector<Value>{Value("x")}, result),
+      InvalidArgument);
+  operation(*connection, std::vector<Value>{Value(2)}, std::vector<Value>{Value("x")}, result);
+  EXPECT_FALSE(result.created);
+  EXPECT_EQ(result.row.at("name").as_text(), "two");
+
+  // The returning form and the filling form agree.
+  const GetOrCreateResult returned =
+      operation(*connection, std::vector<Value>{Value(2)}, std::vector<Value>{Value("x")});
+  EXPECT_EQ(returned.row.values(), result.row.values());
+  EXPECT_EQ(table.count_rows(), 2);
+}
+
+TEST_P(GetOrCreateSemantics, FillingOneResultFollowsAChangeOfColumns) {
+  const GetOrCreate operation = make();
+  GetOrCreateResult result;
+  operation(*connection, std::vector<Value>{Value(1)}, std::vector<Value>{Value("one")}, result);
+  ASSERT_EQ(result.row.size(), 4U);
+
+  const auto migrator = context().connect();
+  migrator->execute_script(
+      fmt::format("ALTER TABLE {} ADD COLUMN extra INTEGER DEFAULT 7", table.quoted()));
+  operation(*connection, std::vector<Value>{Value(1)}, std::vector<Value>{Value("x")}, result);
+  EXPECT_FALSE(result.created);
+  EXPECT_EQ(result.row.columns(), (std::vector<std::string>{"id", "k", "name", "n", "extra"}));
+  EXPECT_EQ(result.row.at("extra").as_int(), 7);
+  EXPECT_EQ(result.row.at("name").as_text(), "one");
+
+  operation(*connection, std::vector<Value>{Value(2)}, std::vector<Value>{Value("two")}, result);
+  EXPECT_TRUE(result.created);
+  EXPECT_EQ(result.row.size(), 5U);
+  EXPECT_EQ(result.row.at("k").as_int(), 2);
+}
+
 TEST_P(GetOrCreateSemantics, TextKeysAreCoercedByTheDatabase) {
   // The CLI passes keys as text; an integer column must still match them.
   const GetOrCreate operation = make({});

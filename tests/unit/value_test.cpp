@@ -15,6 +15,8 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -127,6 +129,90 @@ TEST(Row, UnknownColumnThrowsInvalidArgument) {
   EXPECT_TRUE(Contains(message, "nope"));
   // Names are matched exactly (no case folding).
   EXPECT_THROW((void)row.at("ID"), anydb::InvalidArgument);
+}
+
+TEST(Row, TakeValuesLeavesTheRowEmpty) {
+  auto columns =
+      std::make_shared<const std::vector<std::string>>(std::vector<std::string>{"id", "name"});
+  Row row(columns, {Value(1), Value("alice")});
+  const std::vector<Value> values = row.take_values();
+  EXPECT_EQ(values, (std::vector<Value>{Value(1), Value("alice")}));
+  EXPECT_EQ(row.size(), 0U);
+  EXPECT_TRUE(row.columns().empty());
+}
+
+// Each test runs on a thread of its own, so that the spare vectors start empty.
+template <class Test>
+void on_fresh_thread(Test test) {
+  std::thread(test).join();
+}
+
+TEST(RowStorage, RecycledValuesKeepTheirStorageAndLoseTheirElements) {
+  on_fresh_thread([] {
+    EXPECT_EQ(anydb::recycled_values().capacity(), 0U) << "nothing recycled on this thread yet";
+    std::vector<Value> values{Value(1), Value(std::string(100, 'x')), Value(2.5)};
+    const Value* storage = values.data();
+    const std::size_t capacity = values.capacity();
+    anydb::recycle(std::move(values));
+    std::vector<Value> again = anydb::recycled_values();
+    EXPECT_TRUE(again.empty());
+    EXPECT_EQ(again.data(), storage) << "the same storage comes back";
+    EXPECT_EQ(again.capacity(), capacity);
+    EXPECT_EQ(anydb::recycled_values().capacity(), 0U) << "and only once";
+  });
+}
+
+TEST(RowStorage, RecycledRowsKeepTheirStorage) {
+  on_fresh_thread([] {
+    std::vector<Row> rows;
+    rows.emplace_back(anydb::make_column_names({"a"}), std::vector<Value>{Value(1)});
+    const Row* storage = rows.data();
+    anydb::recycle(std::move(rows));
+    std::vector<Row> again = anydb::recycled_rows();
+    EXPECT_TRUE(again.empty());
+    EXPECT_EQ(again.data(), storage);
+  });
+}
+
+TEST(RowStorage, LargeOrEmptyVectorsAreNotKept) {
+  on_fresh_thread([] {
+    std::vector<Value> large(anydb::recycle_capacity + 1);
+    anydb::recycle(std::move(large));
+    EXPECT_EQ(anydb::recycled_values().capacity(), 0U) << "a large vector is freed, not kept";
+    anydb::recycle(std::vector<Value>{});
+    EXPECT_EQ(anydb::recycled_values().capacity(), 0U);
+  });
+}
+
+TEST(RowStorage, TheLargerOfTwoIsKept) {
+  on_fresh_thread([] {
+    std::vector<Value> small;
+    small.reserve(2);
+    std::vector<Value> larger;
+    larger.reserve(8);
+    anydb::recycle(std::move(small));
+    anydb::recycle(std::move(larger));
+    EXPECT_EQ(anydb::recycled_values().capacity(), 8U);
+    std::vector<Value> first;
+    first.reserve(8);
+    anydb::recycle(std::move(first));
+    std::vector<Value> smaller;
+    smaller.reserve(4);
+    anydb::recycle(std::move(smaller));
+    EXPECT_EQ(anydb::recycled_values().capacity(), 8U) << "a smaller one does not replace it";
+  });
+}
+
+TEST(RowStorage, ThreadsDoNotShareTheirSpares) {
+  on_fresh_thread([] {
+    std::vector<Value> values;
+    values.reserve(4);
+    anydb::recycle(std::move(values));
+    std::size_t seen_elsewhere = 1;
+    std::thread([&] { seen_elsewhere = anydb::recycled_values().capacity(); }).join();
+    EXPECT_EQ(seen_elsewhere, 0U);
+    EXPECT_EQ(anydb::recycled_values().capacity(), 4U);
+  });
 }
 
 TEST(Row, DefaultRowHasNoColumns) {

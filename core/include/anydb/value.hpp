@@ -62,6 +62,12 @@ class ANYDB_API Row {
   [[nodiscard]] const Value& at(std::string_view column) const;
   [[nodiscard]] const std::vector<std::string>& columns() const noexcept;
   [[nodiscard]] const std::vector<Value>& values() const noexcept { return values_; }
+  // Moves the values out, leaving the row empty (no columns, no values): for code that hands
+  // their storage to recycle() before the row is filled again.
+  [[nodiscard]] std::vector<Value> take_values() noexcept {
+    columns_.reset();
+    return std::move(values_);
+  }
 
  private:
   std::shared_ptr<const std::vector<std::string>> columns_;
@@ -74,6 +80,20 @@ using ColumnNames = std::shared_ptr<const std::vector<std::string>>;
 // std::make_shared: the list's control block then lives in libanydb, so a Result may outlive
 // the plugin that produced it.
 [[nodiscard]] ANYDB_API ColumnNames make_column_names(std::vector<std::string> names);
+
+// Storage recycling for the hit path: one spare vector of each kind per thread, so that a loop of
+// single-row statements allocates neither its Result's row vector nor its Row's value vector.
+// Backends build results from recycled_*() (an empty vector, with the capacity of the last one
+// recycled on this thread, if any); the core recycles what it no longer needs (the row vector of
+// a result whose row it moved out, the values of a caller-owned GetOrCreateResult it fills
+// again). recycle() destroys the elements and keeps the storage only when it is small (at most
+// recycle_capacity elements), so that one large result does not stay allocated per thread.
+// Thread-safe: nothing is shared between threads.
+inline constexpr std::size_t recycle_capacity = 64;
+[[nodiscard]] ANYDB_API std::vector<Value> recycled_values() noexcept;
+[[nodiscard]] ANYDB_API std::vector<Row> recycled_rows() noexcept;
+ANYDB_API void recycle(std::vector<Value>&& values) noexcept;
+ANYDB_API void recycle(std::vector<Row>&& rows) noexcept;
 
 // The fully materialised outcome of one statement.
 struct Result {
