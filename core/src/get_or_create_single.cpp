@@ -26,12 +26,18 @@ std::vector<Value> concatenate(std::span<const Value> first, std::span<const Val
   return out;
 }
 
-// The first row of `result`, moved out; the row vector, emptied, goes back to recycle() for the
-// next statement's result.
-std::optional<Row> first_row(Result& result) {
-  std::optional<Row> row;
-  if (!result.rows.empty()) row.emplace(std::move(result.rows.front()));
+// Moves the first row of `result` into `into` (untouched when there is none); the row vector,
+// emptied, goes back to recycle() for the next statement's result. False when there was none.
+bool take_first_row(Result& result, Row& into) {
+  const bool found = !result.rows.empty();
+  if (found) into = std::move(result.rows.front());
   recycle(std::move(result.rows));
+  return found;
+}
+
+std::optional<Row> first_row(Result& result) {
+  std::optional<Row> row(std::in_place);
+  if (!take_first_row(result, *row)) row.reset();
   return row;
 }
 
@@ -91,10 +97,7 @@ std::optional<Row> select_row(Connection& connection, const GetOrCreatePlan& pla
 bool select_into(Connection& connection, const GetOrCreatePlan& plan, std::span<const Value> key,
                  Row& into) {
   Result result = connection.execute(plan.select_sql, key);
-  const bool found = !result.rows.empty();
-  if (found) into = std::move(result.rows.front());
-  recycle(std::move(result.rows));
-  return found;
+  return take_first_row(result, into);
 }
 
 std::optional<Row> insert_row(Connection& connection, const GetOrCreatePlan& plan,
@@ -245,10 +248,7 @@ void run_in_callers_transaction(Connection& connection, const GetOrCreatePlan& p
 // SELECT, then INSERT with no protection at all: the race stays visible.
 void run_naive(Connection& connection, const GetOrCreatePlan& plan, std::span<const Value> key,
                std::span<const Value> defaults, GetOrCreateResult& result) {
-  if (auto found = detail::select_row(connection, plan, key)) {
-    result.row = std::move(*found);
-    return;
-  }
+  if (detail::select_into(connection, plan, key, result.row)) return;
   std::optional<Row> created = detail::insert_row(connection, plan, plan.insert_sql, key, defaults);
   if (!created)
     throw_error(ErrorKind::database_error, "naive get-or-create: the inserted row is not visible",
