@@ -16,35 +16,34 @@ set -euo pipefail
 build=$1
 keys=${2:-1000000}
 pg=${ANYDB_TEST_PG_URI:?run under scripts/with-databases.sh}
-pid_file=${ANYDB_TEST_PG_SOCKET_DIR:?run under scripts/with-databases.sh}/data/postmaster.pid
+: "${ANYDB_TEST_PG_SOCKET_DIR:?run under scripts/with-databases.sh}"
 anydb="$build/bin/anydb"
 [ -x "$anydb" ] || { echo "pg-bulk-floor.sh: $anydb is missing (build first)" >&2; exit 2; }
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/anydb-pg-floor.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 chunk=500
 
-server_ticks() {  # utime + stime of the postmaster and its reaped children, in clock ticks
-  awk '{print $14 + $15 + $16 + $17}' "/proc/$(head -1 "$pid_file")/stat"
-}
+# shellcheck source=tests/bench/pg-server.sh
+. "$(dirname "$0")/pg-server.sh"
 reset_table() {  # the CLI's demo table with the even keys, made by the CLI itself
   psql "$pg" -qc 'DROP TABLE IF EXISTS mymodel' >/dev/null 2>&1
   seq 2 2 "$keys" >"$scratch/even.txt"
   "$anydb" get-or-create --backend postgresql --db "$pg" --keys-from "$scratch/even.txt" \
     --batch 500 --threads 2 --format json >/dev/null
   psql "$pg" -qc 'ANALYZE mymodel' >/dev/null  # as in run-benchmarks.sh
-  sleep 1  # the preload's server processes are reaped before the count starts
 }
 measure() {  # label, command...: runs the command on a fresh table, prints a table row
   local label=$1
   shift
   reset_table
   local before after started ended
-  before=$(server_ticks)
+  pg_server_settle
+  before=$(pg_server_ticks)
   started=$(date +%s.%N)
   "$@"
   ended=$(date +%s.%N)
-  sleep 1  # the sessions' server processes end and are reaped after their clients
-  after=$(server_ticks)
+  pg_server_settle
+  after=$(pg_server_ticks)
   local rows
   rows=$(psql "$pg" -Atc 'SELECT count(*) FROM mymodel')
   [ "$rows" = "$keys" ] || { echo "pg-bulk-floor.sh: $label left $rows rows, not $keys" >&2; exit 1; }

@@ -263,11 +263,12 @@ echo "postmaster's reaped children). The median of three rounds in which the var
 echo
 echo "| database | CLI, keys | seconds | keys/s | client CPU s | server CPU s | peak RSS | before / this |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|"
-server_cpu() {  # clock ticks of CPU the PostgreSQL server's reaped processes used, or nothing
-  local pid_file="${ANYDB_TEST_PG_SOCKET_DIR:-}/data/postmaster.pid"
-  [ "$measure_server" = 1 ] && [ -r "$pid_file" ] || return 0
-  # utime + stime + cutime + cstime of the postmaster (fields 14-17), in clock ticks.
-  awk '{print $14 + $15 + $16 + $17}' "/proc/$(head -1 "$pid_file")/stat"
+# shellcheck source=tests/bench/pg-server.sh
+. "$here/pg-server.sh"
+server_cpu() {  # clock ticks of CPU the PostgreSQL server used so far, on PostgreSQL rows only
+  [ "$measure_server" = 1 ] || return 0
+  pg_server_settle
+  pg_server_ticks
 }
 bulk_run() {  # program, reset-command, anydb arguments... ; prints "seconds cpu rss_kib server_cpu"
   local program=$1 reset=$2
@@ -278,15 +279,12 @@ bulk_run() {  # program, reset-command, anydb arguments... ; prints "seconds cpu
   # A table in use has statistics; one loaded a moment ago has none until autovacuum's next
   # round, and without them PostgreSQL plans a 500-key SELECT on a table of 10^4-10^5 rows as a
   # sequential scan (docs/backends.md).
-  # The server's processes end, and are counted, a moment after their clients: the pauses keep
-  # the preload's out of the run's count and the run's in it.
-  [ "$measure_server" = 1 ] && psql "$pg" -qc 'ANALYZE mymodel' >/dev/null && sleep 1
+  [ "$measure_server" = 1 ] && psql "$pg" -qc 'ANALYZE mymodel' >/dev/null
   local server_before server_after
   server_before=$(server_cpu)
   /usr/bin/time -f '%e %U %S %M' -o "$scratch/time" "$program" get-or-create --table mymodel \
     --key my_id --keys-from "$scratch/all.txt" --batch 500 --threads 2 --format json \
     "${bulk_flags[@]}" "$@" >"$scratch/summary.json"
-  [ "$measure_server" = 1 ] && sleep 1
   server_after=$(server_cpu)
   local half=$((bulk_keys / 2))
   grep -q "\"created\":$half,\"errors\":0,\"existing\":$half," "$scratch/summary.json" ||
@@ -343,19 +341,6 @@ if [ -n "$pg" ]; then
     --backend postgresql --db "$pg"
 fi
 
-# PostgreSQL's server: what the same sync costs it when psql sends it in one statement or in the
-# COPY-into-staging shape, next to anydb's batches.
-if [ -n "$pg" ]; then
-  section "PostgreSQL: the server's own work on the bulk sync"
-  echo "\`tests/bench/pg-bulk-floor.sh $build $bulk_keys\`: the same $bulk_keys keys, the even ones"
-  echo "present and the table analysed, sent three ways; wall-clock seconds and the CPU seconds of"
-  echo "the server's processes, two rounds. *One statement* is the server's inserts and key checks"
-  echo "with nothing returned and no round trips; *COPY* is the shape issue 15 suggested, sent by"
-  echo "two psql sessions."
-  echo
-  "$here/pg-bulk-floor.sh" "$build" "$bulk_keys" | tail -n +3
-fi
-
 # The same sync counted in instructions (SQLite runs in the client, so its own work is counted
 # too): one thread, the whole process under callgrind, split into SQLite's own instructions and
 # the rest. It shows how far the ratio can go while SQLite does the same work.
@@ -363,6 +348,11 @@ if [ -n "$before_bin" ]; then
   counted_keys=100000
   seq 1 "$counted_keys" >"$scratch/counted.txt"
   seq 2 2 "$counted_keys" >"$scratch/counted-even.txt"
+  sqlite_share() {  # callgrind output -> "instructions sqlite_instructions" per counted key
+    awk -f "$here/callgrind-layers.awk" "$1" |
+      awk -F'\t' -v n="$counted_keys" '{all += $2} $1 ~ /libsqlite3/ {own += $2}
+        END {printf "%.0f %.0f\n", all / n, own / n}'
+  }
   bulk_instructions() {  # program, anydb flags... ; prints "instructions sqlite_instructions" per key
     local program=$1
     shift
@@ -373,9 +363,7 @@ if [ -n "$before_bin" ]; then
       get-or-create --table mymodel --key my_id --keys-from "$scratch/counted.txt" --batch 500 \
       --threads 1 --db "$scratch/counted.sqlite3" --format json "$@" >/dev/null \
       2>"$scratch/valgrind.log" || { tail -5 "$scratch/valgrind.log" >&2; return 1; }
-    awk -f "$here/callgrind-layers.awk" "$scratch/bulk.callgrind" |
-      awk -F'\t' -v n="$counted_keys" '{all += $2} $1 ~ /libsqlite3/ {own += $2}
-        END {printf "%.0f %.0f\n", all / n, own / n}'
+    sqlite_share "$scratch/bulk.callgrind"
   }
   # The batched workload of anydb-bench, half the keys present, through anydb and through raw
   # sqlite3 code that sends the same statements: only the measured work is counted.
@@ -386,9 +374,7 @@ if [ -n "$before_bin" ]; then
       --repeat 1 --max-repeat 1 --min-time 0 --only "$1" --workloads bulk_sync \
       --strategies batched >/dev/null 2>"$scratch/valgrind.log" ||
       { tail -5 "$scratch/valgrind.log" >&2; return 1; }
-    awk -f "$here/callgrind-layers.awk" "$scratch/batched.callgrind" |
-      awk -F'\t' -v n="$counted_keys" '{all += $2} $1 ~ /libsqlite3/ {own += $2}
-        END {printf "%.0f %.0f\n", all / n, own / n}'
+    sqlite_share "$scratch/batched.callgrind"
   }
   read -r before_all before_sqlite < <(bulk_instructions "$before_bin")
   read -r today_all today_sqlite < <(bulk_instructions "$bin/anydb" --integer-keys)
@@ -410,6 +396,19 @@ if [ -n "$before_bin" ]; then
     printf "| CLI today, integer keys | %d | %d | %d | **%.2fx** |\n", ta, ts, ta - ts, ba / ta;
     printf "| anydb-bench batched, anydb | %d | %d | %d | %.2fx |\n", aa, as, aa - as, ba / aa;
     printf "| anydb-bench batched, raw sqlite3 code | %d | %d | %d | %.2fx |\n", ra, rs, ra - rs, ba / ra }'
+fi
+
+# PostgreSQL's server: what the same sync costs it when psql sends it in one statement or in the
+# COPY-into-staging shape, next to anydb's batches.
+if [ -n "$pg" ]; then
+  section "PostgreSQL: the server's own work on the bulk sync"
+  echo "\`tests/bench/pg-bulk-floor.sh $build $bulk_keys\`: the same $bulk_keys keys, the even ones"
+  echo "present and the table analysed, sent three ways; wall-clock seconds and the CPU seconds of"
+  echo "the server's processes, two rounds. *One statement* is the server's inserts and key checks"
+  echo "with nothing returned and no round trips; *COPY* is the shape issue 15 suggested, sent by"
+  echo "two psql sessions."
+  echo
+  "$here/pg-bulk-floor.sh" "$build" "$bulk_keys" | tail -n +3
 fi
 echo
 echo "load average at the end: $(load)"
